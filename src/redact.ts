@@ -1,0 +1,21 @@
+/**
+ * Removing secrets from text that is logged or stored: SIP auth header values, bearer tokens.
+ * Used by the logger and the attempt trace store as a second line of defence behind the backends.
+ */
+
+// Authorization / Proxy-Authorization / WWW-Authenticate responses carry a digest `response=` and
+// sometimes a password-equivalent; keep the scheme and username (useful when debugging auth) only.
+const AUTH_HEADER = /^((?:Proxy-)?Authorization[ \t]*:[ \t]*)(\S+)(.*)$/gim;
+
+export function redactSipText(raw: string): string {
+  return raw.replace(AUTH_HEADER, (_all, head: string, scheme: string, rest: string) => {
+    const user = /username="([^"]*)"/i.exec(rest)?.[1];
+    return `${head}${scheme} ${user !== undefined ? `username="${user}", ` : ''}[REDACTED]`;
+  });
+}
+
+const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/g;
+
+export function redactTokens(text: string): string {
+  return text.replace(BEARER, '$1 [REDACTED]');
+}

@@ -1,0 +1,66 @@
+/**
+ * Opening the SQLite database: pragmas, then the drizzle migrations from `db/`.
+ *
+ * WAL lets the HTTP API read while a call writes; `busy_timeout` makes a second writer (the CLI while
+ * `serve` runs) wait instead of failing with SQLITE_BUSY; foreign keys are off by default in SQLite.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export interface StoreOptions {
+  /** File path, or `:memory:` (tests of pure logic only; the product always uses a file). */
+  readonly path: string;
+  readonly busyTimeoutMs?: number;
+  /** Apply pending migrations on open (default true). */
+  readonly migrate?: boolean;
+}
+
+export interface Store {
+  readonly db: Db;
+  /** The raw connection, for pragmas, integrity checks and backups. */
+  readonly sqlite: Database.Database;
+  readonly path: string;
+  close(): void;
+}
+
+/** `db/` in the repository, from both `src/store` (ts) and `dist/store` (built). */
+export const MIGRATIONS_DIR = resolve(__dirname, '..', '..', 'db');
+
+export function openStore(options: StoreOptions): Store {
+  if (options.path !== ':memory:') mkdirSync(dirname(resolve(options.path)), { recursive: true });
+  const sqlite = new Database(options.path);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    // NORMAL is durable under WAL except for the last transactions on power loss; a crash of the process loses nothing.
+    sqlite.pragma('synchronous = NORMAL');
+    const db = drizzle(sqlite, { schema });
+    if (options.migrate !== false) runMigrations(db);
+    return { db, sqlite, path: options.path, close: () => sqlite.close() };
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+}
+
+export function runMigrations(db: Db): void {
+  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+}
+
+/** Applied migrations (drizzle's bookkeeping table), oldest first. */
+export function appliedMigrations(store: Store): { hash: string; createdAt: number }[] {
+  const exists = store.sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='__drizzle_migrations'")
+    .get();
+  if (!exists) return [];
+  return store.sqlite
+    .prepare('SELECT hash, created_at AS createdAt FROM __drizzle_migrations ORDER BY created_at')
+    .all() as { hash: string; createdAt: number }[];
+}

@@ -1,0 +1,73 @@
+/** Users: who can enroll phones. Usernames are unique (case-sensitive as the IdP sends them). */
+import { asc, eq, like } from 'drizzle-orm';
+import { NotFoundError } from '../errors';
+import { newId } from '../ids';
+import type { Db } from '../open';
+import { type UserRow, users } from '../schema';
+
+export interface NewUser {
+  readonly username: string;
+  readonly displayName?: string;
+  readonly language?: string;
+}
+
+export function createUser(db: Db, input: NewUser, at = Date.now()): UserRow {
+  return db
+    .insert(users)
+    .values({
+      id: newId(),
+      username: input.username,
+      displayName: input.displayName ?? '',
+      language: input.language ?? 'sv-SE',
+      createdAt: at,
+      updatedAt: at,
+    })
+    .returning()
+    .get();
+}
+
+export function getUser(db: Db, id: string): UserRow | undefined {
+  return db.select().from(users).where(eq(users.id, id)).get();
+}
+
+export function requireUser(db: Db, id: string): UserRow {
+  const user = getUser(db, id);
+  if (!user) throw new NotFoundError('user', id);
+  return user;
+}
+
+export function getUserByUsername(db: Db, username: string): UserRow | undefined {
+  return db.select().from(users).where(eq(users.username, username)).get();
+}
+
+export function listUsers(db: Db, options: { usernameLike?: string; limit?: number; offset?: number } = {}): UserRow[] {
+  const q = db.select().from(users);
+  const filtered = options.usernameLike ? q.where(like(users.username, `%${options.usernameLike}%`)) : q;
+  return filtered
+    .orderBy(asc(users.username))
+    .limit(options.limit ?? 100)
+    .offset(options.offset ?? 0)
+    .all();
+}
+
+export type UserPatch = Partial<Pick<UserRow, 'displayName' | 'language' | 'blockedUntil'>>;
+
+export function updateUser(db: Db, id: string, patch: UserPatch, at = Date.now()): UserRow {
+  const row = db
+    .update(users)
+    .set({ ...patch, updatedAt: at })
+    .where(eq(users.id, id))
+    .returning()
+    .get();
+  if (!row) throw new NotFoundError('user', id);
+  return row;
+}
+
+/** Deletes the user and (by cascade) their methods, app passwords, links and bypasses; attempts keep their history. */
+export function deleteUser(db: Db, id: string): boolean {
+  return db.delete(users).where(eq(users.id, id)).run().changes > 0;
+}
+
+export function isBlocked(user: Pick<UserRow, 'blockedUntil'>, at = Date.now()): boolean {
+  return user.blockedUntil !== null && user.blockedUntil > at;
+}

@@ -1,0 +1,258 @@
+/**
+ * The SQLite schema (drizzle). `npm run db:generate` turns changes here into a migration in `db/`.
+ *
+ * Conventions: ids are text (random UUIDs) so they can be shown and passed around without leaking
+ * counts; times are integers in ms since the epoch (the telephony port uses the same); enums are text
+ * columns typed through drizzle's `enum` option (SQLite has no enums; the domain validates them).
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { ATTEMPT_PURPOSES, ATTEMPT_STATES } from '../domain/attempt-state';
+import { CALL_OUTCOMES } from '../domain/call-outcomes';
+
+const now = sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER))`;
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    username: text('username').notNull(),
+    displayName: text('display_name').notNull().default(''),
+    /** BCP 47 tag, e.g. `sv-SE`. */
+    language: text('language').notNull().default('sv-SE'),
+    /** Set by a fraud report's auto-block or an admin; calls are refused until then. */
+    blockedUntil: integer('blocked_until'),
+    createdAt: integer('created_at').notNull().default(now),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('users_username_uq').on(t.username)],
+);
+
+export const PHONE_METHOD_KINDS = ['office', 'mobile', 'alternate'] as const;
+
+export const phoneMethods = sqliteTable(
+  'phone_methods',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: PHONE_METHOD_KINDS }).notNull(),
+    /** ISO 3166-1 alpha-2 region the number was entered for. */
+    country: text('country').notNull(),
+    e164: text('e164').notNull(),
+    /** Digits, `*`, `#`, `,` and `w` (see domain/phone/extension). */
+    extension: text('extension'),
+    verifiedAt: integer('verified_at'),
+    isDefault: integer('is_default', { mode: 'boolean' }).notNull().default(false),
+    /** scrypt hash of the PIN for PIN mode; null = press-# mode. */
+    pinHash: text('pin_hash'),
+    createdAt: integer('created_at').notNull().default(now),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [index('phone_methods_user_idx').on(t.userId)],
+);
+
+export const attempts = sqliteTable(
+  'attempts',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id').references(() => users.id, { onDelete: 'set null' }),
+    phoneMethodId: text('phone_method_id').references(() => phoneMethods.id, { onDelete: 'set null' }),
+    purpose: text('purpose', { enum: ATTEMPT_PURPOSES }).notNull(),
+    state: text('state', { enum: ATTEMPT_STATES }).notNull().default('queued'),
+    outcome: text('outcome', { enum: CALL_OUTCOMES }),
+    /** Machine-readable detail of the outcome, e.g. a policy reason code or `sip-486`. */
+    reasonCode: text('reason_code'),
+    sipStatus: integer('sip_status'),
+    sipReason: text('sip_reason'),
+    /** E.164 or SIP URI as entered / resolved, before the dial plan. */
+    destination: text('destination'),
+    /** The Request-URI that went on the wire. */
+    dialledTarget: text('dialled_target'),
+    /** Extension digits sent after answer. */
+    digitsSent: text('digits_sent'),
+    /** DTMF the callee pressed (as collected by the script). */
+    digitsReceived: text('digits_received'),
+    dtmfSource: text('dtmf_source'),
+    scriptId: text('script_id'),
+    scriptHash: text('script_hash'),
+    backend: text('backend'),
+    callId: text('call_id'),
+    policyDecisionId: text('policy_decision_id'),
+    queuedAt: integer('queued_at').notNull().default(now),
+    dialledAt: integer('dialled_at'),
+    ringingAt: integer('ringing_at'),
+    answeredAt: integer('answered_at'),
+    scriptStartedAt: integer('script_started_at'),
+    endedAt: integer('ended_at'),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [
+    index('attempts_user_idx').on(t.userId, t.queuedAt),
+    index('attempts_state_idx').on(t.state),
+    index('attempts_outcome_idx').on(t.outcome, t.queuedAt),
+  ],
+);
+
+export const ATTEMPT_EVENT_KINDS = ['sip', 'dtmf', 'prompt', 'media', 'state', 'note', 'script'] as const;
+
+export const attemptEvents = sqliteTable(
+  'attempt_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    attemptId: text('attempt_id')
+      .notNull()
+      .references(() => attempts.id, { onDelete: 'cascade' }),
+    /** Order within the attempt, 1-based; (attempt_id, seq) is unique. */
+    seq: integer('seq').notNull(),
+    at: integer('at').notNull(),
+    kind: text('kind', { enum: ATTEMPT_EVENT_KINDS }).notNull(),
+    /** One line: `INVITE sip:…`, `DTMF # (rfc4733)`, `state → ringing`. */
+    summary: text('summary').notNull(),
+    /** Raw SIP text (secrets redacted) or other long detail. */
+    raw: text('raw'),
+    /** The event as JSON, for the ladder (direction, peer, source, …). */
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [uniqueIndex('attempt_events_seq_uq').on(t.attemptId, t.seq), index('attempt_events_at_idx').on(t.at)],
+);
+
+export const appPasswords = sqliteTable(
+  'app_passwords',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** Slow hash only (scrypt); the password itself is shown once and never stored. */
+    hash: text('hash').notNull(),
+    createdAt: integer('created_at').notNull().default(now),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('app_passwords_user_idx').on(t.userId)],
+);
+
+export const API_KEY_SCOPES = ['admin', 'integration'] as const;
+
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** First characters of the key, to recognise it in lists (not enough to use it). */
+    prefix: text('prefix').notNull(),
+    /** sha256/scrypt hash of the key; the key is shown once. */
+    hash: text('hash').notNull(),
+    scopes: text('scopes', { mode: 'json' }).$type<(typeof API_KEY_SCOPES)[number][]>().notNull(),
+    webhookUrl: text('webhook_url'),
+    /** HMAC secret for webhook signatures (needed in clear to sign). */
+    webhookSecret: text('webhook_secret'),
+    createdAt: integer('created_at').notNull().default(now),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_prefix_uq').on(t.prefix)],
+);
+
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    apiKeyId: text('api_key_id')
+      .notNull()
+      .references(() => apiKeys.id, { onDelete: 'cascade' }),
+    attemptId: text('attempt_id').references(() => attempts.id, { onDelete: 'set null' }),
+    url: text('url').notNull(),
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
+    tries: integer('tries').notNull().default(0),
+    lastHttpStatus: integer('last_http_status'),
+    lastError: text('last_error'),
+    nextTryAt: integer('next_try_at'),
+    createdAt: integer('created_at').notNull().default(now),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [index('webhook_deliveries_due_idx').on(t.status, t.nextTryAt)],
+);
+
+export const fraudReports = sqliteTable(
+  'fraud_reports',
+  {
+    id: text('id').primaryKey(),
+    attemptId: text('attempt_id').references(() => attempts.id, { onDelete: 'set null' }),
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** The DTMF that reported it, e.g. `0#`. */
+    digits: text('digits'),
+    /** Whether the user got auto-blocked by this report, and until when. */
+    blockedUntil: integer('blocked_until'),
+    reportedAt: integer('reported_at').notNull().default(now),
+    reviewedAt: integer('reviewed_at'),
+    note: text('note'),
+  },
+  (t) => [index('fraud_reports_user_idx').on(t.userId)],
+);
+
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull().default(now),
+    /** `apikey:<id>`, `user:<id>`, `cli`, `system`. */
+    actor: text('actor').notNull(),
+    /** Dotted verb, e.g. `user.create`, `phone-method.verify`, `apikey.revoke`. */
+    action: text('action').notNull(),
+    target: text('target'),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_target_idx').on(t.target)],
+);
+
+export const enrollmentLinks = sqliteTable(
+  'enrollment_links',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Hash of the link's token; the token is only in the URL. */
+    tokenHash: text('token_hash').notNull(),
+    createdBy: text('created_by'),
+    createdAt: integer('created_at').notNull().default(now),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [uniqueIndex('enrollment_links_token_uq').on(t.tokenHash)],
+);
+
+export const bypasses = sqliteTable(
+  'bypasses',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdBy: text('created_by').notNull(),
+    reason: text('reason'),
+    createdAt: integer('created_at').notNull().default(now),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('bypasses_user_idx').on(t.userId, t.expiresAt)],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type PhoneMethodRow = typeof phoneMethods.$inferSelect;
+export type AttemptRow = typeof attempts.$inferSelect;
+export type AttemptEventRow = typeof attemptEvents.$inferSelect;
+export type AppPasswordRow = typeof appPasswords.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type FraudReportRow = typeof fraudReports.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;
+export type EnrollmentLinkRow = typeof enrollmentLinks.$inferSelect;
+export type BypassRow = typeof bypasses.$inferSelect;
