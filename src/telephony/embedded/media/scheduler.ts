@@ -1,0 +1,164 @@
+/**
+ * The one pacing scheduler for every call in the process. A 20 ms frame is split into `slots`; each
+ * stream is pinned to the least-loaded slot, so a thousand calls do not all send in one burst. The
+ * scheduler wakes once per slot from a single timer, computing every deadline from the monotonic
+ * start time (`start + n·slot`), so lateness never accumulates into drift. No timer per call.
+ *
+ * If the event loop stalls, a stream gets at most `maxCatchUp` frames in a burst; beyond that the
+ * missed frames are skipped (reported to the stream so it keeps its RTP timestamp on the wall clock).
+ */
+import { type MediaClock, monotonicClock } from './clock';
+
+export interface PacedStream {
+  /**
+   * Produce one frame. `skipped` frames were dropped before this one (event-loop stall); the stream
+   * advances its timestamp by them.
+   */
+  tick(skipped: number): void;
+}
+
+export interface PacingOptions {
+  readonly frameMs?: number;
+  readonly slots?: number;
+  readonly maxCatchUp?: number;
+  readonly clock?: MediaClock;
+}
+
+interface Entry {
+  readonly stream: PacedStream;
+  readonly slot: number;
+  /** Index of the next frame this stream is due to send. */
+  nextFrame: number;
+  removed: boolean;
+}
+
+export class PacingScheduler {
+  readonly frameMs: number;
+  readonly slots: number;
+  private readonly slotMs: number;
+  private readonly maxCatchUp: number;
+  private readonly clock: MediaClock;
+  private readonly bySlot: Entry[][];
+  private readonly entries = new Map<PacedStream, Entry>();
+  private epoch = 0;
+  /** Absolute index of the next slot to service (slot number = index % slots). */
+  private nextSlotIndex = 0;
+  private timer: unknown;
+  private running = false;
+  /** How late the scheduler woke, for diagnostics (ms). */
+  lateMax = 0;
+  ticks = 0;
+
+  constructor(options: PacingOptions = {}) {
+    this.frameMs = options.frameMs ?? 20;
+    this.slots = Math.max(1, Math.floor(options.slots ?? 4));
+    this.slotMs = this.frameMs / this.slots;
+    this.maxCatchUp = options.maxCatchUp ?? 3;
+    this.clock = options.clock ?? monotonicClock;
+    this.bySlot = Array.from({ length: this.slots }, () => []);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Start pacing a stream; its first frame goes out at its slot's next deadline. */
+  add(stream: PacedStream): void {
+    if (this.entries.has(stream)) return;
+    if (!this.running) this.startClock();
+    let slot = 0;
+    for (let s = 1; s < this.slots; s++) if (this.bySlot[s]!.length < this.bySlot[slot]!.length) slot = s;
+    const entry: Entry = { stream, slot, nextFrame: this.frameOfNextVisit(slot), removed: false };
+    this.bySlot[slot]!.push(entry);
+    this.entries.set(stream, entry);
+  }
+
+  remove(stream: PacedStream): void {
+    const entry = this.entries.get(stream);
+    if (!entry) return;
+    entry.removed = true;
+    this.entries.delete(stream);
+    const list = this.bySlot[entry.slot]!;
+    const i = list.indexOf(entry);
+    if (i >= 0) {
+      // Order within a slot does not matter: swap-remove keeps removal O(1) after the lookup.
+      list[i] = list[list.length - 1]!;
+      list.pop();
+    }
+    if (this.entries.size === 0) this.stopClock();
+  }
+
+  stop(): void {
+    for (const s of [...this.entries.keys()]) this.remove(s);
+    this.stopClock();
+  }
+
+  private startClock(): void {
+    this.running = true;
+    this.epoch = this.clock.now();
+    this.nextSlotIndex = 0;
+    this.arm();
+  }
+
+  private stopClock(): void {
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+    this.running = false;
+  }
+
+  /** The frame number at which `slot` will next be serviced. */
+  private frameOfNextVisit(slot: number): number {
+    const frame = Math.floor(this.nextSlotIndex / this.slots);
+    return this.nextSlotIndex % this.slots <= slot ? frame : frame + 1;
+  }
+
+  private deadline(slotIndex: number): number {
+    return this.epoch + slotIndex * this.slotMs;
+  }
+
+  private arm(): void {
+    const delay = this.deadline(this.nextSlotIndex) - this.clock.now();
+    // Node timers have 1 ms resolution and never fire early by more than that; rounding down and
+    // re-checking in `run` keeps lateness under a millisecond without busy-waiting.
+    this.timer = this.clock.setTimer(this.run, delay > 1 ? Math.floor(delay) : delay > 0 ? 1 : 0);
+  }
+
+  private readonly run = (): void => {
+    this.timer = undefined;
+    if (!this.running) return;
+    const now = this.clock.now();
+    const current = Math.floor((now - this.epoch) / this.slotMs);
+    const limit = this.maxCatchUp * this.slots;
+    if (current - this.nextSlotIndex >= limit) {
+      // Stalled for more than maxCatchUp frames: drop the oldest instead of bursting them all.
+      this.nextSlotIndex = current - limit + 1;
+    }
+    while (this.deadline(this.nextSlotIndex) <= now) {
+      const late = now - this.deadline(this.nextSlotIndex);
+      if (late > this.lateMax) this.lateMax = late;
+      this.serviceSlot(this.nextSlotIndex);
+      this.nextSlotIndex++;
+      if (!this.running) return;
+    }
+    this.arm();
+  };
+
+  private serviceSlot(slotIndex: number): void {
+    const frame = Math.floor(slotIndex / this.slots);
+    const list = this.bySlot[slotIndex % this.slots]!;
+    this.ticks++;
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i]!;
+      if (entry.nextFrame > frame) continue;
+      const skipped = frame - entry.nextFrame;
+      entry.nextFrame = frame + 1;
+      try {
+        entry.stream.tick(skipped);
+      } catch {
+        // One broken stream must not stop the others; the stream reports its own errors.
+      }
+      // A stream that removed itself was swap-replaced by the last one: visit that one too.
+      if (list[i] !== entry) i--;
+    }
+  }
+}

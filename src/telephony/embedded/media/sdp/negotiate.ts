@@ -1,0 +1,292 @@
+/**
+ * SDP offer/answer (RFC 3264) for one audio stream of G.711 + telephone-event (RFC 4733).
+ *
+ * fyrkant always offers in the INVITE; the far end answers. Later the far end may send a new offer
+ * in a re-INVITE/UPDATE (hold, a new media address after a transfer, a codec change) and we answer
+ * it. `SdpNegotiator` keeps the state for one call: our origin line, the session version, and what
+ * is currently agreed.
+ */
+import {
+  directionOf,
+  fmtpOf,
+  type MediaDirection,
+  parseSdp,
+  rtpMapsOf,
+  SdpError,
+  type SdpMedia,
+  type SessionDescription,
+} from './parse';
+
+export type G711Codec = 'PCMU' | 'PCMA';
+export const STATIC_PT: Readonly<Record<G711Codec, number>> = { PCMU: 0, PCMA: 8 };
+
+export interface LocalMediaOptions {
+  /** IPv4 address written into c= and o= (the configured media address). */
+  readonly address: string;
+  /** Our RTP port. */
+  readonly port: number;
+  /** Codecs we offer, in preference order. Default PCMU, PCMA. */
+  readonly codecs?: readonly G711Codec[];
+  /** Offer telephone-event (RFC 4733). Default true. */
+  readonly telephoneEvent?: boolean;
+  /** Payload type we offer for telephone-event. Default 101. */
+  readonly telephoneEventPt?: number;
+  /** Packet time in ms. Default 20. */
+  readonly ptime?: number;
+}
+
+/** What an offer/answer exchange agreed on, seen from our side. */
+export interface NegotiatedMedia {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly codec: G711Codec;
+  /** Payload type for the codec (0 or 8, or a dynamic number the peer mapped). */
+  readonly payloadType: number;
+  /** Payload type of telephone-event, when both sides support it. */
+  readonly telephoneEventPt: number | undefined;
+  /** May we send audio (false on hold / recvonly / inactive / 0.0.0.0)? */
+  readonly send: boolean;
+  /** Will the peer send to us? */
+  readonly receive: boolean;
+  /** The peer's a=ptime, or ours if it gave none. */
+  readonly ptime: number;
+  readonly direction: MediaDirection;
+}
+
+export type NegotiationResult =
+  | { readonly ok: true; readonly media: NegotiatedMedia }
+  | { readonly ok: false; readonly reason: string };
+
+export class SdpNegotiator {
+  private readonly sessionId: string;
+  private version: number;
+  private lastBody: string | undefined;
+  private readonly codecs: readonly G711Codec[];
+  private readonly telephoneEvent: boolean;
+  private readonly telephoneEventPt: number;
+  private readonly ptime: number;
+  private current: NegotiatedMedia | undefined;
+
+  constructor(private local: LocalMediaOptions) {
+    this.codecs = local.codecs?.length ? local.codecs : ['PCMU', 'PCMA'];
+    this.telephoneEvent = local.telephoneEvent ?? true;
+    this.telephoneEventPt = local.telephoneEventPt ?? 101;
+    this.ptime = local.ptime ?? 20;
+    // NTP-ish numbers as RFC 4566 suggests; only uniqueness matters.
+    this.sessionId = String(Math.floor(Date.now() / 1000) + 2208988800) + String(Math.floor(Math.random() * 1000));
+    this.version = Math.floor(Math.random() * 1000);
+  }
+
+  get negotiated(): NegotiatedMedia | undefined {
+    return this.current;
+  }
+
+  /** The initial offer: every codec we allow, telephone-event 0-16, ptime, sendrecv. */
+  createOffer(): string {
+    const pts = this.codecs.map((c) => STATIC_PT[c]);
+    const lines = this.header();
+    const formats = this.telephoneEvent ? [...pts, this.telephoneEventPt] : pts;
+    lines.push(`m=audio ${this.local.port} RTP/AVP ${formats.join(' ')}`);
+    for (const c of this.codecs) lines.push(`a=rtpmap:${STATIC_PT[c]} ${c}/8000`);
+    if (this.telephoneEvent) {
+      lines.push(`a=rtpmap:${this.telephoneEventPt} telephone-event/8000`);
+      lines.push(`a=fmtp:${this.telephoneEventPt} 0-16`);
+    }
+    lines.push(`a=ptime:${this.ptime}`, 'a=sendrecv');
+    return this.finish(lines);
+  }
+
+  /** Read the far end's answer to our offer. */
+  applyAnswer(text: string): NegotiationResult {
+    let sdp: SessionDescription;
+    try {
+      sdp = parseSdp(text);
+    } catch (err) {
+      return { ok: false, reason: err instanceof SdpError ? `unreadable SDP answer: ${err.message}` : 'bad SDP' };
+    }
+    const audio = sdp.media.find((m) => m.type === 'audio');
+    if (!audio) return { ok: false, reason: 'SDP answer has no audio stream' };
+    if (audio.port === 0) return { ok: false, reason: 'the far end rejected the audio stream (port 0)' };
+    if (!audio.proto.startsWith('RTP/AVP')) return { ok: false, reason: `unsupported media transport ${audio.proto}` };
+    const maps = rtpMapsOf(audio);
+    // The answerer's order is its preference (RFC 3264 §6.1); take its first codec we offered.
+    let codec: { codec: G711Codec; pt: number } | undefined;
+    for (const f of audio.formats) {
+      const map = maps.get(Number(f));
+      const c = map && map.clockRate === 8000 ? asG711(map.encoding) : undefined;
+      if (c && this.codecs.includes(c)) {
+        codec = { codec: c, pt: map!.payloadType };
+        break;
+      }
+    }
+    if (!codec) {
+      return { ok: false, reason: `no common codec (answer offers ${audio.formats.join(' ') || 'nothing'})` };
+    }
+    const te = this.telephoneEvent ? telephoneEventPtOf(audio, maps) : undefined;
+    return this.settle(sdp, audio, codec, te, directionOf(sdp, audio));
+  }
+
+  /**
+   * Answer an offer from the far end (re-INVITE/UPDATE). Without an offer (a re-INVITE with no body)
+   * the 200 must carry a fresh offer, which we build from the current state.
+   */
+  answerOffer(text: string | undefined): { readonly body: string; readonly result: NegotiationResult } {
+    if (text === undefined || text.trim() === '') {
+      return { body: this.currentOffer(), result: this.current ? { ok: true, media: this.current } : noMedia };
+    }
+    let sdp: SessionDescription;
+    try {
+      sdp = parseSdp(text);
+    } catch (err) {
+      const reason = err instanceof SdpError ? err.message : 'bad SDP';
+      return { body: this.currentOffer(), result: { ok: false, reason: `unreadable SDP offer: ${reason}` } };
+    }
+    const audioIndex = sdp.media.findIndex((m) => m.type === 'audio' && m.port !== 0);
+    const audio = sdp.media[audioIndex];
+    let chosen: { codec: G711Codec; pt: number } | undefined;
+    let te: number | undefined;
+    if (audio?.proto.startsWith('RTP/AVP')) {
+      const maps = rtpMapsOf(audio);
+      const offered: Array<{ codec: G711Codec; pt: number }> = [];
+      for (const f of audio.formats) {
+        const map = maps.get(Number(f));
+        const c = map && map.clockRate === 8000 ? asG711(map.encoding) : undefined;
+        if (c && this.codecs.includes(c)) offered.push({ codec: c, pt: map!.payloadType });
+      }
+      // Keep the running codec when still offered: a mid-call codec switch gains nothing.
+      chosen = offered.find((o) => o.codec === this.current?.codec) ?? offered[0];
+      te = this.telephoneEvent ? telephoneEventPtOf(audio, maps) : undefined;
+    }
+    const lines = this.header();
+    if (!audio || !chosen) {
+      // Reject every stream (port 0, formats echoed) — RFC 3264 §6: an answer has as many m= lines.
+      for (const m of sdp.media) lines.push(`m=${m.type} 0 ${m.proto} ${m.formats.join(' ') || '0'}`);
+      const reason = audio ? 'no common codec in the offer' : 'offer has no usable audio stream';
+      return { body: this.finish(lines), result: { ok: false, reason } };
+    }
+    const offerDirection = directionOf(sdp, audio);
+    const result = this.settle(sdp, audio, chosen, te, offerDirection);
+    const ours = answerDirection(offerDirection, isNullAddress(connectionOf(sdp, audio)));
+    sdp.media.forEach((m, i) => {
+      if (i !== audioIndex) {
+        lines.push(`m=${m.type} 0 ${m.proto} ${m.formats.join(' ') || '0'}`);
+        return;
+      }
+      const formats = te !== undefined ? [chosen.pt, te] : [chosen.pt];
+      lines.push(`m=audio ${this.local.port} RTP/AVP ${formats.join(' ')}`);
+      lines.push(`a=rtpmap:${chosen.pt} ${chosen.codec}/8000`);
+      if (te !== undefined) lines.push(`a=rtpmap:${te} telephone-event/8000`, `a=fmtp:${te} 0-16`);
+      lines.push(`a=ptime:${this.ptime}`, `a=${ours}`);
+    });
+    return { body: this.finish(lines), result };
+  }
+
+  /** A new local address/port (e.g. after re-binding); the next body gets a new version. */
+  updateLocal(local: LocalMediaOptions): void {
+    this.local = local;
+  }
+
+  private currentOffer(): string {
+    return this.createOffer();
+  }
+
+  private settle(
+    sdp: SessionDescription,
+    audio: SdpMedia,
+    codec: { codec: G711Codec; pt: number },
+    telephoneEventPt: number | undefined,
+    remoteDirection: MediaDirection,
+  ): NegotiationResult {
+    const address = connectionOf(sdp, audio);
+    if (!address) return { ok: false, reason: 'SDP has no connection address (c=)' };
+    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) return { ok: false, reason: `unsupported media address ${address}` };
+    const held = isNullAddress(address);
+    const ptimeAttr = audio.attributes.find((a) => a.name === 'ptime')?.value;
+    const ptime = ptimeAttr && /^\d+$/.test(ptimeAttr) ? Number(ptimeAttr) : this.ptime;
+    const media: NegotiatedMedia = {
+      remoteAddress: address,
+      remotePort: audio.port,
+      codec: codec.codec,
+      payloadType: codec.pt,
+      telephoneEventPt,
+      send: !held && (remoteDirection === 'sendrecv' || remoteDirection === 'recvonly'),
+      receive: remoteDirection === 'sendrecv' || remoteDirection === 'sendonly',
+      ptime,
+      direction: remoteDirection,
+    };
+    this.current = media;
+    return { ok: true, media };
+  }
+
+  private header(): string[] {
+    return [
+      'v=0',
+      `o=fyrkant ${this.sessionId} ${this.version} IN IP4 ${this.local.address}`,
+      's=fyrkant',
+      `c=IN IP4 ${this.local.address}`,
+      't=0 0',
+    ];
+  }
+
+  /** RFC 3264 §8: the version goes up exactly when the description changes. */
+  private finish(lines: string[]): string {
+    const withoutOrigin = lines.filter((l) => !l.startsWith('o=')).join('\r\n');
+    if (this.lastBody !== undefined && this.lastBody !== withoutOrigin) {
+      this.version++;
+      lines[1] = `o=fyrkant ${this.sessionId} ${this.version} IN IP4 ${this.local.address}`;
+    }
+    this.lastBody = withoutOrigin;
+    return `${lines.join('\r\n')}\r\n`;
+  }
+}
+
+const noMedia: NegotiationResult = { ok: false, reason: 'no media negotiated yet' };
+
+function asG711(encoding: string): G711Codec | undefined {
+  const e = encoding.toUpperCase();
+  return e === 'PCMU' || e === 'PCMA' ? e : undefined;
+}
+
+function telephoneEventPtOf(
+  audio: SdpMedia,
+  maps: Map<number, { encoding: string; clockRate: number }>,
+): number | undefined {
+  for (const f of audio.formats) {
+    const pt = Number(f);
+    const map = maps.get(pt);
+    if (map && map.encoding.toLowerCase() === 'telephone-event' && map.clockRate === 8000) {
+      // An fmtp that excludes 0-15 would make the PT useless for digits; absent fmtp means 0-15 (RFC 4733 §2.4.1).
+      const fmtp = fmtpOf(audio, pt);
+      if (fmtp === undefined || coversDigits(fmtp)) return pt;
+    }
+  }
+  return undefined;
+}
+
+function coversDigits(fmtp: string): boolean {
+  const covered = new Set<number>();
+  for (const part of fmtp.split(',')) {
+    const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part);
+    if (!m) continue;
+    const from = Number(m[1]);
+    const to = m[2] ? Number(m[2]) : from;
+    for (let e = from; e <= Math.min(to, 15); e++) covered.add(e);
+  }
+  return covered.has(11) && covered.has(1);
+}
+
+function connectionOf(sdp: SessionDescription, audio: SdpMedia): string | undefined {
+  return (audio.connection ?? sdp.connection)?.address;
+}
+
+function isNullAddress(address: string | undefined): boolean {
+  return address === '0.0.0.0';
+}
+
+function answerDirection(offer: MediaDirection, nullAddress: boolean): MediaDirection {
+  if (offer === 'sendonly') return 'recvonly';
+  if (offer === 'recvonly') return 'sendonly';
+  if (offer === 'inactive') return 'inactive';
+  // RFC 2543-style hold (c=0.0.0.0, sendrecv): we will not send, but still listen.
+  return nullAddress ? 'recvonly' : 'sendrecv';
+}
