@@ -1,0 +1,231 @@
+/**
+ * The configuration schema: every key fyrkant reads. `config/default.yaml` documents each one and
+ * sets its default; this file says what is valid. Objects are strict so a typo is an error, not a
+ * silently ignored key.
+ */
+import { isSupportedCountry } from 'libphonenumber-js/max';
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+const host = z.string().min(1);
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+/** A BCP 47 language tag such as `sv-SE` or `en-US`. */
+const languageTag = z
+  .string()
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a language tag such as sv-SE or en-US');
+const countryCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'expected a two-letter country code such as SE')
+  .refine((c) => isSupportedCountry(c), 'expected a country with a calling code (ISO 3166-1 alpha-2, e.g. SE, GB)');
+const sipUri = z.string().regex(/^sips?:[^\s]+$/, 'expected a SIP URI such as sip:pbx.example.com:5060');
+/** E.164 prefix, e.g. `+46900` or `+44`. */
+const e164Prefix = z.string().regex(/^\+[1-9][0-9]{0,14}$/, 'expected an E.164 prefix such as +46900');
+const e164 = z.string().regex(/^\+[1-9][0-9]{3,14}$/, 'expected an E.164 number such as +46812345000');
+const secret = z.string().min(1).nullable();
+const filePath = z.string().min(1).nullable();
+const cron = z.string().regex(/^\S+( \S+){4,5}$/, 'expected a cron expression such as "*/5 * * * *"');
+
+/** Number types as the policy names them (libphonenumber's types, kebab-cased). */
+export const NUMBER_TYPES = [
+  'fixed-line',
+  'mobile',
+  'fixed-line-or-mobile',
+  'toll-free',
+  'premium-rate',
+  'shared-cost',
+  'voip',
+  'personal',
+  'pager',
+  'uan',
+  'voicemail',
+  'unknown',
+] as const;
+export type NumberType = (typeof NUMBER_TYPES)[number];
+
+export const DTMF_MODES = ['rfc4733', 'info', 'inband'] as const;
+
+const rateWindow = z.strictObject({
+  max: nonNegativeInt,
+  windowSeconds: positiveInt,
+});
+
+const internalRange = z
+  .strictObject({
+    from: e164,
+    to: e164,
+    extensionDigits: z.number().int().min(1).max(15),
+    requestUri: z.string().includes('{ext}', { message: 'expected a URI template containing {ext}' }),
+  })
+  .refine((r) => r.from.length === r.to.length && r.from <= r.to, {
+    message: 'expected from ≤ to, both with the same number of digits',
+  });
+
+export const configSchema = z
+  .strictObject({
+    companyName: z.string().min(1),
+    defaultLanguage: languageTag,
+    homeCountry: countryCode,
+    dataDir: z.string().min(1),
+    log: z.strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    }),
+    http: z.strictObject({
+      address: host,
+      port: z.number().int().min(0).max(65535),
+      publicUrl: z.url().nullable(),
+      trustProxy: z.boolean(),
+      sessionSecret: secret,
+      sessionSecretFile: filePath,
+    }),
+    database: z.strictObject({
+      path: z.string().min(1),
+      busyTimeoutMs: nonNegativeInt,
+    }),
+    telephony: z.strictObject({
+      backend: z.enum(['embedded', 'drachtio']),
+      ringTimeoutSeconds: z.number().int().min(5).max(300),
+      allowSipUriDial: z.boolean(),
+    }),
+    sip: z.strictObject({
+      address: host,
+      port: z.number().int().min(0).max(65535),
+      transport: z.enum(['udp', 'tcp']),
+      advertisedAddress: host.nullable(),
+      userAgent: z.string().min(1),
+      maxMessageSize: z.number().int().min(1500).max(1_048_576),
+      timers: z.strictObject({ t1Ms: positiveInt, t2Ms: positiveInt, t4Ms: positiveInt }),
+      trunk: z.strictObject({
+        uri: sipUri.nullable(),
+        outboundProxy: sipUri.nullable(),
+        domain: host.nullable(),
+        username: z.string().min(1).nullable(),
+        password: secret,
+        passwordFile: filePath,
+        fromUser: z.string().min(1),
+        displayName: z.string().nullable(),
+        callerId: z.string().min(1).nullable(),
+        pAssertedIdentity: z.string().min(1).nullable(),
+        register: z.strictObject({ enabled: z.boolean(), expiresSeconds: z.number().int().min(60).max(86_400) }),
+        keepaliveSeconds: nonNegativeInt,
+      }),
+    }),
+    media: z
+      .strictObject({
+        address: host,
+        advertisedAddress: host.nullable(),
+        rtpPortMin: port,
+        rtpPortMax: port,
+        dtmf: z.strictObject({
+          receiveModes: z.array(z.enum(DTMF_MODES)).min(1),
+          sendMode: z.enum(DTMF_MODES),
+          toneMs: z.number().int().min(40).max(1000),
+          gapMs: z.number().int().min(40).max(1000),
+        }),
+      })
+      .refine((m) => m.rtpPortMin < m.rtpPortMax, {
+        message: 'expected rtpPortMin < rtpPortMax',
+        path: ['rtpPortMax'],
+      }),
+    drachtio: z.strictObject({
+      host,
+      port,
+      secret,
+      secretFile: filePath,
+      freeswitch: z.strictObject({
+        address: host,
+        port,
+        secret,
+        secretFile: filePath,
+        listenAddress: host,
+        listenPort: port,
+        advertisedAddress: host.nullable(),
+        advertisedPort: port.nullable(),
+        profile: z.string().min(1),
+      }),
+      promptPathMapping: z.strictObject({
+        localDir: z.string().min(1).nullable(),
+        remoteDir: z.string().min(1).nullable(),
+      }),
+    }),
+    ivr: z.strictObject({
+      scriptsDir: z.string().min(1),
+      promptCacheDir: z.string().min(1),
+      defaultScript: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a script id such as office-phone-verify'),
+      maxCallSeconds: z.number().int().min(10).max(3600),
+    }),
+    dialPlan: z.strictObject({
+      requestUri: z.string().regex(/^sips?:.*\{(e164|e164digits|national)\}/, {
+        message: 'expected a SIP URI template with {e164}, {e164digits} or {national}',
+      }),
+      outsideLinePrefix: z.string().regex(/^[0-9*#]*$/, 'expected digits, * or #'),
+      extension: z.strictObject({
+        preDelayMs: z.number().int().min(0).max(30_000),
+        postDelayMs: z.number().int().min(0).max(30_000),
+      }),
+      internalRanges: z.array(internalRange),
+    }),
+    policy: z.strictObject({
+      allowedCountries: z.array(countryCode),
+      blockedTypes: z.array(z.enum(NUMBER_TYPES)),
+      allowPrefixes: z.array(e164Prefix),
+      denyPrefixes: z.array(e164Prefix),
+      rateLimits: z.strictObject({
+        perUser: rateWindow,
+        perNumber: rateWindow,
+        globalConcurrent: positiveInt,
+        globalPerMinute: positiveInt,
+      }),
+    }),
+    verification: z.strictObject({
+      fraudAutoBlockDays: nonNegativeInt,
+      retry: z.strictObject({ maxRetries: z.number().int().min(0).max(10), backoffSeconds: positiveInt }),
+      enrollmentLinkTtlMinutes: positiveInt,
+      bypassTtlSeconds: positiveInt,
+    }),
+    jobs: z.strictObject({
+      retentionDays: positiveInt,
+      trunkHealthCron: cron,
+      expiryCron: cron,
+      retentionCron: cron,
+    }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.telephony.backend === 'drachtio' && !c.drachtio.secret)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['drachtio', 'secret'],
+        message: 'required when telephony.backend is drachtio (set FYRKANT_DRACHTIO__SECRET or drachtio.secretFile)',
+      });
+    if (c.sip.trunk.password && !c.sip.trunk.username)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sip', 'trunk', 'username'],
+        message: 'required when a trunk password is set',
+      });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+/**
+ * Secret keys, each with its `…File` sibling: the loader reads the file into the key, `config check`
+ * masks the value, the logger never sees it.
+ */
+export const SECRET_PATHS: readonly (readonly string[])[] = [
+  ['sip', 'trunk', 'password'],
+  ['drachtio', 'secret'],
+  ['drachtio', 'freeswitch', 'secret'],
+  ['http', 'sessionSecret'],
+];
+
+/** Keys holding filesystem paths, resolved against the working directory on load. */
+export const PATH_KEYS: readonly (readonly string[])[] = [
+  ['dataDir'],
+  ['database', 'path'],
+  ['ivr', 'scriptsDir'],
+  ['ivr', 'promptCacheDir'],
+  ['sip', 'trunk', 'passwordFile'],
+  ['drachtio', 'secretFile'],
+  ['drachtio', 'freeswitch', 'secretFile'],
+  ['http', 'sessionSecretFile'],
+];
