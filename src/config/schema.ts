@@ -5,6 +5,7 @@
  */
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { NUMBER_TYPES } from '../domain/phone/number-type';
 
 const port = z.number().int().min(1).max(65535);
 const host = z.string().min(1);
@@ -26,22 +27,7 @@ const secret = z.string().min(1).nullable();
 const filePath = z.string().min(1).nullable();
 const cron = z.string().regex(/^\S+( \S+){4,5}$/, 'expected a cron expression such as "*/5 * * * *"');
 
-/** Number types as the policy names them (libphonenumber's types, kebab-cased). */
-export const NUMBER_TYPES = [
-  'fixed-line',
-  'mobile',
-  'fixed-line-or-mobile',
-  'toll-free',
-  'premium-rate',
-  'shared-cost',
-  'voip',
-  'personal',
-  'pager',
-  'uan',
-  'voicemail',
-  'unknown',
-] as const;
-export type NumberType = (typeof NUMBER_TYPES)[number];
+export { NUMBER_TYPES, type NumberType } from '../domain/phone/number-type';
 
 export const DTMF_MODES = ['rfc4733', 'info', 'inband'] as const;
 

@@ -5,6 +5,9 @@
  * and the web UI show these texts, the CLI prints them, the metrics count the outcomes.
  */
 import type { DialFailureReason } from '../telephony/port';
+import type { Language } from './language';
+
+export { type Language, textLanguage } from './language';
 
 export const CALL_OUTCOMES = [
   // The script's verdicts
@@ -32,13 +35,6 @@ export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 export function isCallOutcome(s: string): s is CallOutcome {
   return (CALL_OUTCOMES as readonly string[]).includes(s);
-}
-
-export type Language = 'sv' | 'en';
-
-/** `sv-SE`, `en-US`, `sv` … → the language the texts exist in (English is the fallback). */
-export function textLanguage(tag: string | undefined): Language {
-  return tag?.toLowerCase().startsWith('sv') ? 'sv' : 'en';
 }
 
 export interface PlainReason {

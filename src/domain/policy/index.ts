@@ -1,0 +1,4 @@
+export * from './destination';
+export * from './policy';
+export * from './rate-limiter';
+export * from './reasons';

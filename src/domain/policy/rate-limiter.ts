@@ -1,0 +1,115 @@
+/**
+ * In-memory rate limits: calls per user and per number in sliding windows, new calls per minute
+ * service-wide, and calls in progress. Concurrency is counted explicitly: `acquire` hands out a lease
+ * that the caller must `release` when the call is over (idempotent), so a crashed call path that
+ * forgets would show up as a leak in `active`, not as silently wrong numbers.
+ *
+ * In memory is enough for one fyrkant process (the product runs one); on restart the windows start
+ * empty, which errs towards allowing a few more calls, never towards blocking forever.
+ */
+import type { RateLimitReason } from './reasons';
+
+export interface Window {
+  /** 0 = no limit. */
+  readonly max: number;
+  readonly windowSeconds: number;
+}
+
+export interface RateLimits {
+  readonly perUser: Window;
+  readonly perNumber: Window;
+  readonly globalConcurrent: number;
+  readonly globalPerMinute: number;
+}
+
+export interface Lease {
+  readonly id: string;
+  /** Ends the call's hold on a concurrent slot. Safe to call twice. */
+  release(): void;
+  readonly released: boolean;
+}
+
+export type Acquired =
+  | { readonly ok: true; readonly lease: Lease }
+  | { readonly ok: false; readonly reason: RateLimitReason; readonly retryAfterMs: number };
+
+export class RateLimiter {
+  private readonly byUser = new Map<string, number[]>();
+  private readonly byNumber = new Map<string, number[]>();
+  private readonly global: number[] = [];
+  private readonly leases = new Set<string>();
+  private seq = 0;
+
+  constructor(private readonly limits: RateLimits) {}
+
+  /** Calls holding a concurrent slot now. */
+  get active(): number {
+    return this.leases.size;
+  }
+
+  acquire(key: { readonly userId?: string | null; readonly number: string }, at = Date.now()): Acquired {
+    if (this.leases.size >= this.limits.globalConcurrent)
+      return { ok: false, reason: 'rate-limit-concurrent', retryAfterMs: 1000 };
+    const g = check(this.global, { max: this.limits.globalPerMinute, windowSeconds: 60 }, at);
+    if (g !== null) return { ok: false, reason: 'rate-limit-global', retryAfterMs: g };
+    const userTimes = key.userId ? bucket(this.byUser, key.userId) : undefined;
+    if (userTimes) {
+      const u = check(userTimes, this.limits.perUser, at);
+      if (u !== null) return { ok: false, reason: 'rate-limit-user', retryAfterMs: u };
+    }
+    const numberTimes = bucket(this.byNumber, key.number);
+    const n = check(numberTimes, this.limits.perNumber, at);
+    if (n !== null) return { ok: false, reason: 'rate-limit-number', retryAfterMs: n };
+
+    this.global.push(at);
+    userTimes?.push(at);
+    numberTimes.push(at);
+    const id = `lease-${++this.seq}`;
+    this.leases.add(id);
+    const leases = this.leases;
+    let released = false;
+    return {
+      ok: true,
+      lease: {
+        id,
+        get released() {
+          return released;
+        },
+        release() {
+          released = true;
+          leases.delete(id);
+        },
+      },
+    };
+  }
+
+  /** Drops window entries older than the longest window (call now and then; `acquire` prunes what it touches). */
+  prune(at = Date.now()): void {
+    const horizon = Math.max(this.limits.perUser.windowSeconds, this.limits.perNumber.windowSeconds, 60) * 1000;
+    for (const map of [this.byUser, this.byNumber]) {
+      for (const [k, times] of map) {
+        const keep = times.filter((t) => t > at - horizon);
+        if (keep.length) map.set(k, keep);
+        else map.delete(k);
+      }
+    }
+  }
+}
+
+function bucket(map: Map<string, number[]>, key: string): number[] {
+  let b = map.get(key);
+  if (!b) {
+    b = [];
+    map.set(key, b);
+  }
+  return b;
+}
+
+/** Null when one more call fits in the window; else ms until the oldest call leaves it. */
+function check(times: number[], w: Window, at: number): number | null {
+  if (w.max === 0) return null;
+  const windowMs = w.windowSeconds * 1000;
+  while (times.length && (times[0] ?? 0) <= at - windowMs) times.shift();
+  if (times.length < w.max) return null;
+  return Math.max(1, (times[0] ?? at) + windowMs - at);
+}
