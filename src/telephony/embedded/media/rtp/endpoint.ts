@@ -35,9 +35,6 @@ export class RtpEndpoint {
   private readonly socket: Socket;
   private readonly now: () => number;
   private readonly onPacket: RtpPacketHandler;
-  private readonly sendDone = (err: Error | null) => {
-    if (err) this.sendErrors++;
-  };
 
   constructor(options: RtpEndpointOptions) {
     this.socket = options.socket;
@@ -78,7 +75,9 @@ export class RtpEndpoint {
     if (this.closed || this.remotePort === 0) return;
     this.sent++;
     this.sentBytes += length;
-    this.socket.send(packet, 0, length, this.remotePort, this.remoteAddress, this.sendDone);
+    // No callback: errors arrive as the socket's 'error' event (counted above), and a callback would
+    // cost a closure call per packet.
+    this.socket.send(packet, 0, length, this.remotePort, this.remoteAddress);
   }
 
   close(): void {

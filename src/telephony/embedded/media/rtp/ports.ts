@@ -4,6 +4,8 @@
  * port is not reused at once (late packets of the old call would land in the new one).
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIPv4 } from 'node:net';
 
 export interface PortRange {
   readonly min: number;
@@ -58,7 +60,7 @@ export class RtpPortAllocator {
 
 function bind(address: string, port: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
-    const socket = createSocket({ type: 'udp4' });
+    const socket = createSocket({ type: 'udp4', lookup: literalLookup });
     const onError = () => {
       socket.close();
       resolve(undefined);
@@ -69,4 +71,19 @@ function bind(address: string, port: number): Promise<Socket | undefined> {
       resolve(socket);
     });
   });
+}
+
+/**
+ * dgram resolves every destination through `lookup`, and the default defers even an IP literal to
+ * the next tick. RTP destinations are always literals (from SDP), so answering synchronously lets
+ * `send` hand the datagram to the kernel at once (uv_udp_try_send) — cheaper, and the packet
+ * buffer is free again when `send` returns.
+ */
+function literalLookup(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  if (isIPv4(hostname)) callback(null, hostname, 4);
+  else dnsLookup(hostname, options, callback);
 }
