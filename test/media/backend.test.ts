@@ -1,5 +1,5 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { execFileSync } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -188,7 +188,21 @@ describe('embedded backend over a fake SIP seam with real RTP', () => {
 
   it('plays a prompt and stops it on a digit (barge-in)', async () => {
     const wav = join(dir, 'long.wav');
-    execFileSync(requireTool('sox', 'sox'), ['-R', '-n', '-r', '8000', '-c', '1', '-b', '16', wav, 'synth', '3', 'sine', '440']);
+    execFileSync(requireTool('sox', 'sox'), [
+      '-R',
+      '-n',
+      '-r',
+      '8000',
+      '-c',
+      '1',
+      '-b',
+      '16',
+      wav,
+      'synth',
+      '3',
+      'sine',
+      '440',
+    ]);
     const prompt = await promptFromFile(wav, 'long');
     const call = await dial();
     const playing = call.play(prompt, { bargeIn: true });
@@ -258,7 +272,9 @@ describe('embedded backend over a fake SIP seam with real RTP', () => {
     await dial();
     await sleep(100);
     const peerPort = peer.socket.address().port;
-    const held = await dialog.offerHandler!(answerSdp(peerPort, '0 101', ['a=rtpmap:101 telephone-event/8000', 'a=sendonly']));
+    const held = await dialog.offerHandler!(
+      answerSdp(peerPort, '0 101', ['a=rtpmap:101 telephone-event/8000', 'a=sendonly']),
+    );
     expect(held.content).toContain('a=recvonly');
     await sleep(60);
     const n = peer.packets.length;
@@ -286,7 +302,10 @@ describe('embedded backend over a fake SIP seam with real RTP', () => {
 
   it('rejects an answer without a common codec and hangs up', async () => {
     answerFormats = { formats: '18', extra: ['a=rtpmap:18 G729/8000'] };
-    await expect(dial()).rejects.toMatchObject({ reason: 'media', message: expect.stringContaining('no common codec') });
+    await expect(dial()).rejects.toMatchObject({
+      reason: 'media',
+      message: expect.stringContaining('no common codec'),
+    });
     expect(dialog.byeCount).toBe(1);
   });
 

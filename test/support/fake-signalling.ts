@@ -7,8 +7,8 @@ import { EventEmitter } from 'node:events';
 import {
   type Dialog,
   type DialogEvents,
-  type InviteOptions,
   InviteFailure,
+  type InviteOptions,
   type OfferHandler,
   type SessionBody,
   type Signalling,

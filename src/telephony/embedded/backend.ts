@@ -8,8 +8,8 @@ import { meaningOfSipStatus } from '../../domain/call-outcomes';
 import {
   type BackendHealth,
   type Call,
-  type DialHooks,
   DialFailure,
+  type DialHooks,
   type DialRequest,
   type DtmfSource,
   type TelephonyBackend,
@@ -190,8 +190,7 @@ export class EmbeddedBackend implements TelephonyBackend {
       te && this.receiveModes.includes('rfc4733')
         ? new Rfc4733Receiver({ payloadType: negotiated.telephoneEventPt!, onDigit: (e) => merger.push(e) })
         : undefined;
-    const wantInband =
-      this.receiveModes.includes('inband') && (!te || this.options.dtmf?.inbandDetection === 'always');
+    const wantInband = this.receiveModes.includes('inband') && (!te || this.options.dtmf?.inbandDetection === 'always');
     const detector = wantInband ? new InbandDetector({ onDigit: (e) => merger.push(e) }) : undefined;
     media = new CallMedia({
       endpoint,
@@ -256,7 +255,8 @@ function toDialFailure(err: unknown, signal: AbortSignal | undefined): DialFailu
     case 'auth-failed':
       return new DialFailure('rejected', reason, sip, reason, callId);
     default: {
-      if (status === 487) return new DialFailure(signal?.aborted ? 'cancelled' : 'no-answer', reason, 487, reason, callId);
+      if (status === 487)
+        return new DialFailure(signal?.aborted ? 'cancelled' : 'no-answer', reason, 487, reason, callId);
       if (status === 488 || status === 606) return new DialFailure('media', reason, status, reason, callId);
       const meaning = meaningOfSipStatus(status);
       return new DialFailure(meaning.failure, reason, sip, reason, callId);

@@ -21,7 +21,7 @@ import type { CallMedia } from './media/call-media';
 import {
   buildDtmfInfo,
   DTMF_RELAY_TYPE,
-  DTMF_TYPE,
+  type DTMF_TYPE,
   type DtmfMerger,
   isDtmfInfoContentType,
   parseDtmfInfo,

@@ -18,7 +18,9 @@ export const FRAME_SAMPLES = 160;
 
 /** What the media needs from an RFC 4733 sender (the DTMF module's `Rfc4733Sender`). */
 export interface EventSender {
-  at(n: number):
+  at(
+    n: number,
+  ):
     | { readonly kind: 'event'; readonly timestamp: number; readonly marker: boolean; readonly payload: Uint8Array }
     | { readonly kind: 'audio' }
     | { readonly kind: 'done' };
