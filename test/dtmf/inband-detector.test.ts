@@ -210,6 +210,18 @@ describe('InbandDetector: G.711 input and packetisation', () => {
       expect({ law, got: digitsOf(events) }).toEqual({ law, got: '1001#' });
     }
   });
+  it('reads G.711 payloads in place inside datagrams', () => {
+    const bytes = mulaw.encode(pcm);
+    const events: DtmfEvent[] = [];
+    const det = new InbandDetector({ onDigit: (e) => events.push(e) });
+    const datagram = new Uint8Array(12 + 160);
+    for (let i = 0; i + 160 <= bytes.length; i += 160) {
+      datagram.set(bytes.subarray(i, i + 160), 12);
+      det.onMulaw(datagram, i / 8, 12, 160);
+    }
+    det.flush(1e9);
+    expect(digitsOf(events)).toBe('1001#');
+  });
   it('does not depend on how the audio is chunked', () => {
     for (const chunk of [1, 7, 80, 160, 240, 1000])
       expect({ chunk, got: digitsOf(detect(pcm, {}, chunk)) }).toEqual({ chunk, got: '1001#' });

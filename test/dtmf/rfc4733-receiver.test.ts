@@ -223,6 +223,24 @@ describe('Rfc4733Receiver', () => {
     expect(digitsOf(run(mixed).events)).toBe('42');
   });
 
+  it('reads the payload in place inside a received datagram (onRtp)', () => {
+    const events: DtmfEvent[] = [];
+    const rx = new Rfc4733Receiver({ payloadType: 101, onDigit: (e) => events.push(e) });
+    const datagram = new Uint8Array(64).fill(0xee);
+    const header = { payloadType: 101, timestamp: 777, marker: true };
+    for (const [d, end] of [
+      [400, false],
+      [800, true],
+      [800, true],
+    ] as const) {
+      datagram.set(eventPayload(11, end, d), 12);
+      rx.onRtp(header, datagram, 12, 4, d / 8);
+    }
+    rx.onRtp(header, datagram, 62, 4, 200); // runs past the buffer: ignored, no throw
+    expect(events).toEqual([{ digit: '#', source: 'rfc4733', at: 100, durationMs: 100 }]);
+    expect(rx.stats).toMatchObject({ packets: 4, digits: 1, stale: 1, ignored: 1 });
+  });
+
   it('reads several events packed into one packet', () => {
     const payload = new Uint8Array([...eventPayload(1, true, 800), ...eventPayload(2, true, 800)]);
     const events: DtmfEvent[] = [];

@@ -145,14 +145,14 @@ export class InbandDetector {
     }
   }
 
-  /** Feed G.711 µ-law bytes (PT 0). */
-  onMulaw(bytes: Uint8Array, nowMs: number): void {
-    this.onG711(bytes, nowMs, MULAW_TO_LINEAR);
+  /** Feed G.711 µ-law bytes (PT 0); `offset`/`length` select the payload inside a datagram. */
+  onMulaw(bytes: Uint8Array, nowMs: number, offset = 0, length = bytes.length - offset): void {
+    this.onG711(bytes, offset, length, nowMs, MULAW_TO_LINEAR);
   }
 
-  /** Feed G.711 A-law bytes (PT 8). */
-  onAlaw(bytes: Uint8Array, nowMs: number): void {
-    this.onG711(bytes, nowMs, ALAW_TO_LINEAR);
+  /** Feed G.711 A-law bytes (PT 8); `offset`/`length` select the payload inside a datagram. */
+  onAlaw(bytes: Uint8Array, nowMs: number, offset = 0, length = bytes.length - offset): void {
+    this.onG711(bytes, offset, length, nowMs, ALAW_TO_LINEAR);
   }
 
   /** Report a digit still sounding (the stream stopped or the call ends). */
@@ -162,14 +162,15 @@ export class InbandDetector {
     this.candidateRun = 0;
   }
 
-  private onG711(bytes: Uint8Array, nowMs: number, table: Int16Array): void {
+  private onG711(bytes: Uint8Array, offset: number, length: number, nowMs: number, table: Int16Array): void {
     const out = this.decoded;
-    let pos = 0;
-    while (pos < bytes.length) {
-      const n = Math.min(out.length, bytes.length - pos);
+    const end = Math.min(bytes.length, offset + length);
+    let pos = Math.max(0, offset);
+    while (pos < end) {
+      const n = Math.min(out.length, end - pos);
       for (let i = 0; i < n; i++) out[i] = table[bytes[pos + i]!]!;
       pos += n;
-      this.feed(out, n, nowMs - ((bytes.length - pos) * 1000) / SAMPLE_RATE);
+      this.feed(out, n, nowMs - ((end - pos) * 1000) / SAMPLE_RATE);
     }
   }
 

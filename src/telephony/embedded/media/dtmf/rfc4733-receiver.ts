@@ -104,21 +104,35 @@ export class Rfc4733Receiver {
    * (ms since epoch): it stamps reported events and drives the end timeout.
    */
   onPacket(packet: RtpPacketView, nowMs: number): void {
-    if (packet.payloadType !== this.payloadType) return;
+    this.onRtp(packet, packet.payload, 0, packet.payload.length, nowMs);
+  }
+
+  /**
+   * Same as `onPacket` for a payload inside a larger buffer (e.g. the received datagram with the
+   * RTP layer's reused header: `onRtp(header, datagram, header.payloadOffset, header.payloadLength, now)`),
+   * so the receive path needs no per-packet view.
+   */
+  onRtp(
+    header: { readonly payloadType: number; readonly timestamp: number; readonly marker: boolean },
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    nowMs: number,
+  ): void {
+    if (header.payloadType !== this.payloadType) return;
     this.stats.packets++;
-    const payload = packet.payload;
-    const blocks = (payload.length / EVENT_BLOCK_BYTES) | 0;
+    const blocks = (Math.max(0, Math.min(length, buf.length - offset)) / EVENT_BLOCK_BYTES) | 0;
     if (blocks === 0) {
       this.stats.ignored++;
       return;
     }
     // Several blocks in one packet (RFC 4733 §2.5.1.5): the packet timestamp is the first event's
     // start and each following event starts where the previous one ended.
-    let ts = packet.timestamp >>> 0;
+    let ts = header.timestamp >>> 0;
     for (let b = 0; b < blocks; b++) {
-      const off = b * EVENT_BLOCK_BYTES;
-      const duration = blockDuration(payload, off);
-      this.onBlock(ts, blockCode(payload, off), blockEnd(payload, off), duration, packet.marker && b === 0, nowMs);
+      const off = offset + b * EVENT_BLOCK_BYTES;
+      const duration = blockDuration(buf, off);
+      this.onBlock(ts, blockCode(buf, off), blockEnd(buf, off), duration, header.marker && b === 0, nowMs);
       ts = (ts + duration) >>> 0;
     }
   }
