@@ -5,6 +5,7 @@ export * from './message';
 export * from './name-addr';
 export * from './params';
 export * from './parser';
+export * from './response';
 export * from './serialize';
 export * from './uri';
 export * from './via';

@@ -97,6 +97,17 @@ abstract class SipMessageBase {
     return this;
   }
 
+  /** Replace the first Via value only (the transport stamps received/rport on it, RFC 3581). */
+  replaceTopVia(value: string): void {
+    const idx = this.headers.findIndex((h) => h.name === 'via');
+    if (idx < 0) return;
+    const line = this.headers[idx]!;
+    const values = splitList(line.value);
+    values[0] = value;
+    this.headers[idx] = { ...line, value: values.join(', ') };
+    this.cache.delete('via');
+  }
+
   remove(name: string): this {
     return this.set(name, undefined);
   }

@@ -54,7 +54,8 @@ function isIpv6Ref(v: string): boolean {
   if (v.charCodeAt(0) !== 0x5b || v.charCodeAt(v.length - 1) !== 0x5d) return false;
   for (let i = 1; i < v.length - 1; i++) {
     const c = v.charCodeAt(i);
-    const ok = c === 0x3a || c === 0x2e || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+    const ok =
+      c === 0x3a || c === 0x2e || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
     if (!ok) return false;
   }
   return true;

@@ -142,7 +142,9 @@ function parseRequest(
   const sp2 = sp1 >= 0 ? startLine.indexOf(' ', sp1 + 1) : -1;
   const method = sp1 > 0 ? startLine.slice(0, sp1) : '';
   const fail = (reason: string, status: 400 | 505 = 400): ParseFailure =>
-    method && isToken(method) ? { ok: false, status, reason, request: { method, headers } } : { ok: false, status, reason };
+    method && isToken(method)
+      ? { ok: false, status, reason, request: { method, headers } }
+      : { ok: false, status, reason };
   if (sp1 <= 0 || sp2 < 0 || startLine.indexOf(' ', sp2 + 1) >= 0 || !isToken(method)) {
     return fail('Malformed Request-Line');
   }

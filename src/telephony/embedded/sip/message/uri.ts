@@ -182,15 +182,3 @@ function escapeUser(user: string): string {
   }
   return out;
 }
-
-/** Host and port to send to for a SIP URI (RFC 3263 without DNS SRV: A record + default port). */
-export function uriTarget(uri: SipUri): { host: string; port: number; transport: string | undefined } {
-  const maddr = uri.params.get('maddr');
-  const transport = uri.params.get('transport') ?? undefined;
-  const host = maddr ?? uri.host;
-  return {
-    host: host.startsWith('[') ? host.slice(1, -1) : host,
-    port: uri.port ?? (uri.scheme === 'sips' ? 5061 : 5060),
-    transport: transport ? transport.toLowerCase() : undefined,
-  };
-}

@@ -1,0 +1,237 @@
+/**
+ * The UA core's plumbing: transport + transaction layer, the traced sender, and the handling of
+ * requests outside any dialog (RFC 3261 §8.2: 405/501/416/420/415, OPTIONS, refusing INVITE).
+ * Dialog-level work is delegated to the `DialogHost` (the user agent).
+ */
+import type { SipLogger } from '../logger';
+import { createResponse, type SipMessage, type SipRequest, type SipResponse, type SipUri, serialize } from '../message';
+import {
+  type ClientTransaction,
+  type ClientTransactionUser,
+  type ServerTransaction,
+  type TimerConfig,
+  TransactionLayer,
+} from '../transaction';
+import { SipTransport, type TransportAddress, type TransportName, uriTargetAddress } from '../transport';
+import { newBranch, newTag } from './ids';
+import { isScanner, RateLimiter } from './rate-limit';
+import { TraceRouter } from './trace';
+
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
+const KNOWN_METHODS = new Set([
+  'REGISTER',
+  'PRACK',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'REFER',
+  'MESSAGE',
+  'PUBLISH',
+  'INFO',
+  'UPDATE',
+]);
+const SUPPORTED_TAGS = new Set(['timer']);
+
+export interface DialogHost {
+  /** An in-dialog request (To tag present). Return false when no dialog matches (→ 481). */
+  onDialogRequest(request: SipRequest, tx: ServerTransaction | undefined): boolean;
+  /** A response no transaction wanted (2xx retransmissions, forked 2xx). */
+  onStrayResponse(response: SipResponse): void;
+}
+
+export interface CoreConfig {
+  readonly listenHost: string;
+  readonly listenPort: number;
+  readonly contactHost: string;
+  readonly transport: TransportName;
+  readonly timers: TimerConfig;
+  readonly userAgent: string;
+  readonly maxMessageSize: number;
+  readonly rateLimit: { readonly perSecond: number; readonly burst: number };
+}
+
+export class SipCore {
+  readonly transport: SipTransport;
+  readonly transactions: TransactionLayer;
+  readonly trace = new TraceRouter();
+  readonly limiter: RateLimiter;
+  host: DialogHost | undefined;
+  /** Counters for health/metrics and tests. */
+  readonly counters = { scannerDropped: 0, rateLimited: 0, unsolicitedInvites: 0 };
+
+  constructor(
+    readonly config: CoreConfig,
+    readonly logger: SipLogger,
+  ) {
+    this.transport = new SipTransport(
+      {
+        host: config.listenHost,
+        port: config.listenPort,
+        transports: config.transport === 'tcp' ? ['tcp', 'udp'] : ['udp', 'tcp'],
+        maxMessageSize: config.maxMessageSize,
+      },
+      logger,
+    );
+    this.limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
+    this.transactions = new TransactionLayer((m, d) => this.send(m, d), config.timers, {
+      onRequest: (req, tx, source) => this.onRequest(req, tx, source),
+      onStrayResponse: (res) => this.host?.onStrayResponse(res),
+    });
+    this.transport.on('message', (msg, source, raw) => {
+      this.trace.trace('in', msg, source, raw);
+      if (msg.kind === 'response') this.transactions.receiveResponse(msg, source);
+      else this.transactions.receiveRequest(msg, source);
+    });
+    this.transport.on('invalid', (failure, source) => {
+      this.logger.debug({ peer: `${source.host}:${source.port}`, reason: failure.reason }, 'invalid sip message');
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.transport.start();
+  }
+
+  async stop(): Promise<void> {
+    this.transactions.stop();
+    await this.transport.stop();
+  }
+
+  get port(): number {
+    return this.transport.port;
+  }
+
+  /** Serialize, write and trace. */
+  async send(msg: SipMessage, dest: TransportAddress): Promise<void> {
+    const data = serialize(msg);
+    await this.transport.send(data, dest, msg);
+    this.trace.trace('out', msg, dest, data);
+  }
+
+  /** Our Via for a new request over `transport`, with a fresh branch and rport (RFC 3581). */
+  via(transport: TransportName): string {
+    return `SIP/2.0/${transport.toUpperCase()} ${this.config.contactHost}:${this.port};branch=${newBranch()};rport`;
+  }
+
+  /** Our Contact URI (with the user part of our identity). */
+  contactUri(user: string | undefined, transport: TransportName): string {
+    const u = user ? `${user}@` : '';
+    const t = transport === 'udp' ? '' : `;transport=${transport}`;
+    return `sip:${u}${this.config.contactHost}:${this.port}${t}`;
+  }
+
+  /** Where a request to `uri` goes, and over which transport (URI transport param, else our default). */
+  destination(uri: SipUri): TransportAddress {
+    return uriTargetAddress(uri, this.config.transport);
+  }
+
+  /**
+   * Send a request in a new client transaction. Sets Via (fresh branch) and the common headers;
+   * requests over 1300 bytes that would go over UDP go over TCP (RFC 3261 §18.1.1).
+   */
+  request(req: SipRequest, dest: TransportAddress, user: ClientTransactionUser): ClientTransaction {
+    let target = dest;
+    this.stampCommon(req, target.transport);
+    if (target.transport === 'udp' && serialize(req).length > 1300 && this.transport.supports('tcp')) {
+      target = { ...dest, transport: 'tcp' };
+      req.set('via', this.via('tcp'));
+    }
+    return this.transactions.request(req, target, user);
+  }
+
+  /** ACK for a 2xx is sent outside any transaction (RFC 3261 §13.2.2.4). */
+  sendAck(ack: SipRequest, dest: TransportAddress): Promise<void> {
+    this.stampCommon(ack, dest.transport);
+    return this.send(ack, dest).catch((err: Error) => {
+      this.logger.warn({ err: err.message }, 'sending ACK failed');
+    });
+  }
+
+  private stampCommon(req: SipRequest, transport: TransportName): void {
+    req.set('via', this.via(transport));
+    if (!req.has('max-forwards')) req.add('Max-Forwards', '70');
+    if (!req.has('user-agent')) req.add('User-Agent', this.config.userAgent);
+  }
+
+  respond(tx: ServerTransaction, status: number, extra?: (res: SipResponse) => void, toTag?: string): void {
+    const res = createResponse(tx.request, status, undefined, status > 100 ? (toTag ?? newTag()) : undefined);
+    res.add('Server', this.config.userAgent);
+    extra?.(res);
+    tx.respond(res);
+  }
+
+  /** Requests that reached us without matching a transaction. */
+  private onRequest(req: SipRequest, tx: ServerTransaction | undefined, source: TransportAddress): void {
+    const inDialog = req.toTag !== undefined;
+    if (!inDialog && req.method !== 'ACK') {
+      const key = source.host;
+      if (isScanner(req.get('user-agent'))) {
+        this.counters.scannerDropped++;
+        tx?.terminate();
+        return;
+      }
+      if (!this.limiter.allow(key)) {
+        this.counters.rateLimited++;
+        tx?.terminate();
+        return;
+      }
+    }
+    if (req.method === 'ACK') {
+      if (inDialog) this.host?.onDialogRequest(req, undefined);
+      return;
+    }
+    if (!tx) return;
+    if (req.method === 'CANCEL') {
+      const inv = this.transactions.inviteFor(req);
+      if (!inv || inv.finalSent) {
+        this.respond(tx, 481);
+        return;
+      }
+      this.respond(tx, 200);
+      this.respond(inv, 487);
+      return;
+    }
+    if (inDialog) {
+      if (!this.host?.onDialogRequest(req, tx)) this.respond(tx, 481);
+      return;
+    }
+    this.outOfDialog(req, tx);
+  }
+
+  /** RFC 3261 §8.2 checks in order: method, URI scheme, extensions, content; then our policy. */
+  private outOfDialog(req: SipRequest, tx: ServerTransaction): void {
+    const m = req.method;
+    if (m !== 'INVITE' && m !== 'OPTIONS' && m !== 'BYE') {
+      this.respond(tx, KNOWN_METHODS.has(m) ? 405 : 501, (r) => r.add('Allow', ALLOW));
+      return;
+    }
+    const uri = req.requestUri();
+    if (!uri || uri.kind === 'other') {
+      this.respond(tx, 416);
+      return;
+    }
+    const unsupported = req.tags('require').filter((t) => !SUPPORTED_TAGS.has(t));
+    if (unsupported.length > 0) {
+      this.respond(tx, 420, (r) => r.add('Unsupported', unsupported.join(', ')));
+      return;
+    }
+    if (m === 'OPTIONS') {
+      this.respond(tx, 200, (r) => {
+        r.add('Allow', ALLOW);
+        r.add('Accept', 'application/sdp');
+        r.add('Supported', 'timer');
+      });
+      return;
+    }
+    if (m === 'BYE') {
+      this.respond(tx, 481);
+      return;
+    }
+    const ct = req.contentType;
+    if (req.body.length > 0 && ct !== undefined && ct !== 'application/sdp' && !ct.startsWith('multipart/')) {
+      this.respond(tx, 415, (r) => r.add('Accept', 'application/sdp'));
+      return;
+    }
+    // fyrkant only places calls: an INVITE from outside is refused.
+    this.counters.unsolicitedInvites++;
+    this.respond(tx, 403);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Unsolicited traffic control: known scanners (SIPVicious "friendly-scanner" and friends) are dropped
+ * without an answer; other out-of-dialog requests are limited per source IP with a token bucket.
+ */
+const SCANNER_AGENTS = [
+  'friendly-scanner',
+  'sipvicious',
+  'sipcli',
+  'sip-scan',
+  'vaxsipuseragent',
+  'pplsip',
+  'iwar',
+  'sivus',
+  'sundayddr',
+  'smap',
+];
+
+export function isScanner(userAgent: string | undefined): boolean {
+  if (!userAgent) return false;
+  const ua = userAgent.toLowerCase();
+  return SCANNER_AGENTS.some((s) => ua.includes(s));
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  /** Requests dropped (scanners + over the limit). */
+  dropped = 0;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly maxSources = 10_000,
+  ) {}
+
+  allow(source: string, now = Date.now()): boolean {
+    let b = this.buckets.get(source);
+    if (!b) {
+      if (this.buckets.size >= this.maxSources) this.evict(now);
+      b = { tokens: this.burst, at: now };
+      this.buckets.set(source, b);
+    }
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
+    b.at = now;
+    if (b.tokens < 1) {
+      this.dropped++;
+      return false;
+    }
+    b.tokens -= 1;
+    return true;
+  }
+
+  /** Forget full buckets (idle sources); if that frees nothing, start over. */
+  private evict(now: number): void {
+    for (const [k, b] of this.buckets) {
+      if (b.tokens + ((now - b.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(k);
+    }
+    if (this.buckets.size >= this.maxSources) this.buckets.clear();
+  }
+}

@@ -1,0 +1,90 @@
+/** Reusable sipp UAS scenarios (XML). Media answers use a static SDP pointing at sipp's -mp port. */
+
+const SDP = `v=0
+o=sipp 1 1 IN IP4 [media_ip]
+s=-
+c=IN IP4 [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+`;
+
+const HEADERS = `[last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]`;
+
+export function response(status: number, reason: string, opts: { sdp?: boolean; extra?: string } = {}): string {
+  return `  <send>
+    <![CDATA[
+      SIP/2.0 ${status} ${reason}
+      ${HEADERS}
+      Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>
+${opts.extra ? `      ${opts.extra}\n` : ''}${opts.sdp ? `      Content-Type: application/sdp\n      Content-Length: [len]\n\n${SDP}` : '      Content-Length: 0\n'}
+    ]]>
+  </send>
+`;
+}
+
+export function scenario(name: string, body: string): string {
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="${name}">
+${body}
+</scenario>
+`;
+}
+
+/** Wait for a BYE from the caller and answer 200. */
+export const RECV_BYE_200 = `  <recv request="BYE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>
+`;
+
+/** 180 then 200 with SDP, wait for ACK, then wait for our BYE. */
+export function answerScenario(opts: { pauseMs?: number } = {}): string {
+  return scenario(
+    'answer',
+    `  <recv request="INVITE"/>
+${response(180, 'Ringing')}${opts.pauseMs ? `  <pause milliseconds="${opts.pauseMs}"/>\n` : ''}${response(200, 'OK', { sdp: true })}  <recv request="ACK"/>
+${RECV_BYE_200}`,
+  );
+}
+
+/** BYE sent by sipp (the callee) after answering. */
+export const SEND_BYE = `  <send retrans="500">
+    <![CDATA[
+      BYE [$caller_contact] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
+      To: [$caller_from]
+      [last_Call-ID:]
+      CSeq: 2 BYE
+      Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv response="200"/>
+`;
+
+/** Receive the INVITE and remember the caller's From and Contact URI (for a BYE or re-INVITE from sipp). */
+export const RECV_INVITE = `  <recv request="INVITE">
+    <action>
+      <ereg regexp="[^ ].*" search_in="hdr" header="From:" assign_to="caller_from"/>
+      <ereg regexp="sips?:[^>;]*" search_in="hdr" header="Contact:" assign_to="caller_contact"/>
+    </action>
+  </recv>
+`;

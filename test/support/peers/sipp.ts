@@ -1,0 +1,81 @@
+/**
+ * sipp (sip-tester) as a scripted SIP peer. `startSippUas` runs one scenario as a UAS on a free
+ * 127.0.0.1 port and exits after `calls` calls; its exit code says whether the scenario passed.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../ports';
+import { requireTool } from '../tools';
+import { makeTempDir, type PeerProcess, spawnPeer, tcpPortListening, udpPortBound, waitUntil } from './process';
+
+export interface SippOptions {
+  /** The scenario XML (a full `<scenario>` document). */
+  readonly scenarioXml: string;
+  readonly transport?: 'udp' | 'tcp';
+  /** Calls to process before exiting (default 1). */
+  readonly calls?: number;
+  /** Overall timeout in seconds (default 20). */
+  readonly timeoutS?: number;
+  /** Extra command-line arguments (e.g. `-au`, `-ap`, `-mp`, `-rtp_echo`). */
+  readonly extraArgs?: readonly string[];
+  /** Media port for `-mp` (the media helper passes one from freeEvenPortPair). */
+  readonly mediaPort?: number;
+}
+
+export interface SippPeer extends PeerProcess {
+  readonly port: number;
+  readonly host: string;
+  /** `sip:service@127.0.0.1:port` to dial. */
+  uri(user?: string): string;
+  /** Wait for sipp to finish; resolves with the exit code (0 = every call passed). */
+  finished(): Promise<number | null>;
+}
+
+export async function startSippUas(options: SippOptions): Promise<SippPeer> {
+  const bin = requireTool('sipp', 'sip-tester');
+  const dir = makeTempDir('sipp');
+  const scenario = join(dir, 'uas.xml');
+  writeFileSync(scenario, options.scenarioXml);
+  const port = await freePort();
+  const transport = options.transport ?? 'udp';
+  const args = [
+    '-sf',
+    scenario,
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-t',
+    transport === 'tcp' ? 't1' : 'u1',
+    '-m',
+    String(options.calls ?? 1),
+    '-timeout',
+    `${options.timeoutS ?? 20}s`,
+    '-timeout_error',
+    '-nostdin',
+    '-trace_err',
+    '-error_file',
+    join(dir, 'errors.log'),
+    '-trace_msg',
+    '-message_file',
+    join(dir, 'messages.log'),
+    '-mi',
+    '127.0.0.1',
+    ...(options.mediaPort ? ['-mp', String(options.mediaPort)] : []),
+    ...(options.extraArgs ?? []),
+  ];
+  const peer = spawnPeer('sipp', bin, args, dir);
+  return wrap(peer, port, transport);
+}
+
+async function wrap(peer: PeerProcess, port: number, transport: 'udp' | 'tcp'): Promise<SippPeer> {
+  // sipp prints nothing useful without a terminal: it is ready once it holds its port.
+  await waitUntil(peer, () => (transport === 'udp' ? udpPortBound(port) : tcpPortListening(port)));
+  return {
+    ...peer,
+    port,
+    host: '127.0.0.1',
+    uri: (user = 'service') => `sip:${user}@127.0.0.1:${port}${transport === 'tcp' ? ';transport=tcp' : ''}`,
+    finished: () => peer.exited,
+  };
+}
