@@ -1,0 +1,145 @@
+/**
+ * The production backend: drachtio-srf drives drachtio-server (SIP toward the PBX), drachtio-fsmrf
+ * drives FreeSWITCH (prompts, DTMF). Implements the telephony port exactly like the embedded backend,
+ * so the IVR layer cannot tell them apart.
+ */
+import type { BackendHealth, Call, DialHooks, DialRequest, TelephonyBackend } from '../port';
+import { DialFailure } from '../port';
+import type { DrachtioCall } from './call';
+import { dialThirdParty } from './dial';
+import { DrachtioLink } from './drachtio-link';
+import { FreeswitchLink } from './freeswitch-link';
+import { ResourceLedger } from './ledger';
+import type { DrachtioBackendOptions } from './options';
+
+export interface DrachtioResources {
+  /** FreeSWITCH endpoints we created and have not seen destroyed. */
+  readonly endpoints: number;
+  /** SIP dialogs toward the PBX still up. */
+  readonly dialogs: number;
+  readonly calls: number;
+}
+
+export interface DrachtioBackend extends TelephonyBackend {
+  readonly name: 'drachtio';
+  /** Leak accounting: all zero when no call is up. */
+  resources(): DrachtioResources;
+}
+
+const DEFAULT_START_TIMEOUT_MS = 15_000;
+const PROBE_TIMEOUT_MS = 5_000;
+
+export function createDrachtioBackend(
+  options: DrachtioBackendOptions,
+  startOptions: { readonly startTimeoutMs?: number } = {},
+): DrachtioBackend {
+  const log = options.log ?? (() => undefined);
+  const ledger = new ResourceLedger();
+  const calls = new Set<DrachtioCall>();
+  let drachtio: DrachtioLink | undefined;
+  let freeswitch: FreeswitchLink | undefined;
+  let lastTrunk: BackendHealth['trunk'] = 'unknown';
+
+  async function probeTrunk(link: DrachtioLink): Promise<BackendHealth['trunk']> {
+    const uri = options.trunk.probeUri;
+    if (!uri || !link.connected) return 'unknown';
+    try {
+      const req = await link.srf.request(uri, {
+        method: 'OPTIONS',
+        ...(options.trunk.proxy ? { proxy: options.trunk.proxy } : {}),
+      });
+      const status = await new Promise<number | undefined>((resolve) => {
+        const t = setTimeout(() => resolve(undefined), PROBE_TIMEOUT_MS);
+        req.on('response', (res) => {
+          clearTimeout(t);
+          resolve(res.status);
+        });
+      });
+      // Any answer means something SIP is there; 408/503 are what the stack makes up on silence.
+      return status !== undefined && status !== 408 && status !== 503 ? 'reachable' : 'unreachable';
+    } catch {
+      return 'unreachable';
+    }
+  }
+
+  const backend: DrachtioBackend = {
+    name: 'drachtio',
+
+    async start() {
+      if (drachtio) throw new Error('the drachtio backend is already started');
+      drachtio = new DrachtioLink(options.drachtio, log);
+      freeswitch = new FreeswitchLink(drachtio.srf, options.freeswitch, log);
+      drachtio.connect();
+      freeswitch.connect();
+      const timeout = startOptions.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+      try {
+        await Promise.all([drachtio.whenConnected(timeout), freeswitch.whenConnected(timeout)]);
+      } catch (err) {
+        await backend.stop();
+        throw err;
+      }
+    },
+
+    async stop() {
+      await Promise.all([...calls].map((c) => c.hangup('fyrkant is stopping')));
+      freeswitch?.stop();
+      drachtio?.stop();
+      freeswitch = undefined;
+      drachtio = undefined;
+    },
+
+    async health(opts) {
+      const d = drachtio?.state ?? { name: 'idle' };
+      const ms = freeswitch?.mediaServer;
+      if (opts?.probe && drachtio) lastTrunk = await probeTrunk(drachtio);
+      const fsText = ms ? 'up' : freeswitch?.state.name === 'connecting' ? 'connecting' : 'down';
+      const drText =
+        d.name === 'connected'
+          ? `up (${d.hostport})`
+          : d.name === 'rejected'
+            ? d.reason
+            : d.name === 'connecting'
+              ? `connecting${d.lastError ? ` (${d.lastError})` : ''}`
+              : 'down';
+      const r = backend.resources();
+      return {
+        backend: 'drachtio',
+        connected: d.name === 'connected' && !!ms,
+        trunk: lastTrunk,
+        activeCalls: calls.size,
+        detail: `drachtio-server: ${drText}; FreeSWITCH: ${fsText}; endpoints ${r.endpoints}, dialogs ${r.dialogs}`,
+        checkedAt: Date.now(),
+      };
+    },
+
+    async dial(request: DialRequest, signal?: AbortSignal, hooks?: DialHooks): Promise<Call> {
+      const ms = freeswitch?.mediaServer;
+      if (!drachtio?.connected || !ms) {
+        throw new DialFailure(
+          'network',
+          !drachtio?.connected ? 'not connected to drachtio-server' : 'not connected to FreeSWITCH',
+        );
+      }
+      return dialThirdParty(
+        {
+          srf: drachtio.srf,
+          ms,
+          options,
+          ledger,
+          onCall: (call) => {
+            calls.add(call);
+            call.once('end', () => calls.delete(call));
+          },
+        },
+        request,
+        signal,
+        hooks,
+      );
+    },
+
+    resources() {
+      return { endpoints: ledger.count('endpoint'), dialogs: ledger.count('dialog'), calls: calls.size };
+    },
+  };
+  return backend;
+}
