@@ -102,6 +102,20 @@ describe('InbandDetector: Q.24 timing (40 ms on / 40 ms off)', () => {
         expect({ gap, off, got: digitsIn(twoTones(gap, off)) }).toEqual({ gap, off, got: '9' });
     }
   });
+  it('drops digits that begin inside a suppressUntil period (echo of our own in-band dialling)', () => {
+    const events: DtmfEvent[] = [];
+    const det = new InbandDetector({ onDigit: (e) => events.push(e) });
+    const own = new ToneGenerator('1001').render();
+    det.suppressUntil(own.length / 8 + 250);
+    det.onSamples(own, own.length / 8);
+    det.onSamples(
+      toPcm(concat(silence(300), dualTone({ ...digitFrequencies('#'), ms: 100 }), silence(100))),
+      own.length / 8 + 500,
+    );
+    expect(digitsOf(events)).toBe('#');
+    expect(det.stats.suppressed).toBe(4);
+  });
+
   it('reports a digit still sounding when flushed', () => {
     const events: DtmfEvent[] = [];
     const det = new InbandDetector({ onDigit: (e) => events.push(e) });

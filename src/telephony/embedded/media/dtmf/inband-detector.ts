@@ -47,6 +47,8 @@ export interface InbandDetectorStats {
   /** Windows that passed every check. */
   hits: number;
   digits: number;
+  /** Digits dropped because they began inside a `suppressUntil` period. */
+  suppressed: number;
 }
 
 const SAMPLE_RATE = 8000;
@@ -95,7 +97,6 @@ export class InbandDetector {
   private prevEnergy = 0;
   private havePrev = false;
   private readonly power = new Float64Array(K);
-  private readonly decoded = new Int16Array(N * 4);
 
   // Digit state machine.
   private candidate = -1;
@@ -105,8 +106,9 @@ export class InbandDetector {
   private onLastHop = 0;
   private misses = 0;
   private hop = 0;
+  private suppressUntilMs = Number.NEGATIVE_INFINITY;
 
-  readonly stats: InbandDetectorStats = { windows: 0, hits: 0, digits: 0 };
+  readonly stats: InbandDetectorStats = { windows: 0, hits: 0, digits: 0, suppressed: 0 };
 
   constructor(options: InbandDetectorOptions) {
     this.onDigit = options.onDigit;
@@ -136,11 +138,17 @@ export class InbandDetector {
   }
 
   private feed(pcm: Int16Array, len: number, nowMs: number): void {
-    for (let i = 0; i < len; i++) {
-      this.block[this.fill++] = pcm[i]!;
+    const block = this.block;
+    let i = 0;
+    while (i < len) {
+      const f = this.fill;
+      const n = Math.min(N - f, len - i);
+      for (let j = 0; j < n; j++) block[f + j] = pcm[i + j]!;
+      i += n;
+      this.fill = f + n;
       if (this.fill === N) {
         this.fill = 0;
-        this.analyse(nowMs - ((len - 1 - i) * 1000) / SAMPLE_RATE);
+        this.analyse(nowMs - ((len - i) * 1000) / SAMPLE_RATE);
       }
     }
   }
@@ -155,6 +163,15 @@ export class InbandDetector {
     this.onG711(bytes, offset, length, nowMs, ALAW_TO_LINEAR);
   }
 
+  /**
+   * Ignore digits that begin before `untilMs`. While we send in-band digits ourselves (extension
+   * dialling), the line's echo carries them back; call this with the end of our own tones plus a
+   * margin for the echo path (e.g. 300 ms) so they are not taken for the callee's key presses.
+   */
+  suppressUntil(untilMs: number): void {
+    this.suppressUntilMs = untilMs;
+  }
+
   /** Report a digit still sounding (the stream stopped or the call ends). */
   flush(nowMs: number): void {
     if (this.on >= 0) this.report(nowMs);
@@ -162,15 +179,21 @@ export class InbandDetector {
     this.candidateRun = 0;
   }
 
+  /** Decodes straight into the sub-block buffer through a 256-entry table. */
   private onG711(bytes: Uint8Array, offset: number, length: number, nowMs: number, table: Int16Array): void {
-    const out = this.decoded;
+    const block = this.block;
     const end = Math.min(bytes.length, offset + length);
     let pos = Math.max(0, offset);
     while (pos < end) {
-      const n = Math.min(out.length, end - pos);
-      for (let i = 0; i < n; i++) out[i] = table[bytes[pos + i]!]!;
+      const f = this.fill;
+      const n = Math.min(N - f, end - pos);
+      for (let j = 0; j < n; j++) block[f + j] = table[bytes[pos + j]!]!;
       pos += n;
-      this.feed(out, n, nowMs - ((end - pos) * 1000) / SAMPLE_RATE);
+      this.fill = f + n;
+      if (this.fill === N) {
+        this.fill = 0;
+        this.analyse(nowMs - ((end - pos) * 1000) / SAMPLE_RATE);
+      }
     }
   }
 
@@ -185,18 +208,7 @@ export class InbandDetector {
       re.fill(0);
       im.fill(0);
     } else {
-      for (let k = 0; k < K; k++) {
-        const c = this.coef[k]!;
-        let s1 = 0;
-        let s2 = 0;
-        for (let n = 0; n < N; n++) {
-          const s0 = x[n]! + c * s1 - s2;
-          s2 = s1;
-          s1 = s0;
-        }
-        re[k] = s1 - this.cosW[k]! * s2;
-        im[k] = this.sinW[k]! * s2;
-      }
+      this.goertzel(x, re, im);
     }
     const hit = this.havePrev ? this.judge(energy + this.prevEnergy) : -1;
     // The current sub-block becomes the previous one (swap buffers, no copy).
@@ -207,6 +219,79 @@ export class InbandDetector {
     this.prevEnergy = energy;
     this.havePrev = true;
     this.step(hit, atMs);
+  }
+
+  /**
+   * The eight Goertzel recurrences in one pass over the sub-block: eight independent chains keep
+   * the CPU's pipelines busy and read each sample once (about 2× faster than eight passes).
+   */
+  private goertzel(x: Float64Array, re: Float64Array, im: Float64Array): void {
+    const c = this.coef;
+    const c0 = c[0]!;
+    const c1 = c[1]!;
+    const c2 = c[2]!;
+    const c3 = c[3]!;
+    const c4 = c[4]!;
+    const c5 = c[5]!;
+    const c6 = c[6]!;
+    const c7 = c[7]!;
+    let a0 = 0,
+      b0 = 0,
+      a1 = 0,
+      b1 = 0,
+      a2 = 0,
+      b2 = 0,
+      a3 = 0,
+      b3 = 0;
+    let a4 = 0,
+      b4 = 0,
+      a5 = 0,
+      b5 = 0,
+      a6 = 0,
+      b6 = 0,
+      a7 = 0,
+      b7 = 0;
+    for (let n = 0; n < N; n++) {
+      const v = x[n]!;
+      let t = v + c0 * a0 - b0;
+      b0 = a0;
+      a0 = t;
+      t = v + c1 * a1 - b1;
+      b1 = a1;
+      a1 = t;
+      t = v + c2 * a2 - b2;
+      b2 = a2;
+      a2 = t;
+      t = v + c3 * a3 - b3;
+      b3 = a3;
+      a3 = t;
+      t = v + c4 * a4 - b4;
+      b4 = a4;
+      a4 = t;
+      t = v + c5 * a5 - b5;
+      b5 = a5;
+      a5 = t;
+      t = v + c6 * a6 - b6;
+      b6 = a6;
+      a6 = t;
+      t = v + c7 * a7 - b7;
+      b7 = a7;
+      a7 = t;
+    }
+    this.result(0, a0, b0, re, im);
+    this.result(1, a1, b1, re, im);
+    this.result(2, a2, b2, re, im);
+    this.result(3, a3, b3, re, im);
+    this.result(4, a4, b4, re, im);
+    this.result(5, a5, b5, re, im);
+    this.result(6, a6, b6, re, im);
+    this.result(7, a7, b7, re, im);
+  }
+
+  /** y = s[N−1] − e^{−jω}·s[N−2]: the DFT value up to a phase factor that is the same for every sub-block. */
+  private result(k: number, s1: number, s2: number, re: Float64Array, im: Float64Array): void {
+    re[k] = s1 - this.cosW[k]! * s2;
+    im[k] = this.sinW[k]! * s2;
   }
 
   /** Digit index (row·4 + col) if the window passes every check, else −1. */
@@ -318,6 +403,10 @@ export class InbandDetector {
     const digit: DtmfDigit = digitAt(index >> 2, index & 3);
     // Windows are 20 ms long and start every 10 ms: n passing windows span (n − 1)·10 + 20 ms.
     const durationMs = (this.onLastHop - this.onFirstHop) * HOP_MS + 2 * HOP_MS;
+    if (atMs - durationMs < this.suppressUntilMs) {
+      this.stats.suppressed++;
+      return;
+    }
     this.onDigit({ digit, source: 'inband', at: atMs, durationMs });
   }
 }
