@@ -16,52 +16,66 @@ const ms = (what: string, max: number) => z.number().int().min(0).max(max).descr
 export const promptKey = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'a prompt key: lower-case letters, digits and dashes')
-  .describe("A key of this script's `prompts` map");
+  .describe("A key of this script's `prompts` map")
+  .meta({ id: 'promptKey' });
 
 /** BCP 47 language tag, e.g. sv-SE, en-US, de, pt-BR. */
 export const languageTag = z
   .string()
   .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag such as sv-SE or en-US')
-  .describe('BCP 47 language tag, e.g. sv-SE or en-US');
+  .describe('BCP 47 language tag, e.g. sv-SE or en-US')
+  .meta({ id: 'languageTag' });
 
-const ttsText = z.string().min(1).describe('Text spoken by the text-to-speech engine; may use {variables}');
+const ttsText = z
+  .string()
+  .min(1)
+  .describe('Text spoken by the text-to-speech engine; may use {variables}')
+  .meta({ id: 'ttsText' });
 
 /** One language's version of a prompt: TTS text (short form: a string) or a recorded audio file. */
-export const promptVariant = z.union([
-  ttsText,
-  z.strictObject({
-    text: ttsText,
-    voice: z.string().min(1).optional().describe('espeak-ng voice, e.g. sv or en-us (default: from the language)'),
-    rate: z.number().int().min(80).max(450).optional().describe('Speaking rate in words per minute'),
-  }),
-  z.strictObject({
-    file: z
-      .string()
-      .min(1)
-      .describe('Audio file (WAV), relative to the scripts directory; converted to 8 kHz mono when loaded'),
-  }),
-]);
+export const promptVariant = z
+  .union([
+    ttsText,
+    z.strictObject({
+      text: ttsText,
+      voice: z.string().min(1).optional().describe('espeak-ng voice, e.g. sv or en-us (default: from the language)'),
+      rate: z.number().int().min(80).max(450).optional().describe('Speaking rate in words per minute'),
+    }),
+    z.strictObject({
+      file: z
+        .string()
+        .min(1)
+        .describe('Audio file (WAV), relative to the scripts directory; converted to 8 kHz mono when loaded'),
+    }),
+  ])
+  .meta({ id: 'promptVariant' });
 export type PromptVariant = z.infer<typeof promptVariant>;
 
-export const localized = z.record(languageTag, promptVariant).describe('One entry per language');
+export const localized = z
+  .record(languageTag, promptVariant)
+  .describe('One entry per language')
+  .meta({ id: 'localized' });
 export type Localized = z.infer<typeof localized>;
 
 export const variableName = z.enum(VARIABLES);
 
-export const condition = z.union([
-  z.strictObject({
-    result: z.union([z.enum(SETTABLE_RESULTS), z.array(z.enum(SETTABLE_RESULTS)).min(1)]),
-  }),
-  z.strictObject({ noResult: z.boolean().describe('true: no result has been set yet') }),
-  z.strictObject({ has: variableName.describe('The variable is set and not empty') }),
-  z.strictObject({ missing: variableName.describe('The variable is unset or empty') }),
-]);
+export const condition = z
+  .union([
+    z.strictObject({
+      result: z.union([z.enum(SETTABLE_RESULTS), z.array(z.enum(SETTABLE_RESULTS)).min(1)]),
+    }),
+    z.strictObject({ noResult: z.boolean().describe('true: no result has been set yet') }),
+    z.strictObject({ has: variableName.describe('The variable is set and not empty') }),
+    z.strictObject({ missing: variableName.describe('The variable is unset or empty') }),
+  ])
+  .meta({ id: 'condition' });
 export type Condition = z.infer<typeof condition>;
 
 const stepId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'a step id: lower-case letters, digits and dashes')
-  .describe('A label other steps can jump to');
+  .describe('A label other steps can jump to')
+  .meta({ id: 'stepId' });
 
 /** What happens when input matched (or gathering gave up): optionally set a result, optionally jump. */
 const consequence = {
@@ -101,7 +115,11 @@ const matchEntry = z.union([
 export type MatchEntry = z.infer<typeof matchEntry>;
 
 export const gatherArgs = z.strictObject({
-  prompt: promptKey.describe('Played before collecting digits'),
+  prompt: promptKey.optional().describe('Played before collecting digits (without it, just listens)'),
+  flush: z
+    .boolean()
+    .optional()
+    .describe('Discard keys pressed before this step (default true; false keeps type-ahead)'),
   retryPrompt: promptKey.optional().describe('Played instead of `prompt` on the second and later tries'),
   invalidPrompt: promptKey.optional().describe('Played after input that matched nothing'),
   noInputPrompt: promptKey.optional().describe('Played after a try without input'),

@@ -44,7 +44,8 @@ export const SCRIPT_ID = /^[a-z0-9][a-z0-9._-]*$/;
 export function validateScript(text: string, file: string, options: { id?: string } = {}): ValidationResult {
   const v = new Validator(text, file, options.id ?? basename(file).replace(/\.ya?ml$/i, ''));
   const script = v.run();
-  return { ...(script ? { script } : {}), diagnostics: v.diagnostics, id: v.id, hash: v.hash };
+  const diagnostics = [...v.diagnostics].sort((a, b) => a.line - b.line || a.column - b.column);
+  return { ...(script ? { script } : {}), diagnostics, id: v.id, hash: v.hash };
 }
 
 const topSchema = scriptFileSchema.extend({ steps: z.array(z.unknown()).min(1) });
@@ -105,10 +106,12 @@ class Validator {
       const parsed = this.step(s, i);
       if (parsed) steps.push(parsed);
     });
-    if (hasErrors(this.diagnostics)) return undefined;
+    // Cross-references are checked even when some steps are broken, so one run shows every mistake;
+    // only jump targets wait for all steps to parse (a broken step's id would look missing).
+    const complete = steps.length === data.steps.length;
     const labels = this.labels(steps);
     const full = { ...data, steps: data.steps as z.infer<typeof stepSchema>[] };
-    this.crossReferences(full.prompts, steps, labels, data.languages ?? [...DEFAULT_LANGUAGES]);
+    this.crossReferences(full.prompts, steps, labels, data.languages ?? [...DEFAULT_LANGUAGES], complete);
     if (hasErrors(this.diagnostics)) return undefined;
     this.reachability(steps, labels);
     return {
@@ -202,6 +205,7 @@ class Validator {
     steps: readonly ParsedStep[],
     labels: ReadonlyMap<string, number>,
     languages: readonly string[],
+    complete: boolean,
   ): void {
     const used = new Set<string>();
     const promptRef = (key: string, path: Path) => {
@@ -214,7 +218,7 @@ class Validator {
       });
     };
     const stepRef = (id: string, path: Path) => {
-      if (labels.has(id)) return;
+      if (labels.has(id) || !complete) return;
       const guess = closest(id, labels.keys());
       this.report('error', path, `no step has id "${id}"${guess ? ` (did you mean "${guess}"?)` : ''}`, {
         found: JSON.stringify(id),
@@ -283,8 +287,10 @@ class Validator {
               try {
                 new RegExp(m.regex);
               } catch (err) {
-                this.report('error', [...mp, 'regex'], `invalid regular expression: ${(err as Error).message}`, {
+                const why = (err as Error).message.split(': ').at(-1);
+                this.report('error', [...mp, 'regex'], `invalid regular expression (${why})`, {
                   found: JSON.stringify(m.regex),
+                  expected: 'a JavaScript regular expression, e.g. "^[0-9]{4}$"',
                 });
               }
             }
@@ -315,7 +321,7 @@ class Validator {
       }
     }
     for (const key of Object.keys(prompts)) {
-      if (!used.has(key)) {
+      if (complete && !used.has(key)) {
         this.report('warning', ['prompts', key], `prompt "${key}" is not used by any step`, { atKey: true });
       }
     }
@@ -391,10 +397,10 @@ class Validator {
       case 'unrecognized_keys':
         for (const k of issue.keys) {
           const known = this.knownKeys(path);
-          const guess = closest(k, known);
+          const guess = closest(k, known.keys);
           this.report('error', [...path, k], `unknown key "${k}"${guess ? ` (did you mean "${guess}"?)` : ''}`, {
             atKey: true,
-            ...(known.length ? { expected: `one of ${known.join(', ')}` } : {}),
+            ...(known.list ? { expected: `one of ${known.keys.join(', ')}` } : {}),
           });
         }
         return;
@@ -410,7 +416,7 @@ class Validator {
       case 'invalid_type':
         this.report('error', path, found === undefined ? 'required, but missing' : 'wrong type', {
           found: found === undefined ? 'nothing' : render(found),
-          expected: issue.expected,
+          expected: TYPE_WORDS[issue.expected] ?? issue.expected,
           atKey: found === undefined,
         });
         return;
@@ -430,9 +436,16 @@ class Validator {
         });
         return;
       }
-      case 'invalid_key':
-        this.report('error', path, 'invalid key', { found: render(found), expected: issue.message });
+      case 'invalid_key': {
+        const key = String(issue.path.at(-1) ?? '');
+        const inLocalized = path[0] === 'prompts' || path.includes('say') || path[0] === 'voices';
+        this.report('error', path, inLocalized ? `"${key}" is not a language tag` : `invalid key "${key}"`, {
+          atKey: true,
+          found: JSON.stringify(key),
+          expected: inLocalized ? 'a BCP 47 language tag such as sv-SE or en-US' : 'a lower-case key with dashes',
+        });
         return;
+      }
       default:
         this.report('error', path, issue.message, { found: render(found) });
     }
@@ -450,12 +463,14 @@ class Validator {
   }
   private js: unknown;
 
-  private knownKeys(path: Path): string[] {
+  /** Keys that are valid at `path` when known (listed in the message), else every key the format uses (for typos). */
+  private knownKeys(path: Path): { list: boolean; keys: string[] } {
     const last = path.at(-1);
-    if (path.length === 0) return Object.keys(scriptFileSchema.shape);
-    if (path[0] === 'steps' && path.length === 2) return ['id', 'when', ...VERB_NAMES];
-    if (path[0] === 'steps' && last === 'gather') return Object.keys(VERB_ARGS.gather.shape);
-    return [];
+    if (path.length === 0) return { list: true, keys: Object.keys(scriptFileSchema.shape) };
+    if (path[0] === 'steps' && path.length === 2) return { list: true, keys: ['id', 'when', ...VERB_NAMES] };
+    if (path[0] === 'steps' && last === 'gather') return { list: true, keys: Object.keys(VERB_ARGS.gather.shape) };
+    if (path[0] === 'prompts' && path.length === 3) return { list: true, keys: ['text', 'voice', 'rate', 'file'] };
+    return { list: false, keys: ALL_KEYS };
   }
 
   private report(
@@ -477,6 +492,25 @@ class Validator {
     });
   }
 }
+
+const TYPE_WORDS: Record<string, string> = {
+  record: 'a map (key: value lines)',
+  object: 'a map (key: value lines)',
+  array: 'a list (- item lines)',
+  string: 'a text',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+};
+
+/** Every key the format uses anywhere: the candidates for "did you mean" on an unknown key. */
+const ALL_KEYS = [
+  ...Object.keys(scriptFileSchema.shape),
+  ...Object.keys(VERB_ARGS.gather.shape),
+  ...['id', 'when', 'prompt', 'digits', 'bargeIn', 'text', 'voice', 'rate', 'file', 'ms', 'reason'],
+  ...['preDelayMs', 'postDelayMs', 'toneMs', 'gapMs', 'regex', 'pin', 'any', 'result', 'goto'],
+  ...['noResult', 'has', 'missing'],
+];
 
 /** Of a union's branches, the one the author most likely meant: the first whose type matched. */
 function bestBranch(

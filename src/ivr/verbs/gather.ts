@@ -29,12 +29,14 @@ export class GatherVerb implements Verb<'gather'> {
     let lastKeys = '';
     let lastSource: DtmfSource | undefined;
     for (let attempt = 1; attempt <= tries; attempt++) {
-      ctx.dtmf.clear();
+      if (a.flush ?? true) ctx.dtmf.clear();
       const key = attempt > 1 && a.retryPrompt ? a.retryPrompt : a.prompt;
-      const played = await ctx.play({ kind: 'prompt', key }, bargeIn);
-      if (played.status === 'call-ended' || played.status === 'aborted' || ctx.signal.aborted) return STOP;
-      // Without barge-in, keys pressed during the prompt do not count.
-      if (!bargeIn) ctx.dtmf.clear();
+      if (key) {
+        const played = await ctx.play({ kind: 'prompt', key }, bargeIn);
+        if (played.status === 'call-ended' || played.status === 'aborted' || ctx.signal.aborted) return STOP;
+        // Without barge-in, keys pressed during the prompt do not count.
+        if (!bargeIn) ctx.dtmf.clear();
+      }
       const input = await collectInput(ctx, a);
       if (input.kind === 'stopped') return STOP;
       const last = attempt === tries;

@@ -1,0 +1,33 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { scriptJsonSchemaText } from '../../src/ivr/json-schema';
+import { validateScript } from '../../src/ivr/validate';
+import { SCRIPTS_DIR } from './helpers';
+
+const SHIPPED = ['office-phone-verify', 'pin-verify', 'random-digit', 'signin-approve', 'test-call'];
+
+describe('shipped scripts', () => {
+  it('are exactly the five default scripts', () => {
+    const ids = readdirSync(SCRIPTS_DIR)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.replace(/\.yaml$/, ''))
+      .sort();
+    expect(ids).toEqual(SHIPPED);
+  });
+
+  it.each(SHIPPED)('%s validates without errors or warnings and points editors at the schema', (id) => {
+    const file = join(SCRIPTS_DIR, `${id}.yaml`);
+    const text = readFileSync(file, 'utf8');
+    const r = validateScript(text, file);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.script?.id).toBe(id);
+    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./schema.json');
+    // Both shipped languages for every prompt.
+    for (const loc of Object.values(r.script!.data.prompts))
+      expect(Object.keys(loc).sort()).toEqual(['en-US', 'sv-SE']);
+  });
+
+  it('ivr-scripts/schema.json is the one generated from the zod schema (run `fyrkant scripts schema`)', () => {
+    expect(readFileSync(join(SCRIPTS_DIR, 'schema.json'), 'utf8')).toBe(scriptJsonSchemaText());
+  });
+});
