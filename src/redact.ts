@@ -5,7 +5,7 @@
 
 // Authorization / Proxy-Authorization / WWW-Authenticate responses carry a digest `response=` and
 // sometimes a password-equivalent; keep the scheme and username (useful when debugging auth) only.
-const AUTH_HEADER = /^((?:Proxy-)?Authorization[ \t]*:[ \t]*)(\S+)(.*)$/gim;
+const AUTH_HEADER = /\b((?:Proxy-)?Authorization[ \t]*:[ \t]*)(\S+)([^\r\n]*)/gi;
 
 export function redactSipText(raw: string): string {
   return raw.replace(AUTH_HEADER, (_all, head: string, scheme: string, rest: string) => {

@@ -1,13 +1,24 @@
 #!/usr/bin/env node
 /** The `fyrkant` command line. Each sub-command lives in its own file under `src/cli/commands/`. */
 import { Command } from 'commander';
+import { VERSION } from '../app/version';
+import * as configCmd from './commands/config';
+import * as dbCmd from './commands/db';
+import * as numbersCmd from './commands/numbers';
+import * as serveCmd from './commands/serve';
+import { CliError } from './common';
 
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('fyrkant')
     .description('Self-hosted IVR engine that verifies office phones over SIP.')
+    .version(VERSION)
     .showHelpAfterError();
+  serveCmd.register(program);
+  configCmd.register(program);
+  dbCmd.register(program);
+  numbersCmd.register(program);
   return program;
 }
 
@@ -15,7 +26,11 @@ if (require.main === module) {
   buildProgram()
     .parseAsync(process.argv)
     .catch((err: unknown) => {
-      process.stderr.write(`fyrkant: ${err instanceof Error ? err.message : String(err)}\n`);
+      if (err instanceof CliError) {
+        process.stderr.write(`fyrkant: ${err.message}\n`);
+        process.exit(err.exitCode);
+      }
+      process.stderr.write(`fyrkant: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(1);
     });
 }

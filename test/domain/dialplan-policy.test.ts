@@ -25,7 +25,8 @@ describe('dial plan', () => {
     expect(trunkHost(config({ sip: { trunk: { uri: 'sip:pbx.example.com', domain: 'example.com' } } }))).toBe(
       'example.com',
     );
-    expect(trunkHost(config())).toBeNull();
+    expect(trunkHost(config())).toBe('127.0.0.1:5080'); // the default: a PBX on this machine
+    expect(trunkHost(config({ sip: { trunk: { uri: null } } }))).toBeNull();
   });
 
   it('E.164 with + by default, extension as post-answer DTMF with delays', () => {
@@ -69,7 +70,10 @@ describe('dial plan', () => {
   });
 
   it('says so when {host} is needed but no trunk is configured', () => {
-    expect(planDial(phone('08-123 456 78'), dialPlanOptions(config()))).toMatchObject({ ok: false, code: 'no-trunk' });
+    expect(planDial(phone('08-123 456 78'), dialPlanOptions(config({ sip: { trunk: { uri: null } } })))).toMatchObject({
+      ok: false,
+      code: 'no-trunk',
+    });
   });
 });
 
@@ -129,7 +133,11 @@ describe('destination policy (static rules)', () => {
   it('explains the denial in sv and en', () => {
     const e = policy().evaluate(dest('0939-123 456'));
     expect(e.message.en).toBe('Numbers of type premium rate may not be called.');
-    expect(e.message.sv).toContain('får inte ringas');
+    expect(e.message.sv).toBe('Nummer av typen betalnummer får inte ringas.');
+    expect(policy().evaluate(dest('020 7946 0000', 'GB')).message).toEqual({
+      sv: 'Samtal till Storbritannien (GB) är inte tillåtna.',
+      en: 'Calls to United Kingdom (GB) are not allowed.',
+    });
   });
 });
 

@@ -3,10 +3,9 @@
  * Order matters: deny prefixes win over everything (an admin's explicit "never"), then allow
  * prefixes and the company's own ranges, then country and number type.
  */
-import { countryName } from '../phone/countries';
-import { NUMBER_TYPE_NAMES, type NumberType } from '../phone/number-type';
+import type { NumberType } from '../phone/number-type';
 import type { ParsedPhone } from '../phone/parse';
-import type { PolicyReason } from './reasons';
+import type { PolicyDetail, PolicyReason } from './reasons';
 
 export interface DestinationRules {
   readonly homeCountry: string;
@@ -27,7 +26,7 @@ export type Destination =
 export interface DestinationCheck {
   readonly allow: boolean;
   readonly reason: PolicyReason;
-  readonly detail: { country?: string; type?: string; prefix?: string };
+  readonly detail: PolicyDetail;
 }
 
 export function destinationKey(d: Destination): string {
@@ -51,10 +50,9 @@ export function checkDestination(d: Destination, rules: DestinationRules): Desti
     return {
       allow: false,
       reason: 'country-not-allowed',
-      detail: { country: country ? `${countryName(country, 'en')} (${country})` : 'a non-geographic number' },
+      detail: country ? { country } : {},
     };
-  if (rules.blockedTypes.includes(type))
-    return { allow: false, reason: 'blocked-number-type', detail: { type: NUMBER_TYPE_NAMES[type].en } };
+  if (rules.blockedTypes.includes(type)) return { allow: false, reason: 'blocked-number-type', detail: { type } };
   return { allow: true, reason: 'allowed', detail: {} };
 }
 

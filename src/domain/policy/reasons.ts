@@ -1,5 +1,15 @@
 /** Why the destination policy allowed or refused a call: stable codes for the API, words for people. */
 import type { Localized } from '../language';
+import { countryName } from '../phone/countries';
+import { NUMBER_TYPE_NAMES, type NumberType } from '../phone/number-type';
+
+/** Facts behind a decision; the texts name them in each language. */
+export interface PolicyDetail {
+  /** ISO code of the number's country; absent for non-geographic numbers. */
+  readonly country?: string;
+  readonly type?: NumberType;
+  readonly prefix?: string;
+}
 
 export const POLICY_REASONS = [
   'allowed',
@@ -25,10 +35,7 @@ export function isRateLimit(reason: PolicyReason): reason is RateLimitReason {
   return reason.startsWith('rate-limit-');
 }
 
-export function policyMessage(
-  reason: PolicyReason,
-  detail: { country?: string; type?: string; prefix?: string } = {},
-): Localized {
+export function policyMessage(reason: PolicyReason, detail: PolicyDetail = {}): Localized {
   switch (reason) {
     case 'allowed':
       return { sv: 'Numret får ringas.', en: 'The number may be called.' };
@@ -53,13 +60,13 @@ export function policyMessage(
       };
     case 'country-not-allowed':
       return {
-        sv: `Samtal till ${detail.country ?? 'det här landet'} är inte tillåtna.`,
-        en: `Calls to ${detail.country ?? 'this country'} are not allowed.`,
+        sv: `Samtal till ${detail.country ? `${countryName(detail.country, 'sv')} (${detail.country})` : 'nummer utan land'} är inte tillåtna.`,
+        en: `Calls to ${detail.country ? `${countryName(detail.country, 'en')} (${detail.country})` : 'non-geographic numbers'} are not allowed.`,
       };
     case 'blocked-number-type':
       return {
-        sv: `Nummer av typen ${detail.type} får inte ringas.`,
-        en: `Numbers of type ${detail.type} may not be called.`,
+        sv: `Nummer av typen ${detail.type ? NUMBER_TYPE_NAMES[detail.type].sv : 'okänd'} får inte ringas.`,
+        en: `Numbers of type ${detail.type ? NUMBER_TYPE_NAMES[detail.type].en : 'unknown'} may not be called.`,
       };
     case 'rate-limit-user':
       return {

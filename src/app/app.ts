@@ -1,0 +1,131 @@
+/**
+ * The composition root: config → logger → store → policy → telephony backend → services → HTTP.
+ * `startApp` is what `fyrkant serve` runs; tests start it in-process with overrides too.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Config } from '../config/schema';
+import { DestinationPolicy } from '../domain/policy';
+import { buildHttpServer, type HealthReport, listenHttp } from '../http/server';
+import { createLogger, type Logger } from '../log';
+import { endUnfinishedAttempts, openStore, type Store } from '../store';
+import type { BackendName } from '../telephony/port';
+import { BACKEND_FACTORIES, type BackendFactory, startBackend } from './backends';
+import type { AppContext } from './context';
+import { dialPlanOptions, policyOptions } from './domain-options';
+import {
+  APP_SERVICES,
+  type AppService,
+  type AppServiceFactory,
+  HTTP_PLUGINS,
+  type HttpPluginFactory,
+} from './registry';
+import { VERSION } from './version';
+
+export interface StartOptions {
+  readonly logger?: Logger;
+  readonly backendFactories?: Readonly<Record<BackendName, BackendFactory | undefined>>;
+  readonly httpPlugins?: readonly HttpPluginFactory[];
+  readonly services?: readonly AppServiceFactory[];
+}
+
+export interface RunningApp {
+  readonly ctx: AppContext;
+  /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops HTTP, services, the backend and closes the database, in that order. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const startedAt = Date.now();
+  mkdirSync(config.dataDir, { recursive: true });
+
+  let store: Store | undefined;
+  const started: AppService[] = [];
+  let backendStop: (() => Promise<void>) | undefined;
+  try {
+    store = openStore({ path: config.database.path, busyTimeoutMs: config.database.busyTimeoutMs });
+    const interrupted = endUnfinishedAttempts(store.db);
+    if (interrupted) logger.warn({ interrupted }, 'ended attempts left unfinished by the previous run as interrupted');
+
+    const backendStatus = await startBackend({ config, logger }, options.backendFactories ?? BACKEND_FACTORIES);
+    const backend = backendStatus.backend;
+    backendStop = () => backend.stop();
+
+    const ctx: AppContext = {
+      config,
+      logger,
+      store,
+      policy: new DestinationPolicy(policyOptions(config)),
+      dialPlan: dialPlanOptions(config),
+      backend,
+      backendStatus,
+      version: VERSION,
+      startedAt,
+    };
+
+    for (const make of options.services ?? APP_SERVICES) {
+      const svc = make(ctx);
+      await svc.start();
+      started.push(svc);
+      logger.info({ service: svc.name }, 'service started');
+    }
+
+    const http = await buildHttpServer({
+      logger,
+      trustProxy: config.http.trustProxy,
+      health: () => healthReport(ctx),
+      plugins: (options.httpPlugins ?? HTTP_PLUGINS).map((f) => f(ctx)),
+    });
+    const { url, port } = await listenHttp(http, config.http.address, config.http.port);
+    logger.info(
+      { url, backend: config.telephony.backend, available: backendStatus.available, version: VERSION },
+      'fyrkant is up',
+    );
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        logger.info('stopping');
+        await http.close().catch((err: unknown) => logger.error({ err }, 'http close failed'));
+        await stopAll(started, logger);
+        await backend.stop().catch((err: unknown) => logger.error({ err }, 'backend stop failed'));
+        store?.close();
+        logger.info('stopped');
+      })();
+      return stopping;
+    };
+    return { ctx, url, port, stop };
+  } catch (err) {
+    // Start failed half-way: release what was taken so a retry (or a test) starts clean.
+    await stopAll(started, logger);
+    await backendStop?.().catch(() => {});
+    store?.close();
+    throw err;
+  }
+}
+
+async function stopAll(services: AppService[], logger: Logger): Promise<void> {
+  for (const svc of [...services].reverse()) {
+    await svc.stop().catch((err: unknown) => logger.error({ err, service: svc.name }, 'service stop failed'));
+  }
+  services.length = 0;
+}
+
+async function healthReport(ctx: AppContext): Promise<HealthReport> {
+  const s = ctx.backendStatus;
+  return {
+    status: 'ok',
+    version: ctx.version,
+    uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+    backend: s.available
+      ? await s.backend.health().catch((err: unknown) => ({
+          backend: ctx.config.telephony.backend,
+          available: false as const,
+          detail: `health check failed: ${err instanceof Error ? err.message : String(err)}`,
+        }))
+      : { backend: ctx.config.telephony.backend, available: false, detail: s.reason },
+  };
+}

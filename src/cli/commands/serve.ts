@@ -1,0 +1,37 @@
+/** `fyrkant serve`: run the service until SIGTERM/SIGINT, then stop cleanly. */
+import type { Command } from 'commander';
+import { startApp } from '../../app/app';
+import { createLogger } from '../../log';
+import { loadCliConfig, withConfigOption } from '../common';
+
+export function register(program: Command): void {
+  withConfigOption(program.command('serve'))
+    .description(
+      'start fyrkant: telephony backend, database, HTTP API/UI and /healthz; stops cleanly on SIGTERM or SIGINT',
+    )
+    .option('--http-port <port>', 'override http.port (0 = any free port)', (v) => Number.parseInt(v, 10))
+    .action(async (opts: { config?: string; httpPort?: number }) => {
+      const config = loadCliConfig(
+        opts.config,
+        opts.httpPort !== undefined ? { http: { port: opts.httpPort } } : undefined,
+      );
+      const logger = createLogger({ level: config.log.level });
+      const app = await startApp(config, { logger });
+      // A machine-readable line for scripts and tests that start us with port 0.
+      process.stdout.write(`${JSON.stringify({ fyrkant: 'listening', url: app.url })}\n`);
+      await new Promise<void>((resolve) => {
+        const onSignal = (signal: NodeJS.Signals) => {
+          logger.info({ signal }, 'signal received');
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          app.stop().then(resolve, (err: unknown) => {
+            logger.error({ err }, 'stop failed');
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+      });
+    });
+}
