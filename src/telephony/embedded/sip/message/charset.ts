@@ -108,3 +108,12 @@ export function unescapePercent(s: string): string {
   }
   return out;
 }
+
+/** Trim SIP LWS (SP / HTAB) only — `String.prototype.trim` would also eat U+FEFF and other Unicode spaces. */
+export function trimWsp(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isWsp(s.charCodeAt(a))) a++;
+  while (b > a && isWsp(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}

@@ -1,5 +1,5 @@
 /** Splitting list values and reading quoted strings, honouring quotes and `<...>`. */
-
+import { trimWsp } from './charset';
 /**
  * Split a header value at top-level commas (not inside a quoted string or `<...>`). Values are trimmed;
  * empty elements are kept (as '') so callers can reject `a,,b` where the grammar forbids it.
@@ -18,11 +18,11 @@ export function splitList(value: string): string[] {
     else if (c === 0x3c) inAngle = true;
     else if (c === 0x3e) inAngle = false;
     else if (c === 0x2c && !inAngle) {
-      out.push(value.slice(start, i).trim());
+      out.push(trimWsp(value.slice(start, i)));
       start = i + 1;
     }
   }
-  out.push(value.slice(start).trim());
+  out.push(trimWsp(value.slice(start)));
   return out;
 }
 

@@ -3,7 +3,7 @@
  * trimmed) so the trace shows what came in; typed accessors parse on first use and cache. Incoming
  * messages were validated by the parser, so their typed accessors do not fail.
  */
-import { parseUint } from './charset';
+import { parseUint, trimWsp } from './charset';
 import { canonicalName, LIST_HEADERS } from './header-names';
 import { splitList } from './lists';
 import { type NameAddr, parseNameAddr } from './name-addr';
@@ -180,7 +180,7 @@ abstract class SipMessageBase {
     const v = this.get('content-type');
     if (v === undefined) return undefined;
     const semi = v.indexOf(';');
-    return (semi >= 0 ? v.slice(0, semi) : v).trim().toLowerCase();
+    return trimWsp(semi >= 0 ? v.slice(0, semi) : v).toLowerCase();
   }
 
   /** Declared Content-Length, undefined when absent or not a number. */
@@ -242,12 +242,12 @@ export type SipMessage = SipRequest | SipResponse;
 
 /** CSeq = 1*DIGIT LWS Method; the number must be below 2**31 (RFC 3261 §8.1.1.5). */
 export function parseCSeq(value: string): CSeq | undefined {
-  const v = value.trim();
+  const v = trimWsp(value);
   let i = 0;
   while (i < v.length && v.charCodeAt(i) >= 0x30 && v.charCodeAt(i) <= 0x39) i++;
   const seq = parseUint(v.slice(0, i), 0x7fffffff);
   if (seq === undefined) return undefined;
-  const method = v.slice(i).trim();
+  const method = trimWsp(v.slice(i));
   if (method.length === 0 || i === v.length || (v.charCodeAt(i) !== 0x20 && v.charCodeAt(i) !== 0x09)) return undefined;
   for (let k = 0; k < method.length; k++) {
     const c = method.charCodeAt(k);

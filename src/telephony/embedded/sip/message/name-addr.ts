@@ -2,7 +2,7 @@
  * `name-addr / addr-spec` followed by header parameters — the shape of From, To, Contact, Route,
  * Record-Route and P-Asserted-Identity values (RFC 3261 §20.10, §25.1).
  */
-import { isToken, isWsp, skipWsp, trimEnd } from './charset';
+import { isToken, isWsp, skipWsp, trimEnd, trimWsp } from './charset';
 import { readQuoted } from './lists';
 import { type Params, parseParams } from './params';
 import { parseUri, type Uri } from './uri';
@@ -36,7 +36,7 @@ export function parseNameAddr(value: string): NameAddr | undefined {
     // Either `*(token LWS) <uri>` or a bare addr-spec: look for `<` among tokens.
     const lt = value.indexOf('<', i);
     if (lt >= 0 && lt < end) {
-      const words = value.slice(i, lt).trim();
+      const words = trimWsp(value.slice(i, lt));
       if (words.length > 0) {
         for (const w of words.split(/[ \t]+/)) if (!isToken(w)) return undefined;
         displayName = words;

@@ -3,7 +3,7 @@
  * body by Content-Length. Never throws: bad input yields a `ParseFailure` that says whether a 400
  * can be sent (a request whose Via/From/To/Call-ID/CSeq lines are present) or it must be dropped.
  */
-import { isToken, isWsp, parseUint } from './charset';
+import { isToken, isWsp, parseUint, trimWsp } from './charset';
 import { canonicalName } from './header-names';
 import { type HeaderField, type SipMessage, SipRequest, SipResponse } from './message';
 import { validate } from './validate';
@@ -82,7 +82,7 @@ function parseUnsafe(buf: Buffer, options: ParseOptions): ParseResult {
       let next = text.indexOf('\n', pos);
       if (next < 0) next = text.length;
       const cont = text.charCodeAt(next - 1) === 0x0d ? text.slice(pos, next - 1) : text.slice(pos, next);
-      line = `${line} ${cont.trim()}`;
+      line = `${line} ${trimWsp(cont)}`;
       pos = next + 1;
     }
     const colon = line.indexOf(':');
@@ -97,7 +97,7 @@ function parseUnsafe(buf: Buffer, options: ParseOptions): ParseResult {
       headerError ??= 'Malformed header name';
       continue;
     }
-    headers.push({ name: canonicalName(wireName), wireName, value: line.slice(colon + 1).trim() });
+    headers.push({ name: canonicalName(wireName), wireName, value: trimWsp(line.slice(colon + 1)) });
   }
 
   if (startLine.startsWith('SIP/')) return parseResponse(startLine, headers, headerError, buf, ends, options);

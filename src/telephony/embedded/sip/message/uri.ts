@@ -1,5 +1,17 @@
 /** SIP, SIPS and tel URIs (RFC 3261 §19.1, RFC 3966); other schemes are kept opaque. */
-import { allIn, HNVCHAR, HOST, inTable, isDigit, PARAMCHAR, PASSWORD, parseUint, SCHEME, USER } from './charset';
+import {
+  allIn,
+  HNVCHAR,
+  HOST,
+  inTable,
+  isDigit,
+  PARAMCHAR,
+  PASSWORD,
+  parseUint,
+  SCHEME,
+  USER,
+  unescapePercent,
+} from './charset';
 import type { Params } from './params';
 
 export interface SipUri {
@@ -132,13 +144,14 @@ function parseUriParams(text: string, i: number): { params: Params; end: number 
       k++;
     }
     if (!allIn(PARAMCHAR, text, i + 1, k)) return undefined;
-    const name = text.slice(i + 1, k).toLowerCase();
+    // Escaped and plain spellings are equivalent (RFC 3261 §19.1.4): store names and values unescaped.
+    const name = unescapePercent(text.slice(i + 1, k)).toLowerCase();
     let value: string | null = null;
     if (text.charCodeAt(k) === 0x3d) {
       let v = k + 1;
       while (v < text.length && text.charCodeAt(v) !== 0x3b && text.charCodeAt(v) !== 0x3f) v++;
       if (!allIn(PARAMCHAR, text, k + 1, v)) return undefined;
-      value = text.slice(k + 1, v);
+      value = unescapePercent(text.slice(k + 1, v));
       k = v;
     }
     params.set(name, value);

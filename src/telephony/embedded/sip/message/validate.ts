@@ -3,7 +3,7 @@
  * without failing. Returns the 400 reason phrase, or undefined when the message is usable.
  * Invalid values in headers we do not act on (e.g. a huge Expires) are left for the layer that reads them.
  */
-import { inTable, isToken, parseUint, WORD } from './charset';
+import { inTable, isToken, parseUint, trimWsp, WORD } from './charset';
 import { SINGLE_HEADERS } from './header-names';
 import type { SipMessage } from './message';
 
@@ -75,8 +75,8 @@ function validDate(v: string): boolean {
 /** media-type = m-type SLASH m-subtype *(SEMI m-parameter) — only the type/subtype is checked. */
 function validContentType(v: string): boolean {
   const semi = v.indexOf(';');
-  const mt = (semi >= 0 ? v.slice(0, semi) : v).trim();
+  const mt = trimWsp(semi >= 0 ? v.slice(0, semi) : v);
   const slash = mt.indexOf('/');
   if (slash <= 0) return false;
-  return isToken(mt.slice(0, slash).trim()) && isToken(mt.slice(slash + 1).trim());
+  return isToken(trimWsp(mt.slice(0, slash))) && isToken(trimWsp(mt.slice(slash + 1)));
 }

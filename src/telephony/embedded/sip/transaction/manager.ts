@@ -101,12 +101,16 @@ function clientKey(branch: string, method: string): string {
   return `${branch}\u0000${method === 'ACK' ? 'INVITE' : method}`;
 }
 
-/** RFC 3261 §17.2.3: branch + sent-by + method; RFC 2543 peers (no magic cookie) by dialog fields. */
+/**
+ * RFC 3261 §17.2.3: branch + sent-by + method; RFC 2543 peers (no magic cookie) by dialog fields.
+ * The Call-ID is added as a guard against peers that reuse branches across calls (it never differs
+ * between a request and its retransmission, its CANCEL or its ACK).
+ */
 function serverKey(req: SipRequest, method: string): string {
   const via = req.via;
   const branch = via.branch;
   if (branch?.startsWith(BRANCH_MAGIC) && branch.length > BRANCH_MAGIC.length) {
-    return `${branch}\u0000${via.host}:${via.port ?? ''}\u0000${method}`;
+    return `${branch}\u0000${via.host}:${via.port ?? ''}\u0000${method}\u0000${req.callId}`;
   }
   return `2543\u0000${req.uri}\u0000${req.callId}\u0000${req.fromTag ?? ''}\u0000${req.cseq.seq}\u0000${via.host}:${via.port ?? ''}\u0000${method}`;
 }

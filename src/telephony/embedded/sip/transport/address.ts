@@ -25,7 +25,8 @@ export function transportOf(name: string | undefined): TransportName | undefined
  * connection the request came on.
  */
 export function responseDestination(via: Via, source: TransportAddress): TransportAddress {
-  const transport = transportOf(via.transport) ?? source.transport;
+  // The socket the request came in on is the truth; a Via naming another transport is not trusted.
+  const transport = source.transport;
   if (transport === 'tcp') return { transport, host: via.received ?? source.host, port: source.port };
   if (typeof via.rport === 'number') return { transport, host: via.received ?? source.host, port: via.rport };
   const host = via.received ?? stripBrackets(via.host);

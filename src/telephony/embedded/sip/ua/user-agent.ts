@@ -34,6 +34,11 @@ export class SipSignalling implements Signalling {
     return this.core.port;
   }
 
+  /** Counters for health/metrics: messages, invalid ones answered/dropped, scanners, rate limiting. */
+  stats(): Readonly<Record<string, number>> {
+    return { ...this.core.transport.stats, ...this.core.counters, activeDialogs: this.dialogs.size };
+  }
+
   get activeDialogs(): number {
     return this.dialogs.size;
   }
