@@ -1,0 +1,163 @@
+/** Attempts: filterable list, and the detail page with the SIP ladder and raw messages. */
+import { ATTEMPT_PURPOSES } from '../../domain/attempt-state';
+import { CALL_OUTCOMES, isCallOutcome, plainReason } from '../../domain/call-outcomes';
+import type { Attempt } from '../../store/repo/attempts';
+import type { TraceEvent } from '../../telephony/port';
+import { type Html, html, unsafeRaw } from '../html';
+import type { Messages } from '../i18n';
+import { interpolate } from '../i18n';
+import { formatOffset } from '../ladder/model';
+import { renderLadderSvg } from '../ladder/svg';
+import { type AdminContext, adminPage } from './admin-frame';
+
+export function shortHash(hash: string | null | undefined): string {
+  return hash ? hash.slice(0, 12) : '—';
+}
+
+export function outcomeBadge(m: Messages, a: Pick<Attempt, 'outcome' | 'state'>): Html {
+  if (!a.outcome) return html`<span class="badge info">${m.t(`state.${a.state}`)}</span>`;
+  const cls = a.outcome === 'approved' ? 'ok' : a.outcome === 'cancelled' ? 'warn' : 'bad';
+  return html`<span class="badge ${cls}">${a.outcome}</span>`;
+}
+
+export function reasonText(m: Messages, a: Pick<Attempt, 'outcome' | 'sipStatus'>): string {
+  if (!a.outcome || !isCallOutcome(a.outcome)) return '';
+  return plainReason(a.outcome, a.sipStatus, m.lang);
+}
+
+export function attemptRows(
+  m: Messages,
+  attempts: readonly Attempt[],
+  usernames: ReadonlyMap<string, string>,
+  opts: { compact?: boolean } = {},
+): Html {
+  if (attempts.length === 0) return html`<p>${m.t('att.none')}</p>`;
+  return html`<div class="table-wrap"><table>
+<thead><tr><th scope="col">${m.t('att.col.time')}</th><th scope="col">${m.t('att.col.user')}</th><th scope="col">${m.t('att.col.purpose')}</th>
+${opts.compact ? '' : html`<th scope="col">${m.t('att.col.destination')}</th>`}<th scope="col">${m.t('att.col.outcome')}</th>
+${opts.compact ? '' : html`<th scope="col">${m.t('att.col.reason')}</th><th scope="col">${m.t('att.col.script')}</th>`}</tr></thead>
+<tbody>${attempts.map(
+    (a) => html`<tr>
+<td><a href="/admin/attempts/${a.id}">${m.dateTime(a.queuedAt)}</a></td>
+<td>${a.userId ? html`<a href="/admin/users/${a.userId}">${usernames.get(a.userId) ?? a.userId}</a>` : m.t('common.none')}</td>
+<td>${m.t(`purpose.${a.purpose}`)}</td>
+${opts.compact ? '' : html`<td class="mono">${a.destination ?? m.t('common.none')}</td>`}
+<td>${outcomeBadge(m, a)}</td>
+${opts.compact ? '' : html`<td>${reasonText(m, a)}</td><td class="mono">${a.scriptHash ? html`<a href="/admin/scripts#v-${shortHash(a.scriptHash)}">${a.scriptId ?? ''}@${shortHash(a.scriptHash)}</a>` : m.t('common.none')}</td>`}
+</tr>`,
+  )}</tbody></table></div>`;
+}
+
+export interface AttemptFilterValues {
+  readonly outcome: string;
+  readonly purpose: string;
+  readonly user: string;
+  readonly since: string;
+}
+
+export function attemptsPage(
+  ctx: AdminContext,
+  filter: AttemptFilterValues,
+  attempts: readonly Attempt[],
+  usernames: ReadonlyMap<string, string>,
+): Html {
+  const { m } = ctx;
+  const select = (
+    name: keyof AttemptFilterValues,
+    label: string,
+    values: readonly string[],
+    word: (v: string) => string,
+  ) =>
+    html`<div class="field"><label for="f-${name}">${label}</label><select id="f-${name}" name="${name}">
+<option value="">${m.t('att.any')}</option>${values.map((v) => html`<option value="${v}"${filter[name] === v ? html` selected` : ''}>${word(v)}</option>`)}</select></div>`;
+  return adminPage(
+    ctx,
+    'attempts',
+    m.t('att.title'),
+    html`<h1>${m.t('att.title')}</h1>
+<form method="get" action="/admin/attempts" class="card inline" aria-label="${m.t('att.filter')}">
+${select('outcome', m.t('att.col.outcome'), CALL_OUTCOMES, (v) => v)}
+${select('purpose', m.t('att.col.purpose'), ATTEMPT_PURPOSES, (v) => m.t(`purpose.${v as (typeof ATTEMPT_PURPOSES)[number]}`))}
+<div class="field"><label for="f-user">${m.t('att.col.user')}</label><input type="search" id="f-user" name="user" value="${filter.user}"></div>
+<div class="field"><label for="f-since">${m.t('att.since')}</label><input type="text" id="f-since" name="since" value="${filter.since}" placeholder="2026-01-31" pattern="\\d{4}-\\d{2}-\\d{2}"></div>
+<button type="submit">${m.t('att.filterButton')}</button>
+</form>
+<section class="card">${attemptRows(m, attempts, usernames)}</section>`,
+  );
+}
+
+function fact(label: string, value: Html | string | number | null | undefined): Html {
+  return html`<dt>${label}</dt><dd>${value === null || value === undefined || value === '' ? '—' : value}</dd>`;
+}
+
+export function attemptDetailPage(
+  ctx: AdminContext,
+  a: Attempt,
+  username: string | undefined,
+  trace: readonly TraceEvent[],
+): Html {
+  const { m } = ctx;
+  const t = (ms: number | null) => (ms ? m.dateTime(ms) : null);
+  const svg = renderLadderSvg(trace, {
+    idPrefix: 'l-',
+    title: m.t('att.ladder'),
+    columns: { fyrkant: m.t('att.col.fyrkant'), pbx: m.t('att.col.pbx'), phone: m.t('att.col.phone') },
+    emptyText: m.t('att.noTrace'),
+    words: {
+      prompt: (p) => `▶ ${p}`,
+      promptEnd: (p) => `■ ${interpolate(m.t('att.promptEnd'), { prompt: p })}`,
+      promptInterrupted: (p) => `■ ${interpolate(m.t('att.promptInterrupted'), { prompt: p })}`,
+      dtmfIn: (digit, source) => m.t('att.dtmfIn', { digit, source }),
+      dtmfOut: (digit, source) => m.t('att.dtmfOut', { digit, source }),
+      state: (s, d) => (d ? `${s}: ${d}` : s),
+    },
+  });
+  const start = trace.reduce((min, e) => Math.min(min, e.at), Number.POSITIVE_INFINITY);
+  const raws = trace
+    .map((e, i) => ({ e, i }))
+    .filter((x): x is { e: Extract<TraceEvent, { kind: 'sip' }>; i: number } => x.e.kind === 'sip');
+  return adminPage(
+    ctx,
+    'attempts',
+    m.t('att.detail', { id: a.id.slice(0, 8) }),
+    html`<h1>${m.t('att.detail', { id: a.id.slice(0, 8) })}</h1>
+<section class="card" aria-labelledby="sum-title">
+<h2 id="sum-title">${m.t('att.summary')}</h2>
+<dl class="facts">
+${fact('ID', html`<span class="mono">${a.id}</span>`)}
+${fact(m.t('att.col.user'), a.userId ? html`<a href="/admin/users/${a.userId}">${username ?? a.userId}</a>` : null)}
+${fact(m.t('att.col.purpose'), m.t(`purpose.${a.purpose}`))}
+${fact(m.t('att.col.state'), m.t(`state.${a.state}`))}
+${fact(m.t('att.col.outcome'), a.outcome ? outcomeBadge(m, a) : null)}
+${fact(m.t('att.col.reason'), html`<strong data-testid="plain-reason">${reasonText(m, a)}</strong>`)}
+${fact(m.t('att.sipStatus'), a.sipStatus ? `${a.sipStatus} ${a.sipReason ?? ''}` : null)}
+${fact(m.t('att.col.destination'), a.destination)}
+${fact(m.t('att.dialled'), a.dialledTarget ? html`<span class="mono">${a.dialledTarget}</span>` : null)}
+${fact(m.t('att.digitsSent'), a.digitsSent ? html`<span class="mono">${a.digitsSent}</span>` : null)}
+${fact(m.t('att.digitsReceived'), a.digitsReceived ? html`<span class="mono">${a.digitsReceived}</span>` : null)}
+${fact(m.t('att.dtmfSource'), a.dtmfSource)}
+${fact(m.t('att.col.script'), a.scriptId ? html`<a class="mono" href="/admin/scripts#v-${shortHash(a.scriptHash)}">${a.scriptId}@${shortHash(a.scriptHash)}</a>` : null)}
+${fact(m.t('att.backend'), a.backend)}
+${fact(m.t('att.callId'), a.callId ? html`<span class="mono">${a.callId}</span>` : null)}
+</dl>
+<h3>${m.t('att.timings')}</h3>
+<dl class="facts">
+${fact(m.t('att.queuedAt'), t(a.queuedAt))}
+${fact(m.t('att.dialledAt'), t(a.dialledAt))}
+${fact(m.t('att.ringingAt'), t(a.ringingAt))}
+${fact(m.t('att.answeredAt'), t(a.answeredAt))}
+${fact(m.t('att.endedAt'), t(a.endedAt))}
+</dl>
+</section>
+<section class="card" aria-labelledby="ladder-title">
+<h2 id="ladder-title">${m.t('att.ladder')}</h2>
+<p class="hint">${m.t('att.ladderHelp')}</p>
+<div class="ladder-wrap">${unsafeRaw(svg)}</div>
+<h3>${m.t('att.rawMessages')}</h3>
+${raws.map(
+  ({ e, i }) =>
+    html`<details class="raw" id="l-raw-${i}"><summary><span class="mono">${formatOffset(e.at - start)}</span> ${e.direction === 'out' ? '→' : '←'} ${e.summary}</summary><pre>${e.raw}</pre></details>`,
+)}
+</section>`,
+  );
+}

@@ -1,0 +1,50 @@
+/** IVR scripts: validation errors/warnings with line numbers, prompt previews, attempts per version. */
+import { type Html, html } from '../html';
+import type { ScriptView } from '../ports';
+import { shortHash } from './admin-attempts';
+import { type AdminContext, adminPage } from './admin-frame';
+
+export function scriptsPage(ctx: AdminContext, scripts: readonly ScriptView[]): Html {
+  const { m } = ctx;
+  return adminPage(
+    ctx,
+    'scripts',
+    m.t('scripts.title'),
+    html`<h1>${m.t('scripts.title')}</h1>
+${scripts.length === 0 ? html`<p class="card">${m.t('scripts.none')}</p>` : ''}
+${scripts.map((s) => {
+  const errors = s.diagnostics.filter((d) => d.severity === 'error');
+  const warnings = s.diagnostics.filter((d) => d.severity === 'warning');
+  return html`<section class="card" id="v-${shortHash(s.version)}" aria-labelledby="s-${s.id}">
+<h2 id="s-${s.id}">${s.id}</h2>
+<dl class="facts">
+<dt>${m.t('scripts.col.file')}</dt><dd class="mono">${s.file}</dd>
+<dt>${m.t('scripts.col.version')}</dt><dd class="mono">${shortHash(s.version)}</dd>
+<dt>${m.t('scripts.col.status')}</dt><dd>
+${errors.length === 0 && warnings.length === 0 ? html`<span class="badge ok">${m.t('scripts.ok')}</span>` : ''}
+${errors.length ? html`<span class="badge bad">${m.t('scripts.errors', { count: errors.length })}</span>` : ''}
+${warnings.length ? html`<span class="badge warn">${m.t('scripts.warnings', { count: warnings.length })}</span>` : ''}
+</dd></dl>
+${
+  s.diagnostics.length
+    ? html`<ul class="diag">${s.diagnostics.map(
+        (d) =>
+          html`<li class="${d.severity}"><strong>${d.line !== undefined ? m.t('scripts.line', { line: d.line, column: d.column ?? 1 }) : ''}</strong> ${d.message}</li>`,
+      )}</ul>`
+    : ''
+}
+${
+  s.prompts.length
+    ? html`<h3>${m.t('scripts.prompts')}</h3><ul class="diag">${s.prompts.map(
+        (
+          p,
+        ) => html`<li><p><strong>${p.name}</strong> <span class="muted">(${p.language})</span>${p.text ? html` — “${p.text}”` : ''}</p>
+<audio controls preload="none" src="/admin/scripts/${encodeURIComponent(s.id)}/prompts/${encodeURIComponent(p.id)}.wav" aria-label="${m.t('scripts.preview', { prompt: p.name, language: p.language })}">${m.t('scripts.noAudio')}</audio></li>`,
+      )}</ul>`
+    : ''
+}
+<p><a href="/admin/attempts?script=${encodeURIComponent(s.version)}">${m.t('scripts.attempts')}</a></p>
+</section>`;
+})}`,
+  );
+}

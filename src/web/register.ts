@@ -1,0 +1,66 @@
+/**
+ * Mounts the web UI on the HTTP server: `/enroll/:token` and `/me/**` (self-service), `/admin/**`,
+ * and `/ui/assets/*`. Everything runs in one encapsulated Fastify plugin so its hooks (security
+ * headers, form parsing) do not touch the REST API's routes.
+ */
+import type { FastifyInstance } from 'fastify';
+import { registerAssets } from './assets';
+import { registerFormParser } from './http/form';
+import { SessionStore } from './http/sessions';
+import type { UiLanguage } from './i18n';
+import type { WebServices } from './ports';
+import { registerAdmin } from './routes/admin';
+import { registerLive } from './routes/live';
+import { registerSelfService } from './routes/self-service';
+import type { WebDeps } from './routes/shared';
+
+export interface WebUiOptions {
+  readonly services: WebServices;
+  readonly defaultLanguage?: UiLanguage;
+  readonly secureCookies?: 'auto' | 'always' | 'never';
+  readonly sessions?: SessionStore;
+  readonly now?: () => number;
+}
+
+/**
+ * CSP without 'unsafe-inline': pages use no inline script or style attribute, so an injected
+ * attribute could not run even if escaping ever failed.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "media-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export async function registerWebUi(app: FastifyInstance, options: WebUiOptions): Promise<void> {
+  const deps: WebDeps = {
+    services: options.services,
+    sessions: options.sessions ?? new SessionStore(),
+    defaultLanguage: options.defaultLanguage ?? 'sv',
+    secureCookies: options.secureCookies ?? 'auto',
+    now: options.now ?? Date.now,
+  };
+  await app.register(async (web) => {
+    registerFormParser(web);
+    web.addHook('onSend', async (_req, reply, payload) => {
+      reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('x-frame-options', 'DENY');
+      // Enrollment links carry a token in the URL: never leak it to another site.
+      reply.header('referrer-policy', 'no-referrer');
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+      return payload;
+    });
+    registerAssets(web);
+    registerSelfService(web, deps);
+    registerLive(web, deps);
+    registerAdmin(web, deps);
+  });
+}
