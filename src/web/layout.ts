@@ -38,7 +38,8 @@ export function page(o: PageOptions): Html {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
+<link rel="icon" href="data:,">
 <title>${o.title} · ${m.t('app.name')}</title>
 <link rel="stylesheet" href="${ASSET_BASE}/app.css">
 ${o.refreshWithoutScript ? html`<noscript><meta http-equiv="refresh" content="${o.refreshWithoutScript}"></noscript>` : ''}

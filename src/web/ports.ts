@@ -8,20 +8,14 @@
  * may carry per-field messages in both languages and 429s a retry delay (see `./service-error.ts`).
  */
 import type { AttemptPurpose } from '../domain/attempt-state';
+import type { CountryOption } from '../domain/phone/countries';
 import type { Attempt } from '../store/repo/attempts';
 import type { BackendHealth, TraceEvent } from '../telephony/port';
 import type { UiLanguage } from './i18n';
 
 export type PhoneKind = 'office' | 'mobile' | 'alternate';
 
-export interface CountryOption {
-  /** ISO 3166-1 alpha-2. */
-  readonly code: string;
-  /** In the viewer's language. */
-  readonly name: string;
-  /** Without `+`, e.g. `46`. */
-  readonly callingCode: string;
-}
+export type { CountryOption } from '../domain/phone/countries';
 
 export interface UserView {
   readonly id: string;
@@ -101,6 +95,28 @@ export interface OutcomeCount {
   readonly outcome: string;
   readonly count: number;
 }
+
+/**
+ * The operations that carry rules (validation, destination policy, rate limits, hashing, audit):
+ * implemented by the service layer, never by the UI. `createWebServices` adds the read side.
+ */
+export type WebActions = Pick<
+  WebServices,
+  | 'verifyAdminKey'
+  | 'redeemEnrollmentLink'
+  | 'createEnrollmentLink'
+  | 'createUser'
+  | 'blockUser'
+  | 'createBypass'
+  | 'addPhoneMethod'
+  | 'updatePhoneMethod'
+  | 'removePhoneMethod'
+  | 'startCall'
+  | 'watchAttempt'
+  | 'takeIssuedAppPassword'
+  | 'createAppPassword'
+  | 'revokeAppPassword'
+>;
 
 export interface WebServices {
   // --- languages and numbers

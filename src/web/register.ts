@@ -53,8 +53,9 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
       reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
       reply.header('x-content-type-options', 'nosniff');
       reply.header('x-frame-options', 'DENY');
-      // Enrollment links carry a token in the URL: never leak it to another site.
-      reply.header('referrer-policy', 'no-referrer');
+      // Enrollment links carry a token in the URL: never send it to another site. (`no-referrer`
+      // would also make browsers send `Origin: null` on our own form posts.)
+      reply.header('referrer-policy', 'same-origin');
       if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
       return payload;
     });

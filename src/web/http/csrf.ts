@@ -18,8 +18,9 @@ export function sameOriginPost(headers: {
   readonly host?: string | undefined;
   readonly secFetchSite?: string | undefined;
 }): boolean {
+  // Fetch metadata is the most direct answer where the browser sends it.
   const site = headers.secFetchSite;
-  if (site && site !== 'same-origin' && site !== 'none') return false;
+  if (site) return site === 'same-origin';
   if (!headers.origin) return true; // Older clients and curl send none; the token still protects.
   if (headers.origin === 'null') return false;
   try {

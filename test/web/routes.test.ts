@@ -1,0 +1,196 @@
+import { createUser } from '../../src/store/repo/users';
+import { TEST_ADMIN_KEY } from './support/scripted-actions';
+import { startWebFixture, type WebFixture } from './support/web-fixture';
+
+let fx: WebFixture;
+beforeAll(async () => {
+  fx = await startWebFixture();
+});
+afterAll(async () => {
+  await fx?.close();
+});
+
+// Real HTTP (not `inject`): what a browser sees, headers and all.
+function get(path: string, headers: Record<string, string> = {}) {
+  return fetch(fx.baseUrl + path, { redirect: 'manual', headers });
+}
+
+describe('web routes over HTTP', () => {
+  it('redeems an enrollment link once into a session cookie', async () => {
+    const user = createUser(fx.store.db, { username: 'u1', displayName: 'U', language: 'sv-SE' });
+    const token = fx.actions.enrollmentLink(user.id);
+    const r = await get(`/enroll/${token}`);
+    expect([r.status, r.headers.get('location')]).toEqual([303, '/me/enroll']);
+    const cookie = String(r.headers.get('set-cookie'));
+    expect(cookie).toMatch(/^fyrkant_self=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+    const page = await get('/me/enroll', { cookie: cookie.split(';')[0]! });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Steg 1: Hur ska vi kontakta dig?');
+    const again = await get(`/enroll/${token}`);
+    expect(again.status).toBe(404);
+    expect(await again.text()).toContain('Länken kan inte användas');
+  });
+});
+
+async function selfSession(username: string): Promise<{ cookie: string; csrf: string; userId: string }> {
+  const user = createUser(fx.store.db, { username, displayName: username, language: 'sv-SE' });
+  const r = await get(`/enroll/${fx.actions.enrollmentLink(user.id)}`);
+  const cookie = String(r.headers.get('set-cookie')).split(';')[0]!;
+  const page = await (await get('/me/enroll', { cookie })).text();
+  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1]!, userId: user.id };
+}
+
+function post(path: string, form: Record<string, string>, headers: Record<string, string> = {}) {
+  return fetch(fx.baseUrl + path, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+describe('security of the web UI', () => {
+  it('sends a strict CSP, no-store and no cross-site referrer on pages', async () => {
+    const r = await get('/admin/login');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(r.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('cache-control')).toBe('no-store');
+    expect(r.headers.get('referrer-policy')).toBe('same-origin');
+    const html = await r.text();
+    expect(html).not.toMatch(/<script>|style="| on[a-z]+="/);
+  });
+
+  it('refuses form posts without the session token or from another site', async () => {
+    const s = await selfSession('csrf-user');
+    const form = { kind: 'office', country: 'SE', number: '08-123 456 78' };
+    expect((await post('/me/enroll', form, { cookie: s.cookie })).status).toBe(403);
+    expect((await post('/me/enroll', { ...form, _csrf: `${s.csrf}x` }, { cookie: s.cookie })).status).toBe(403);
+    const cross = await post(
+      '/me/enroll',
+      { ...form, _csrf: s.csrf },
+      { cookie: s.cookie, 'sec-fetch-site': 'cross-site' },
+    );
+    expect(cross.status).toBe(403);
+    const evil = await post(
+      '/me/enroll',
+      { ...form, _csrf: s.csrf },
+      { cookie: s.cookie, origin: 'https://evil.example' },
+    );
+    expect(evil.status).toBe(403);
+    expect(fx.actions.calls.filter((c) => c.userId === s.userId)).toHaveLength(0);
+    fx.actions.plans.push([]);
+    const ok = await post('/me/enroll', { ...form, _csrf: s.csrf }, { cookie: s.cookie, origin: fx.baseUrl });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toMatch(/^\/me\/calls\/[0-9a-f-]{36}$/);
+  });
+
+  it('keeps self-service pages and event streams to the session user', async () => {
+    expect((await get('/me/security')).status).toBe(401);
+    const a = await selfSession('owner');
+    const b = await selfSession('other');
+    fx.actions.plans.push([]);
+    const started = await post(
+      '/me/enroll',
+      { _csrf: a.csrf, kind: 'office', country: 'SE', number: '08-123 456 70' },
+      { cookie: a.cookie },
+    );
+    const callPath = started.headers.get('location')!;
+    const attemptId = callPath.split('/').pop()!;
+    expect((await get(callPath, { cookie: a.cookie })).status).toBe(200);
+    expect((await get(callPath, { cookie: b.cookie })).status).toBe(404);
+    expect((await get(`/me/attempts/${attemptId}/events`, { cookie: b.cookie })).status).toBe(404);
+  });
+
+  it('streams the call status as Server-Sent Events until it is final', async () => {
+    const s = await selfSession('sse-user');
+    fx.actions.plans.push([
+      { waitMs: 200, to: 'dialling' },
+      { waitMs: 50, to: 'ringing' },
+      { waitMs: 50, to: 'ended', outcome: 'no-answer', sipStatus: 480 },
+    ]);
+    const started = await post(
+      '/me/enroll',
+      { _csrf: s.csrf, kind: 'office', country: 'SE', number: '08-123 456 71' },
+      { cookie: s.cookie },
+    );
+    const attemptId = started.headers.get('location')!.split('/').pop()!;
+    const r = await get(`/me/attempts/${attemptId}/events`, { cookie: s.cookie, 'accept-language': 'en' });
+    expect(r.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const body = await r.text(); // the server ends the stream after the final status
+    const events = body
+      .split('\n\n')
+      .filter((b) => b.startsWith('event: status'))
+      .map((b) => JSON.parse(b.split('\ndata: ')[1]!));
+    expect(events.map((e) => e.phase)).toEqual(['queued', 'dialling', 'ringing', 'failed']);
+    expect(events.at(-1)).toMatchObject({
+      final: true,
+      reason: 'What happened: The phone is not available right now (480).',
+    });
+  });
+
+  it('logs admins in with an API key only, into an HttpOnly SameSite=Strict session', async () => {
+    expect((await get('/admin')).headers.get('location')).toBe('/admin/login');
+    const login = await get('/admin/login');
+    const loginCookie = String(login.headers.get('set-cookie')).split(';')[0]!;
+    const token = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
+    expect((await post('/admin/login', { _csrf: 'wrong', key: TEST_ADMIN_KEY }, { cookie: loginCookie })).status).toBe(
+      403,
+    );
+    expect((await post('/admin/login', { _csrf: token, key: 'nope' }, { cookie: loginCookie })).status).toBe(401);
+    const ok = await post('/admin/login', { _csrf: token, key: TEST_ADMIN_KEY }, { cookie: loginCookie });
+    expect(ok.status).toBe(303);
+    const set = ok.headers.getSetCookie().find((c) => c.startsWith('fyrkant_admin='))!;
+    expect(set).toMatch(/^fyrkant_admin=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+    const dash = await get('/admin', { cookie: set.split(';')[0]! });
+    expect(dash.status).toBe(200);
+    expect(await dash.text()).not.toContain(TEST_ADMIN_KEY);
+    // A self-service session is not an admin session.
+    const s = await selfSession('not-admin');
+    expect((await get('/admin', { cookie: s.cookie.replace('fyrkant_self', 'fyrkant_admin') })).status).toBe(303);
+  });
+
+  it('throttles repeated failed admin logins', async () => {
+    const login = await get('/admin/login');
+    const cookie = String(login.headers.get('set-cookie')).split(';')[0]!;
+    const token = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++)
+      statuses.push((await post('/admin/login', { _csrf: token, key: `bad${i}` }, { cookie })).status);
+    expect(statuses.slice(-1)).toEqual([429]);
+    // Even the right key waits while throttled.
+    expect((await post('/admin/login', { _csrf: token, key: TEST_ADMIN_KEY }, { cookie })).status).toBe(429);
+  });
+});
+
+describe('language and assets', () => {
+  it('follows Accept-Language, and the switch sets a cookie', async () => {
+    expect(await (await get('/admin/login', { 'accept-language': 'en-US,en;q=0.9' })).text()).toContain(
+      'Administrator sign-in',
+    );
+    expect(await (await get('/admin/login', { 'accept-language': 'sv' })).text()).toContain(
+      'Inloggning för administratörer',
+    );
+    const switched = await get('/admin/login?lang=en', { 'accept-language': 'sv' });
+    expect(await switched.text()).toContain('<html lang="en">');
+    const langCookie = switched.headers.getSetCookie().find((c) => c.startsWith('fyrkant_lang='))!;
+    expect(langCookie).toContain('fyrkant_lang=en');
+    expect(
+      await (await get('/admin/login', { 'accept-language': 'sv', cookie: langCookie.split(';')[0]! })).text(),
+    ).toContain('Administrator sign-in');
+  });
+
+  it('serves the CSS and script with an ETag and nothing else from the assets path', async () => {
+    const css = await get('/ui/assets/app.css');
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    const etag = css.headers.get('etag')!;
+    expect((await get('/ui/assets/app.css', { 'if-none-match': etag })).status).toBe(304);
+    expect((await get('/ui/assets/app.js')).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await get('/ui/assets/..%2fregister.ts')).status).toBe(404);
+  });
+
+  it('raised no unexpected handler errors', () => {
+    expect(fx.errors).toEqual([]);
+  });
+});
