@@ -2,6 +2,7 @@
 /** The `fyrkant` command line. Each sub-command lives in its own file under `src/cli/commands/`. */
 import { Command } from 'commander';
 import { VERSION } from '../app/version';
+import * as callCmd from './commands/call';
 import * as configCmd from './commands/config';
 import * as dbCmd from './commands/db';
 import * as numbersCmd from './commands/numbers';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   configCmd.register(program);
   dbCmd.register(program);
   numbersCmd.register(program);
+  callCmd.register(program);
   return program;
 }
 

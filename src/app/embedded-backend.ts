@@ -1,0 +1,54 @@
+/**
+ * Config → the embedded backend's options (SIP core + media). The adapter never sees the config
+ * module; this is the one place that knows both shapes.
+ */
+import type { Config } from '../config/schema';
+import { createEmbeddedBackend, type EmbeddedBackend } from '../telephony/embedded/backend';
+import { createSipSignalling, type SipCoreOptions } from '../telephony/embedded/sip';
+
+export function sipCoreOptions(config: Config): SipCoreOptions {
+  const s = config.sip;
+  const t = s.trunk;
+  // Without a trunk only sip: URIs are dialled (routed by their host); the core still wants a trunk
+  // URI for OPTIONS/REGISTER, which then simply points at the outbound proxy or ourselves.
+  const trunkUri = t.uri ?? t.outboundProxy ?? `sip:${s.address}:${s.port}`;
+  return {
+    listen: { host: s.address, port: s.port },
+    transport: s.transport,
+    timers: { t1: s.timers.t1Ms, t2: s.timers.t2Ms, t4: s.timers.t4Ms },
+    userAgent: s.userAgent,
+    maxMessageSize: s.maxMessageSize,
+    ...(s.advertisedAddress ? { contactHost: s.advertisedAddress } : {}),
+    trunk: {
+      uri: trunkUri,
+      ...(t.outboundProxy ? { outboundProxy: t.outboundProxy } : {}),
+      ...(t.username ? { username: t.username } : {}),
+      ...(t.password ? { password: t.password } : {}),
+      fromUser: t.callerId ?? t.fromUser,
+      ...(t.domain ? { fromDomain: t.domain } : {}),
+      ...(t.displayName ? { displayName: t.displayName } : {}),
+      ...(t.pAssertedIdentity ? { pAssertedIdentity: t.pAssertedIdentity } : {}),
+      ...(t.register.enabled ? { register: { expires: t.register.expiresSeconds } } : {}),
+      ...(t.keepaliveSeconds > 0 && t.uri ? { keepaliveIntervalMs: t.keepaliveSeconds * 1000 } : {}),
+    },
+  };
+}
+
+export function embeddedBackendFromConfig(config: Config): EmbeddedBackend {
+  const m = config.media;
+  return createEmbeddedBackend({
+    signalling: createSipSignalling(sipCoreOptions(config)),
+    media: {
+      address: m.address,
+      ...(m.advertisedAddress ? { advertisedAddress: m.advertisedAddress } : {}),
+      rtpPortMin: m.rtpPortMin,
+      rtpPortMax: m.rtpPortMax,
+    },
+    dtmf: {
+      receiveModes: m.dtmf.receiveModes,
+      sendMode: m.dtmf.sendMode,
+      toneMs: m.dtmf.toneMs,
+      gapMs: m.dtmf.gapMs,
+    },
+  });
+}
