@@ -25,8 +25,9 @@ const HEADERS = `[last_Via:]
       [last_CSeq:]
       Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>`;
 
-function answer(formats: string, telephoneEvent: boolean): string {
-  return `${RECV_INVITE}  <send>
+/** `remember`: keep the caller's From/Contact for requests sipp sends later (sipp rejects unused variables). */
+function answer(formats: string, telephoneEvent: boolean, remember = false): string {
+  return `${remember ? RECV_INVITE : '  <recv request="INVITE"/>\n'}  <send>
     <![CDATA[
       SIP/2.0 180 Ringing
       ${HEADERS}
@@ -112,7 +113,7 @@ ${RECV_BYE_200}${END}`;
 
 /** Sends each signal as an in-dialog INFO (application/dtmf-relay), `gapMs` apart. */
 export function infoScenario(signals: readonly string[], delayMs = 1500, gapMs = 300): string {
-  let body = answer('0 101', true) + waitOrBye(delayMs, 0);
+  let body = answer('0 101', true, true) + waitOrBye(delayMs, 0);
   signals.forEach((s, i) => {
     body += info(s, 10 + i);
     if (i < signals.length - 1) body += waitOrBye(gapMs, i + 1);
@@ -122,7 +123,7 @@ export function infoScenario(signals: readonly string[], delayMs = 1500, gapMs =
 
 /** Answers, waits `afterMs` (the prompt is playing), then hangs up with BYE. */
 export function calleeByeScenario(afterMs: number): string {
-  return scenario('callee-bye', `${answer('0 101', true)}${waitOrBye(afterMs, 0)}${SEND_BYE}${END}`);
+  return scenario('callee-bye', `${answer('0 101', true, true)}${waitOrBye(afterMs, 0)}${SEND_BYE}${END}`);
 }
 
 /** Rings (180) until our CANCEL, then 200 to the CANCEL and 487 to the INVITE. */
