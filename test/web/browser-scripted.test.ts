@@ -44,7 +44,7 @@ describe('self-service enrollment in Chromium (scripted calls)', () => {
       // Country list in Swedish with calling codes, home country preselected.
       expect(await page.locator('#country option:checked').textContent()).toBe('Sverige (+46)');
       expect(await page.locator('#country option[value="DE"]').textContent()).toBe('Tyskland (+49)');
-      await screenshot(page, 'enroll-step1-sv');
+      await screenshot(page, 'enroll-step1-sv', { mobile: true });
 
       // Nothing typed: the page says so before anything is sent.
       await page.getByRole('button', { name: 'Ring mig' }).click();
@@ -66,7 +66,7 @@ describe('self-service enrollment in Chromium (scripted calls)', () => {
       await expectHeading(page, 'Steg 2: Vi ringer din telefon');
       await page.waitForSelector('[data-part="status"]:text("Verifierad. Tack!")');
       expect(await page.locator('.live').getAttribute('data-phase')).toBe('verified');
-      await screenshot(page, 'enroll-step2-verified-sv');
+      await screenshot(page, 'enroll-step2-verified-sv', { mobile: true });
       expect(fx.actions.calls).toEqual([{ userId: user.id, methodId: expect.any(String), purpose: 'enrollment' }]);
 
       await page.getByRole('link', { name: 'Fortsätt' }).click();
@@ -86,7 +86,7 @@ describe('self-service enrollment in Chromium (scripted calls)', () => {
       expect(await row.textContent()).toContain('Verifierad');
       expect(await row.textContent()).toContain('Standard');
       expect(await page.locator('#apps-title ~ .table-wrap tbody tr').count()).toBe(1);
-      await screenshot(page, 'security-info-sv');
+      await screenshot(page, 'security-info-sv', { mobile: true });
 
       // The password was shown once: going back to step 3 does not show it again.
       await page.goBack();
@@ -153,7 +153,7 @@ describe('admin pages in Chromium', () => {
       const session = cookies.find((c) => c.name === 'fyrkant_admin');
       expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
       expect(await page.locator('svg.chart rect.bar').count()).toBeGreaterThan(0);
-      await screenshot(page, 'admin-dashboard-en');
+      await screenshot(page, 'admin-dashboard-en', { mobile: true });
 
       await page.getByRole('link', { name: 'Attempts' }).click();
       await expectHeading(page, 'Attempts');
@@ -170,7 +170,7 @@ describe('admin pages in Chromium', () => {
       await open.waitFor();
       expect(await open.locator('pre').textContent()).toContain('INVITE sip:+46812345678@127.0.0.1:5062 SIP/2.0');
       expect(await open.locator('pre').textContent()).toContain('Authorization: [redacted]');
-      await screenshot(page, 'admin-attempt-ladder-en');
+      await screenshot(page, 'admin-attempt-ladder-en', { mobile: true });
 
       // Keyboard: the arrows are links in tab order.
       await page.locator('svg.ladder g[data-label="BYE"] a').focus();
@@ -186,11 +186,38 @@ describe('admin pages in Chromium', () => {
       await page.waitForSelector('#enroll-link');
       expect(await page.locator('#enroll-link').textContent()).toMatch(/\/enroll\/[A-Za-z0-9_-]+$/);
       await screenshot(page, 'admin-user-en');
+
+      // IVR scripts: the broken one shows its errors with line numbers; a prompt preview plays.
+      await page.getByRole('link', { name: 'IVR scripts' }).click();
+      await expectHeading(page, 'IVR scripts');
+      const broken = page.locator('section', { has: page.getByRole('heading', { name: 'broken' }) });
+      expect(await broken.locator('.badge.bad').textContent()).toMatch(/^\d+ errors$/);
+      expect(await broken.locator('.diag li.error').first().textContent()).toMatch(/^Line \d+, column \d+/);
+      const verify = page.locator('section', { has: page.getByRole('heading', { name: 'office-phone-verify' }) });
+      expect(await verify.locator('.badge.ok').count()).toBe(1);
+      const audio = verify.locator('audio[aria-label="Preview of greeting (sv-SE)"]');
+      const duration = await audio.evaluate(
+        (a: MediaLike) =>
+          new Promise<number>((resolve, reject) => {
+            a.addEventListener('loadedmetadata', () => resolve(a.duration));
+            a.addEventListener('error', () => reject(new Error('the browser could not load the prompt audio')));
+            a.load();
+          }),
+      );
+      expect(duration).toBeGreaterThan(1);
+      await screenshot(page, 'admin-scripts-en');
     } finally {
       await ctx.close();
     }
   });
 });
+
+/** The bits of HTMLMediaElement the test uses (the tests compile without DOM typings). */
+interface MediaLike {
+  readonly duration: number;
+  addEventListener(type: string, listener: () => void): void;
+  load(): void;
+}
 
 async function expectHeading(page: Page, text: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: text }).waitFor();

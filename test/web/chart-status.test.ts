@@ -101,3 +101,22 @@ describe('stored trace back to ladder events', () => {
     expect(traceFromEventRows(rows)).toEqual(trace);
   });
 });
+
+describe('chart axis', () => {
+  it('uses whole numbers on the axis for any count', () => {
+    for (const n of [0, 1, 2, 3, 5, 7, 13, 99, 250, 1234]) {
+      const svg = renderOutcomesChart(bucketise([{ bucketStart: 0, outcome: 'approved', count: n }], 0, 1, 1), {
+        title: 't',
+        tick: String,
+        seriesName: String,
+        emptyText: 'none',
+      });
+      const ticks = [...svg.matchAll(/text-anchor="end" font-size="11" fill="#4a5159">([^<]+)</g)].map((m) =>
+        Number(m[1]),
+      );
+      expect(ticks).toHaveLength(5);
+      for (const t of ticks) expect(Number.isInteger(t)).toBe(true);
+      expect(ticks.at(-1)).toBeGreaterThanOrEqual(n);
+    }
+  });
+});

@@ -75,11 +75,12 @@ const W = 760;
 const H = 260;
 const PAD = { left: 44, right: 12, top: 14, bottom: 36 };
 
+/** Four gridline steps of 1, 2, 5 × 10^k, so the axis shows whole, readable numbers. */
 function niceMax(n: number): number {
-  if (n <= 5) return 5;
-  const magnitude = 10 ** Math.floor(Math.log10(n));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= n) return step * magnitude;
-  return 10 * magnitude;
+  const raw = Math.max(1, n) / 4;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((f) => f * magnitude).find((s) => s >= raw) ?? 10 * magnitude;
+  return Math.max(1, step) * 4;
 }
 
 export function renderOutcomesChart(buckets: readonly Bucket[], o: ChartOptions): string {
@@ -101,7 +102,7 @@ export function renderOutcomesChart(buckets: readonly Bucket[], o: ChartOptions)
     const yy = y(v);
     parts.push(
       `<line x1="${PAD.left}" y1="${yy}" x2="${W - PAD.right}" y2="${yy}" stroke="${i === 0 ? '#4a5159' : '#e1e5e9'}" stroke-width="1"/>`,
-      `<text x="${PAD.left - 6}" y="${yy + 4}" text-anchor="end" font-size="11" fill="#4a5159">${Number.isInteger(v) ? v : v.toFixed(1)}</text>`,
+      `<text x="${PAD.left - 6}" y="${yy + 4}" text-anchor="end" font-size="11" fill="#4a5159">${v}</text>`,
     );
   }
   const labelEvery = Math.max(1, Math.ceil(buckets.length / 12));

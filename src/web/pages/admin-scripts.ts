@@ -4,6 +4,25 @@ import type { ScriptView } from '../ports';
 import { shortHash } from './admin-attempts';
 import { type AdminContext, adminPage } from './admin-frame';
 
+/** One row per prompt, one column per language, each cell with its text and a player. */
+function promptTable(ctx: AdminContext, s: ScriptView): Html {
+  const { m } = ctx;
+  const languages = [...new Set(s.prompts.map((p) => p.language))].sort();
+  const names = [...new Set(s.prompts.map((p) => p.name))];
+  return html`<h3>${m.t('scripts.prompts')}</h3>
+<div class="table-wrap"><table class="stack prompts">
+<thead><tr><th scope="col">${m.t('sec.col.name')}</th>${languages.map((l) => html`<th scope="col">${l}</th>`)}</tr></thead>
+<tbody>${names.map(
+    (name) =>
+      html`<tr><th scope="row" class="mono">${name}</th>${languages.map((language) => {
+        const p = s.prompts.find((x) => x.name === name && x.language === language);
+        if (!p) return html`<td data-label="${language}">—</td>`;
+        return html`<td data-label="${language}">${p.text ? html`<p class="hint">${p.text}</p>` : ''}
+<audio controls preload="none" src="/admin/scripts/${encodeURIComponent(s.id)}/prompts/${encodeURIComponent(p.id)}.wav" aria-label="${m.t('scripts.preview', { prompt: p.name, language: p.language })}">${m.t('scripts.noAudio')}</audio></td>`;
+      })}</tr>`,
+  )}</tbody></table></div>`;
+}
+
 export function scriptsPage(ctx: AdminContext, scripts: readonly ScriptView[]): Html {
   const { m } = ctx;
   return adminPage(
@@ -33,16 +52,7 @@ ${
       )}</ul>`
     : ''
 }
-${
-  s.prompts.length
-    ? html`<h3>${m.t('scripts.prompts')}</h3><ul class="diag">${s.prompts.map(
-        (
-          p,
-        ) => html`<li><p><strong>${p.name}</strong> <span class="muted">(${p.language})</span>${p.text ? html` — “${p.text}”` : ''}</p>
-<audio controls preload="none" src="/admin/scripts/${encodeURIComponent(s.id)}/prompts/${encodeURIComponent(p.id)}.wav" aria-label="${m.t('scripts.preview', { prompt: p.name, language: p.language })}">${m.t('scripts.noAudio')}</audio></li>`,
-      )}</ul>`
-    : ''
-}
+${s.prompts.length ? promptTable(ctx, s) : ''}
 <p><a href="/admin/attempts?script=${encodeURIComponent(s.version)}">${m.t('scripts.attempts')}</a></p>
 </section>`;
 })}`,

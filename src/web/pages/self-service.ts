@@ -179,17 +179,17 @@ export function securityPage(o: SecurityPageOptions): Html {
   const methods =
     o.methods.length === 0
       ? html`<p>${m.t('sec.noMethods')}</p>`
-      : html`<div class="table-wrap"><table>
+      : html`<div class="table-wrap"><table class="stack">
 <thead><tr><th scope="col">${m.t('sec.col.method')}</th><th scope="col">${m.t('sec.col.number')}</th><th scope="col">${m.t('sec.col.extension')}</th><th scope="col">${m.t('sec.col.status')}</th><th scope="col">${m.t('sec.col.actions')}</th></tr></thead>
 <tbody>${o.methods.map((pm) => {
           const name = m.t(`method.${pm.kind}`);
           const base = `/me/security/methods/${pm.id}`;
           return html`<tr>
 <th scope="row">${name}${pm.isDefault ? html` <span class="badge info">${m.t('sec.default')}</span>` : ''}</th>
-<td class="mono">${pm.display}</td>
-<td class="mono">${pm.extension ?? m.t('common.none')}</td>
-<td>${pm.verifiedAt ? html`<span class="badge ok">${m.t('sec.verified')}</span>` : html`<span class="badge warn">${m.t('sec.unverified')}</span>`}</td>
-<td><div class="actions tight">
+<td class="mono nowrap" data-label="${m.t('sec.col.number')}">${pm.display}</td>
+<td class="mono" data-label="${m.t('sec.col.extension')}">${pm.extension ?? m.t('common.none')}</td>
+<td data-label="${m.t('sec.col.status')}">${pm.verifiedAt ? html`<span class="badge ok">${m.t('sec.verified')}</span>` : html`<span class="badge warn">${m.t('sec.unverified')}</span>`}</td>
+<td data-label="${m.t('sec.col.actions')}"><div class="actions tight">
 ${!pm.isDefault && pm.verifiedAt ? post(`${base}/default`, m.t('sec.makeDefault')) : ''}
 <a class="button secondary small" href="${base}/edit">${m.t('sec.change')}</a>
 ${post(`${base}/test`, m.t('sec.testCall'))}
@@ -199,13 +199,13 @@ ${post(`${base}/remove`, m.t('sec.remove'), { cls: 'danger', confirm: m.t('sec.r
   const apps =
     o.appPasswords.length === 0
       ? html`<p>${m.t('sec.noAppPasswords')}</p>`
-      : html`<div class="table-wrap"><table>
+      : html`<div class="table-wrap"><table class="stack">
 <thead><tr><th scope="col">${m.t('sec.col.name')}</th><th scope="col">${m.t('sec.col.created')}</th><th scope="col">${m.t('sec.col.lastUsed')}</th><th scope="col">${m.t('sec.col.actions')}</th></tr></thead>
 <tbody>${o.appPasswords.map(
           (
             a,
-          ) => html`<tr><th scope="row">${a.name}</th><td>${m.dateTime(a.createdAt)}</td><td>${a.lastUsedAt ? m.dateTime(a.lastUsedAt) : m.t('common.none')}</td>
-<td>${post(`/me/security/app-passwords/${a.id}/revoke`, m.t('sec.revoke'), { cls: 'danger', confirm: m.t('sec.revokeConfirm', { name: a.name }) })}</td></tr>`,
+          ) => html`<tr><th scope="row">${a.name}</th><td data-label="${m.t('sec.col.created')}">${m.dateTime(a.createdAt)}</td><td data-label="${m.t('sec.col.lastUsed')}">${a.lastUsedAt ? m.dateTime(a.lastUsedAt) : m.t('common.none')}</td>
+<td data-label="${m.t('sec.col.actions')}">${post(`/me/security/app-passwords/${a.id}/revoke`, m.t('sec.revoke'), { cls: 'danger', confirm: m.t('sec.revokeConfirm', { name: a.name }) })}</td></tr>`,
         )}</tbody></table></div>`;
   return page({
     m,

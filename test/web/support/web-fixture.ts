@@ -2,10 +2,11 @@
  * A Fastify server with the web UI on 127.0.0.1 (OS-chosen port), a real SQLite file in a temp
  * dir, and the scripted service double. `close()` in afterAll.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { loadScripts, PromptLibrary, type ScriptRegistry } from '../../../src/ivr';
 import { openStore, type Store } from '../../../src/store/open';
 import { registerWebUi } from '../../../src/web/register';
 import { createWebServices } from '../../../src/web/wiring';
@@ -15,6 +16,7 @@ export interface WebFixture {
   readonly app: FastifyInstance;
   readonly store: Store;
   readonly actions: ScriptedActions;
+  readonly scripts: ScriptRegistry;
   readonly baseUrl: string;
   /** Errors the server's handlers threw (a test may assert there are none). */
   readonly errors: unknown[];
@@ -25,6 +27,14 @@ export async function startWebFixture(): Promise<WebFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'fyrkant-web-'));
   const store = openStore({ path: join(dir, 'fyrkant.db') });
   const actions = new ScriptedActions(store.db);
+  // The shipped verification script plus one with mistakes, so the scripts page has both kinds.
+  const scriptDir = join(dir, 'scripts');
+  mkdirSync(scriptDir);
+  const repoScripts = resolve(__dirname, '..', '..', '..', 'ivr-scripts');
+  copyFileSync(join(repoScripts, 'office-phone-verify.yaml'), join(scriptDir, 'office-phone-verify.yaml'));
+  writeFileSync(join(scriptDir, 'broken.yaml'), BROKEN_SCRIPT);
+  const scripts = await loadScripts(scriptDir);
+  const prompts = new PromptLibrary({ cacheDir: join(dir, 'prompt-cache') });
   const app = Fastify({ logger: false });
   const errors: unknown[] = [];
   app.addHook('onError', async (_req, _reply, err) => {
@@ -32,7 +42,21 @@ export async function startWebFixture(): Promise<WebFixture> {
     process.stderr.write(`web fixture: handler error: ${err.stack ?? err.message}\n`);
   });
   await registerWebUi(app, {
-    services: createWebServices({ db: store.db, actions, defaultCountry: 'SE' }),
+    services: createWebServices({
+      db: store.db,
+      actions,
+      defaultCountry: 'SE',
+      scripts,
+      prompts,
+      previewVars: { company: 'Exempel AB', extension: '1234' },
+      health: async () => ({
+        backend: 'embedded',
+        connected: true,
+        trunk: 'reachable',
+        activeCalls: 0,
+        checkedAt: Date.now(),
+      }),
+    }),
     defaultLanguage: 'sv',
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -42,12 +66,26 @@ export async function startWebFixture(): Promise<WebFixture> {
     app,
     store,
     actions,
+    scripts,
     baseUrl: `http://127.0.0.1:${port}`,
     errors,
     close: async () => {
       await app.close();
+      scripts.close();
       store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
+
+/** A script with an unknown verb and a prompt missing a language: errors and warnings with lines. */
+const BROKEN_SCRIPT = `description: broken on purpose (web UI test)
+language: en-US
+prompts:
+  hello:
+    en-US: Hello.
+steps:
+  - play: hello
+  - dance: wildly
+  - play: missing-prompt
+`;
