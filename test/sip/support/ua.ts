@@ -15,8 +15,8 @@ export function makeUa(overrides: Partial<SipCoreOptions> & { trunkUri: string }
     listen: { host: '127.0.0.1', port: 0 },
     transport: 'udp',
     timers: { t1: 100, t2: 400, t4: 500, timerD: 500 },
-    trunk: { uri: trunkUri, fromUser: 'fyrkant', ...(rest.trunk ?? {}) },
     ...rest,
+    trunk: { fromUser: 'fyrkant', ...(rest.trunk ?? {}), uri: trunkUri },
   });
 }
 

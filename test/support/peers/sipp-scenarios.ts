@@ -88,3 +88,45 @@ export const RECV_INVITE = `  <recv request="INVITE">
     </action>
   </recv>
 `;
+
+/** A request sipp sends inside the dialog it answered (re-INVITE, INFO, UPDATE...). Needs RECV_INVITE. */
+export function inDialogRequest(
+  method: string,
+  cseq: number,
+  opts: { sdp?: boolean; body?: { type: string; text: string } } = {},
+): string {
+  const body = opts.sdp
+    ? `      Content-Type: application/sdp\n      Content-Length: [len]\n\n${SDP}`
+    : opts.body
+      ? `      Content-Type: ${opts.body.type}\n      Content-Length: [len]\n\n${opts.body.text}\n`
+      : '      Content-Length: 0\n';
+  return `  <send retrans="500">
+    <![CDATA[
+      ${method} [$caller_contact] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
+      To: [$caller_from]
+      [last_Call-ID:]
+      CSeq: ${cseq} ${method}
+      Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+${body}
+    ]]>
+  </send>
+`;
+}
+
+/** Answer an OPTIONS (trunk probe / keep-alive). */
+export const OPTIONS_200 = `  <recv request="OPTIONS"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>
+`;
