@@ -170,6 +170,21 @@ declare module 'drachtio-srf' {
         readonly body?: string;
       },
     ): Promise<Srf.SrfRequest>;
+    /**
+     * Callback form: the callback runs synchronously when drachtio-server confirms the send, so a
+     * `response` listener added there cannot miss a response that arrives in the same TCP read
+     * (with the Promise form it can).
+     */
+    request(
+      uri: string,
+      opts: {
+        readonly method: 'OPTIONS' | 'MESSAGE' | 'INFO';
+        readonly headers?: Readonly<Record<string, string>>;
+        readonly proxy?: string;
+        readonly body?: string;
+      },
+      callback: (err: Error | null, req: Srf.SrfRequest) => void,
+    ): this;
     static readonly SipError: typeof Srf.SipError;
   }
 

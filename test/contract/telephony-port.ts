@@ -10,6 +10,7 @@
  * Usage (in a `*.test.ts`): `describeTelephonyPortContract('drachtio + doubles', makeHarness)`.
  */
 import {
+  type Call,
   DialFailure,
   type DialRequest,
   type DtmfEvent,
@@ -117,6 +118,13 @@ function nextDtmf(
 export function describeTelephonyPortContract(label: string, makeHarness: () => Promise<ContractHarness>): void {
   describe(`telephony port contract: ${label}`, () => {
     let h: ContractHarness;
+    /** Calls a failed test left up, so one failure does not cascade into the next test's leak check. */
+    const placed: Call[] = [];
+    const dial = async (...args: Parameters<TelephonyBackend['dial']>): Promise<Call> => {
+      const call = await h.backend.dial(...args);
+      placed.push(call);
+      return call;
+    };
     beforeAll(async () => {
       h = await makeHarness();
     });
@@ -124,6 +132,8 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
       await h?.close();
     });
     afterEach(async () => {
+      const leftovers = placed.splice(0).filter((c) => c.state.name !== 'ended');
+      await Promise.all(leftovers.map((c) => c.hangup('test cleanup')));
       await h?.assertClean?.();
     });
 
@@ -131,7 +141,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
       const far = await h.farEnd({ progress: ['ringing'], final: { kind: 'answer' } });
       const trace: TraceEvent[] = [];
       const progress: Progress[] = [];
-      const call = await h.backend.dial(request(far.requestUri, trace), undefined, {
+      const call = await dial(request(far.requestUri, trace), undefined, {
         onProgress: (p) => progress.push(p),
       });
       expect(call.state.name).toBe('answered');
@@ -151,7 +161,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
 
     it('offers plain RTP/AVP without a=crypto toward the PBX', async () => {
       const far = await h.farEnd({ final: { kind: 'answer' } });
-      const call = await h.backend.dial(request(far.requestUri, []));
+      const call = await dial(request(far.requestUri, []));
       await call.hangup();
       const { inviteSdp } = await far.result();
       expect(inviteSdp).toMatch(/^m=audio \d+ RTP\/AVP /m);
@@ -161,7 +171,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
     it('reports 183 with SDP as early media before the answer', async () => {
       const far = await h.farEnd({ progress: ['early-media'], final: { kind: 'answer', afterMs: 300 } });
       const progress: Progress[] = [];
-      const call = await h.backend.dial(request(far.requestUri, []), undefined, {
+      const call = await dial(request(far.requestUri, []), undefined, {
         onProgress: (p) => progress.push(p),
       });
       expect(progress.find((p) => p.kind === 'early-media')).toMatchObject({ sipStatus: 183 });
@@ -171,7 +181,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
 
     it('plays a prompt to the end when nobody presses anything', async () => {
       const far = await h.farEnd({ final: { kind: 'answer' } });
-      const call = await h.backend.dial(request(far.requestUri, []));
+      const call = await dial(request(far.requestUri, []));
       const audio = await h.prompt(600);
       const t0 = Date.now();
       expect(await call.play(audio, { bargeIn: true })).toEqual({ status: 'completed' });
@@ -185,7 +195,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
         final: { kind: 'answer' },
         afterAnswer: [{ atMs: 700, kind: 'dtmf', digits: '#', via: 'rfc4733' }],
       });
-      const call = await h.backend.dial(request(far.requestUri, []));
+      const call = await dial(request(far.requestUri, []));
       expect(call.dtmfModes).toContain('rfc4733');
       const digit = nextDtmf(call, 5000);
       const t0 = Date.now();
@@ -202,7 +212,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
         final: { kind: 'answer' },
         afterAnswer: [{ atMs: 300, kind: 'dtmf', digits: '5', via: 'rfc4733' }],
       });
-      const call = await h.backend.dial(request(far.requestUri, []));
+      const call = await dial(request(far.requestUri, []));
       const digits: string[] = [];
       call.on('dtmf', (d) => digits.push(d.digit));
       expect(await call.play(await h.prompt(1200), { bargeIn: false })).toEqual({ status: 'completed' });
@@ -216,7 +226,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
         final: { kind: 'answer' },
         afterAnswer: [{ atMs: 300, kind: 'dtmf', digits: '#', via: 'info' }],
       });
-      const call = await h.backend.dial(request(far.requestUri, []));
+      const call = await dial(request(far.requestUri, []));
       expect(await nextDtmf(call, 4000)).toMatchObject({ digit: '#', source: 'info' });
       await call.hangup();
       await far.result();
@@ -228,7 +238,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
         dtmfMode: 'none',
         afterAnswer: [{ atMs: 400, kind: 'dtmf', digits: '#', via: 'inband' }],
       });
-      const call = await h.backend.dial(request(far.requestUri, []));
+      const call = await dial(request(far.requestUri, []));
       expect(call.dtmfModes).toContain('inband');
       expect(await nextDtmf(call, 4000)).toMatchObject({ digit: '#', source: 'inband' });
       await call.hangup();
@@ -238,7 +248,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
     it('sends digits after answer, honouring w (0.5 s) and , (1 s) pauses', async () => {
       const far = await h.farEnd({ final: { kind: 'answer' } });
       const trace: TraceEvent[] = [];
-      const call = await h.backend.dial(request(far.requestUri, trace));
+      const call = await dial(request(far.requestUri, trace));
       const t0 = Date.now();
       await call.sendDigits('1w2,#', { toneMs: 80, gapMs: 60 });
       expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
@@ -251,7 +261,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
 
     it('reports a hangup by the far end, and a prompt in progress returns call-ended', async () => {
       const far = await h.farEnd({ final: { kind: 'answer' }, afterAnswer: [{ atMs: 500, kind: 'bye' }] });
-      const call = await h.backend.dial(request(far.requestUri, []));
+      const call = await dial(request(far.requestUri, []));
       const ended = new Promise((resolve) => call.once('end', resolve));
       expect(await call.play(await h.prompt(4000), { bargeIn: true })).toEqual({ status: 'call-ended' });
       expect(await ended).toMatchObject({ by: 'remote' });
@@ -265,14 +275,14 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
         progress: ['ringing'],
         final: { kind: 'reject', status: 486, reason: 'Busy Here' },
       });
-      const failure = await expectFailure(h.backend.dial(request(far.requestUri, [])));
+      const failure = await expectFailure(dial(request(far.requestUri, [])));
       expect([failure.reason, failure.sipStatus]).toEqual(['busy', 486]);
       await far.result();
     });
 
     it('maps 404 to not-found', async () => {
       const far = await h.farEnd({ final: { kind: 'reject', status: 404, reason: 'Not Found' } });
-      const failure = await expectFailure(h.backend.dial(request(far.requestUri, [])));
+      const failure = await expectFailure(dial(request(far.requestUri, [])));
       expect([failure.reason, failure.sipStatus]).toEqual(['not-found', 404]);
       await far.result();
     });
@@ -281,7 +291,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
       const far = await h.farEnd({ progress: ['ringing'], final: { kind: 'no-answer' } });
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 400);
-      const failure = await expectFailure(h.backend.dial(request(far.requestUri, []), ac.signal));
+      const failure = await expectFailure(dial(request(far.requestUri, []), ac.signal));
       expect(failure.reason).toBe('cancelled');
       expect((await far.result()).cancelled).toBe(true);
     });
@@ -289,7 +299,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
     it('cancels with no-answer when the ring timeout passes', async () => {
       const far = await h.farEnd({ progress: ['ringing'], final: { kind: 'no-answer' } });
       const t0 = Date.now();
-      const failure = await expectFailure(h.backend.dial(request(far.requestUri, [], { ringTimeoutMs: 600 })));
+      const failure = await expectFailure(dial(request(far.requestUri, [], { ringTimeoutMs: 600 })));
       expect(failure.reason).toBe('no-answer');
       expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
       expect((await far.result()).cancelled).toBe(true);
@@ -297,7 +307,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
 
     it('answers a digest challenge (407) with the configured credentials', async () => {
       const far = await h.farEnd({ challenge: h.credentials, final: { kind: 'answer' } });
-      const call = await h.backend.dial(request(far.requestUri, []));
+      const call = await dial(request(far.requestUri, []));
       await call.hangup();
       const report = await far.result();
       expect([report.challenged, report.authorized, report.invites]).toEqual([true, true, 2]);
@@ -308,14 +318,14 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
         challenge: { username: h.credentials.username, password: `${h.credentials.password}-not` },
         final: { kind: 'answer' },
       });
-      const failure = await expectFailure(h.backend.dial(request(far.requestUri, [])));
+      const failure = await expectFailure(dial(request(far.requestUri, [])));
       expect([failure.reason, failure.sipStatus]).toEqual(['rejected', 407]);
       expect((await far.result()).authorized).toBe(false);
     });
 
     it('refuses to dial without a policy decision, sending nothing', async () => {
       const far = await h.farEnd({ final: { kind: 'answer' } });
-      const failure = await expectFailure(h.backend.dial(request(far.requestUri, [], { policyDecisionId: '' })));
+      const failure = await expectFailure(dial(request(far.requestUri, [], { policyDecisionId: '' })));
       expect(failure.reason).toBe('policy');
       expect((await far.result(300)).invites).toBe(0);
     });

@@ -4,7 +4,7 @@
  * "sees" under another path (a symlink standing in for the shared volume).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WaveFile } from 'wavefile';
@@ -22,6 +22,7 @@ export interface Rig extends ContractHarness {
   readonly fs: FreeswitchDouble;
   readonly options: DrachtioBackendOptions;
   readonly promptDirLocal: string;
+  assertClean(): Promise<void>;
   farEndDouble(script: FarEndScript): Promise<PbxDouble>;
 }
 
@@ -39,7 +40,6 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
   const root = mkdtempSync(join(tmpdir(), 'fyrkant-drachtio-'));
   const promptDirLocal = join(root, 'prompts');
   const promptDirRemote = join(root, 'fs-sounds');
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(promptDirLocal);
   symlinkSync(promptDirLocal, promptDirRemote);
 

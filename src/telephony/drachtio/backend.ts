@@ -43,23 +43,29 @@ export function createDrachtioBackend(
   async function probeTrunk(link: DrachtioLink): Promise<BackendHealth['trunk']> {
     const uri = options.trunk.probeUri;
     if (!uri || !link.connected) return 'unknown';
-    try {
-      const req = await link.srf.request(uri, {
-        method: 'OPTIONS',
-        ...(options.trunk.proxy ? { proxy: options.trunk.proxy } : {}),
-      });
-      const status = await new Promise<number | undefined>((resolve) => {
-        const t = setTimeout(() => resolve(undefined), PROBE_TIMEOUT_MS);
-        req.on('response', (res) => {
-          clearTimeout(t);
-          resolve(res.status);
-        });
-      });
-      // Any answer means something SIP is there; 408/503 are what the stack makes up on silence.
-      return status !== undefined && status !== 408 && status !== 503 ? 'reachable' : 'unreachable';
-    } catch {
-      return 'unreachable';
-    }
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve('unreachable'), PROBE_TIMEOUT_MS);
+      const done = (r: BackendHealth['trunk']) => {
+        clearTimeout(t);
+        resolve(r);
+      };
+      try {
+        // Callback form on purpose: see the declaration of `Srf#request`.
+        link.srf.request(
+          uri,
+          { method: 'OPTIONS', ...(options.trunk.proxy ? { proxy: options.trunk.proxy } : {}) },
+          (err, req) => {
+            if (err) return done('unreachable');
+            req.on('response', (res) => {
+              // Any answer means something SIP is there; 408/503 are what the stack makes up on silence.
+              done(res.status !== 408 && res.status !== 503 ? 'reachable' : 'unreachable');
+            });
+          },
+        );
+      } catch {
+        done('unreachable');
+      }
+    });
   }
 
   const backend: DrachtioBackend = {

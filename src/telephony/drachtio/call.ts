@@ -49,7 +49,14 @@ export interface CallContext {
 interface ActivePlay {
   readonly bargeIn: boolean;
   digit?: DtmfDigit;
+  /** The playback command has been sent to FreeSWITCH … */
+  started: boolean;
+  /** … and FreeSWITCH reported it finished. */
+  finished: boolean;
 }
+
+/** How long FreeSWITCH gets to stop a prompt on its own terminator before we break it. */
+const BREAK_GRACE_MS = 250;
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -163,10 +170,17 @@ export class DrachtioCall extends EventEmitter<CallEvents> implements Call {
     const play = this.playing;
     if (play?.bargeIn && play.digit === undefined) {
       play.digit = digit;
-      // FreeSWITCH stops on RFC 4733/in-band digits itself (playback_terminators); INFO digits never
-      // reach it, so break the playback explicitly. Not for the others: a break that arrives after the
-      // prompt ended stays pending on the channel and would cut the next prompt.
-      if (viaInfo) void this.ctx.ep.api('uuid_break', this.ctx.ep.uuid).catch(() => undefined);
+      // Before the playback started, play() skips it. Once playing, FreeSWITCH stops on RFC 4733 and
+      // in-band digits itself (playback_terminators) but never sees INFO digits, so those are broken
+      // at once; the others only if FreeSWITCH did not stop within a grace period. A break arriving
+      // after the prompt ended would stay pending on the channel and cut the next prompt.
+      if (play.started) {
+        const breakIt = () => {
+          if (!play.finished) void this.ctx.ep.api('uuid_break', this.ctx.ep.uuid).catch(() => undefined);
+        };
+        if (viaInfo) breakIt();
+        else setTimeout(breakIt, BREAK_GRACE_MS);
+      }
     }
     this.emit('dtmf', durationMs !== undefined ? { digit, source, at, durationMs } : { digit, source, at });
   }
@@ -186,12 +200,12 @@ export class DrachtioCall extends EventEmitter<CallEvents> implements Call {
     if (this.playing) throw new Error('a prompt is already playing on this call');
     const file = remotePromptPath(audio.path, this.ctx.promptDirLocal, this.ctx.promptDirRemote);
     const { ep, trace } = this.ctx;
-    const play: ActivePlay = { bargeIn: options.bargeIn };
+    const play: ActivePlay = { bargeIn: options.bargeIn, started: false, finished: false };
     this.playing = play;
     let aborted = false;
     const onAbort = () => {
       aborted = true;
-      void ep.api('uuid_break', ep.uuid).catch(() => undefined);
+      if (play.started && !play.finished) void ep.api('uuid_break', ep.uuid).catch(() => undefined);
     };
     try {
       const wanted = options.bargeIn ? BARGE_IN_TERMINATORS : 'none';
@@ -200,8 +214,16 @@ export class DrachtioCall extends EventEmitter<CallEvents> implements Call {
         this.terminators = wanted;
       }
       options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (play.digit !== undefined) {
+        // Pressed while we were preparing: the caller has already answered the prompt.
+        trace({ kind: 'prompt', at: Date.now(), phase: 'interrupted', prompt: audio.name });
+        return { status: 'interrupted', digit: play.digit };
+      }
+      if (aborted) return { status: 'aborted' };
       trace({ kind: 'prompt', at: Date.now(), phase: 'start', prompt: audio.name });
+      play.started = true;
       const evt = await this.untilEnding(ep.execute('playback', file));
+      play.finished = true;
       const response = evt.getHeader('Application-Response');
       if (response === 'FILE NOT FOUND') {
         trace({ kind: 'note', at: Date.now(), level: 'error', message: `FreeSWITCH cannot find prompt ${file}` });
@@ -225,6 +247,7 @@ export class DrachtioCall extends EventEmitter<CallEvents> implements Call {
       trace({ kind: 'prompt', at: Date.now(), phase: 'interrupted', prompt: audio.name });
       return { status: 'call-ended' };
     } finally {
+      play.finished = true;
       options.signal?.removeEventListener('abort', onAbort);
       this.playing = undefined;
     }

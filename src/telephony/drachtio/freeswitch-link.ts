@@ -2,11 +2,11 @@
  * The connection to FreeSWITCH through drachtio-fsmrf: its event socket, plus the listener FreeSWITCH
  * calls back for each endpoint. Once connected, drachtio-modesl reconnects the event socket by itself.
  *
- * Why the TCP probe before each attempt: `Mrf#connect` leaves drachtio-modesl's connection retrying
- * in the background when the first attempt fails, and would later build a second media server nobody
- * owns. Probing first (and waiting for FreeSWITCH's `auth/request` greeting) keeps that to the rare
- * case of a server that greets and then fails; a wrong password never settles at all, hence the
- * timeout.
+ * Why a login probe before each attempt: when `Mrf#connect` fails (FreeSWITCH down, wrong password),
+ * drachtio-modesl's connection keeps reconnecting in the background forever — with a wrong password
+ * the promise never even settles — and a later success would build a media server nobody owns.
+ * Logging in ourselves first keeps `Mrf#connect` for a FreeSWITCH that just accepted us; the timeout
+ * covers the rare race left.
  */
 import { connect as tcpConnect } from 'node:net';
 import Mrf from 'drachtio-fsmrf';
@@ -19,24 +19,46 @@ export type FreeswitchLinkState =
   | { readonly name: 'connected'; readonly ms: Mrf.MediaServer }
   | { readonly name: 'stopped' };
 
-/** Resolves true if something that talks ESL (sends `Content-Type: auth/request`) is listening. */
-export function probeEventSocket(host: string, port: number, timeoutMs: number): Promise<boolean> {
+export type ProbeResult = 'ok' | 'unreachable' | 'bad-password';
+
+/**
+ * Logs in to the event socket and out again: `ok` if FreeSWITCH accepts the password, `bad-password`
+ * if it answers `-ERR`, `unreachable` if nothing ESL-speaking answers in time. The password is only
+ * written to FreeSWITCH's socket, never logged.
+ */
+export function probeEventSocket(
+  host: string,
+  port: number,
+  password: string,
+  timeoutMs: number,
+): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const socket = tcpConnect({ host, port });
     let seen = '';
-    const finish = (ok: boolean) => {
+    let authSent = false;
+    const finish = (r: ProbeResult) => {
       clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
+      if (r === 'ok') socket.end('exit\n\n');
+      else socket.destroy();
+      resolve(r);
     };
-    const timer = setTimeout(() => finish(false), timeoutMs);
+    const timer = setTimeout(() => finish('unreachable'), timeoutMs);
     socket.on('data', (chunk) => {
       seen += chunk.toString('utf8');
-      if (seen.includes('auth/request')) finish(true);
-      else if (seen.length > 4096) finish(false);
+      if (!authSent && seen.includes('auth/request')) {
+        authSent = true;
+        seen = '';
+        socket.write(`auth ${password}\n\n`);
+        return;
+      }
+      if (authSent) {
+        const reply = /Reply-Text: ([^\n]*)/.exec(seen)?.[1];
+        if (reply !== undefined) finish(decodeURIComponent(reply).startsWith('+OK') ? 'ok' : 'bad-password');
+      }
+      if (seen.length > 8192) finish('unreachable');
     });
-    socket.on('error', () => finish(false));
-    socket.on('close', () => finish(false));
+    socket.on('error', () => finish('unreachable'));
+    socket.on('close', () => finish(authSent ? 'bad-password' : 'unreachable'));
   });
 }
 
@@ -83,8 +105,11 @@ export class FreeswitchLink {
     const timeoutMs = this.options.connectTimeoutMs ?? 5000;
     this.set({ name: 'connecting', attempt: n, ...this.lastError() });
     let error: string;
-    if (!(await probeEventSocket(address, port, timeoutMs))) {
+    const probe = await probeEventSocket(address, port, this.options.secret, timeoutMs);
+    if (probe === 'unreachable') {
       error = `no FreeSWITCH event socket at ${address}:${port}`;
+    } else if (probe === 'bad-password') {
+      error = `FreeSWITCH at ${address}:${port} rejected the event-socket password`;
     } else {
       try {
         const ms = await this.connectOnce(timeoutMs);

@@ -34,8 +34,11 @@ export class EslCommandReader {
   }
 }
 
+/** Values FreeSWITCH URL-encodes (event/channel data) vs. protocol headers it writes as they are. */
+const RAW = new Set(['Content-Type', 'Reply-Text', 'Job-UUID']);
+
 function block(headers: Record<string, string>, body?: string): string {
-  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${encodeURIComponent(v)}`);
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${RAW.has(k) ? v : encodeURIComponent(v)}`);
   if (body !== undefined) {
     lines.unshift(`Content-Length: ${Buffer.byteLength(body, 'utf8')}`);
     return `${lines.join('\n')}\n\n${body}`;
