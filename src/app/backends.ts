@@ -9,6 +9,7 @@
 import type { Config } from '../config/schema';
 import type { Logger } from '../log';
 import type { BackendName, TelephonyBackend } from '../telephony/port';
+import { drachtioBackendFromConfig } from './drachtio-backend';
 import { embeddedBackendFromConfig } from './embedded-backend';
 import { UnavailableBackend } from './unavailable-backend';
 
@@ -22,7 +23,7 @@ export type BackendFactory = (deps: BackendDeps) => TelephonyBackend | Promise<T
 /** One line per backend. `undefined` = not part of this build yet. */
 export const BACKEND_FACTORIES: Record<BackendName, BackendFactory | undefined> = {
   embedded: ({ config }) => embeddedBackendFromConfig(config),
-  drachtio: undefined,
+  drachtio: ({ config, logger }) => drachtioBackendFromConfig(config, logger),
 };
 
 export type BackendStatus =

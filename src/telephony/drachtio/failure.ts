@@ -24,6 +24,8 @@ export function toDialFailure(err: unknown, cancel: CancelCause, callId?: string
     else if (cancel === 'ring-timeout') reason = 'no-answer';
     else if (cancel === 'media-lost') reason = 'media';
     else if (status === 487) reason = 'cancelled';
+    // No common codec/media: our problem to fix, not the callee's answer (as the embedded backend says).
+    else if (status === 488 || status === 606) reason = 'media';
     else reason = meaningOfSipStatus(status).failure;
     return new DialFailure(reason, `${status} ${sipReason ?? ''}`.trim(), status, sipReason, cid);
   }
