@@ -27,7 +27,6 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     // A plain FastifyInstance (not one typed by pino's Logger) keeps plugins from other modules assignable.
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
     trustProxy: options.trustProxy,
-    disableRequestLogging: false,
     bodyLimit: 1_048_576,
   });
   app.get('/healthz', async (_req, reply) => {
