@@ -1,11 +1,10 @@
 /**
- * Config → the plain option objects the telephony adapters take. The adapters never import the
- * config module (they can be tested and embedded alone); this is the only place that knows both.
- * The shapes mirror the adapters' option interfaces (`SipCoreOptions`, `EmbeddedBackendOptions`,
- * `DrachtioBackendOptions`); the wiring in `backends.ts` type-checks them against the real ones.
+ * Config → the drachtio adapter's options (the embedded backend's are in `embedded-backend.ts`).
+ * The adapters never import the config module (they can be tested and embedded alone).
+ * Typed against the adapters' own option interfaces, so a change there fails to compile here.
  */
 import type { Config } from '../config/schema';
-import type { DtmfSource } from '../telephony/port';
+import type { DrachtioBackendOptions } from '../telephony/drachtio';
 import { trunkHost } from './domain-options';
 
 /** Drops null/undefined fields so optional adapter options stay absent instead of `null`. */
@@ -13,53 +12,7 @@ function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]: Exc
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as never;
 }
 
-export function sipCoreOptions(config: Config) {
-  const s = config.sip;
-  const t = s.trunk;
-  return {
-    listen: { host: s.address, port: s.port },
-    transport: s.transport,
-    timers: { t1: s.timers.t1Ms, t2: s.timers.t2Ms, t4: s.timers.t4Ms },
-    userAgent: s.userAgent,
-    maxMessageSize: s.maxMessageSize,
-    ...defined({ contactHost: s.advertisedAddress }),
-    trunk: {
-      // Without a trunk the core still needs a target for OPTIONS; sip: URIs are dialled directly anyway.
-      uri: t.uri ?? (t.outboundProxy ? t.outboundProxy : `sip:${s.address}`),
-      fromUser: t.callerId ?? t.fromUser,
-      ...defined({
-        outboundProxy: t.outboundProxy,
-        username: t.username,
-        password: t.password,
-        fromDomain: t.domain,
-        displayName: t.displayName,
-        pAssertedIdentity: t.pAssertedIdentity,
-      }),
-      ...(t.register.enabled ? { register: { expires: t.register.expiresSeconds } } : {}),
-      ...(t.keepaliveSeconds > 0 ? { keepaliveIntervalMs: t.keepaliveSeconds * 1000 } : {}),
-    },
-  };
-}
-
-export function embeddedMediaOptions(config: Config) {
-  const m = config.media;
-  return {
-    media: {
-      address: m.address,
-      rtpPortMin: m.rtpPortMin,
-      rtpPortMax: m.rtpPortMax,
-      ...defined({ advertisedAddress: m.advertisedAddress }),
-    },
-    dtmf: {
-      receiveModes: m.dtmf.receiveModes as readonly DtmfSource[],
-      sendMode: m.dtmf.sendMode,
-      toneMs: m.dtmf.toneMs,
-      gapMs: m.dtmf.gapMs,
-    },
-  };
-}
-
-export function drachtioOptions(config: Config) {
+export function drachtioOptions(config: Config): Omit<DrachtioBackendOptions, 'log'> {
   const d = config.drachtio;
   const t = config.sip.trunk;
   const fs = d.freeswitch;

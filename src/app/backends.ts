@@ -20,9 +20,9 @@ export interface BackendDeps {
 
 export type BackendFactory = (deps: BackendDeps) => TelephonyBackend | Promise<TelephonyBackend>;
 
-/** One line per backend. `undefined` = not part of this build yet. */
+/** One line per backend. `undefined` = not part of this build. */
 export const BACKEND_FACTORIES: Record<BackendName, BackendFactory | undefined> = {
-  embedded: ({ config }) => embeddedBackendFromConfig(config),
+  embedded: ({ config, logger }) => embeddedBackendFromConfig(config, logger.child({ component: 'sip' })),
   drachtio: ({ config, logger }) => drachtioBackendFromConfig(config, logger),
 };
 

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config/schema';
 import { createEmbeddedBackend, type EmbeddedBackend } from '../telephony/embedded/backend';
-import { createSipSignalling, type SipCoreOptions } from '../telephony/embedded/sip';
+import { createSipSignalling, type SipCoreOptions, type SipLogger } from '../telephony/embedded/sip';
 
 export function sipCoreOptions(config: Config): SipCoreOptions {
   const s = config.sip;
@@ -34,10 +34,11 @@ export function sipCoreOptions(config: Config): SipCoreOptions {
   };
 }
 
-export function embeddedBackendFromConfig(config: Config): EmbeddedBackend {
+/** `logger` receives the SIP core's own log lines (pino fits `SipLogger`); silent when absent. */
+export function embeddedBackendFromConfig(config: Config, logger?: SipLogger): EmbeddedBackend {
   const m = config.media;
   return createEmbeddedBackend({
-    signalling: createSipSignalling(sipCoreOptions(config)),
+    signalling: createSipSignalling(sipCoreOptions(config), logger),
     media: {
       address: m.address,
       ...(m.advertisedAddress ? { advertisedAddress: m.advertisedAddress } : {}),

@@ -47,9 +47,10 @@ describe('fyrkant serve (child process)', () => {
     const up = await waitForJsonLine<{ url: string }>(child, (o) => o.fyrkant === 'listening');
     const res = await fetch(`${up.url}/healthz`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; backend: { backend: string } };
+    const body = (await res.json()) as { status: string; backend: { backend: string; connected: boolean } };
     expect(body.status).toBe('ok');
-    expect(body.backend.backend).toBe('embedded');
+    // The embedded backend is wired in by default and its SIP/RTP sockets are open.
+    expect(body.backend).toMatchObject({ backend: 'embedded', connected: true });
 
     child.kill('SIGTERM');
     expect(await waitForExit(child, 10_000)).toBe(0);

@@ -1,0 +1,80 @@
+import { drachtioOptions } from '../../src/app/backend-options';
+import { sipCoreOptions } from '../../src/app/embedded-backend';
+import { type DeepPartial, loadConfig } from '../../src/config';
+import type { Config } from '../../src/config/schema';
+
+const config = (o: DeepPartial<Config> = {}) => loadConfig({ env: {}, overrides: o }).config;
+
+describe('config → adapter options', () => {
+  it('SIP core: listen, timers, trunk identity and auth; nulls stay absent', () => {
+    const o = sipCoreOptions(
+      config({
+        sip: {
+          port: 5999,
+          trunk: {
+            uri: 'sip:pbx.example.com:5062',
+            username: 'fyrkant',
+            password: 'pw',
+            callerId: '+46812345000',
+            register: { enabled: true },
+            keepaliveSeconds: 15,
+          },
+        },
+      }),
+    );
+    expect(o).toMatchObject({
+      listen: { host: '127.0.0.1', port: 5999 },
+      transport: 'udp',
+      timers: { t1: 500, t2: 4000, t4: 5000 },
+      trunk: {
+        uri: 'sip:pbx.example.com:5062',
+        username: 'fyrkant',
+        password: 'pw',
+        fromUser: '+46812345000',
+        register: { expires: 3600 },
+        keepaliveIntervalMs: 15_000,
+      },
+    });
+    expect(o.trunk).not.toHaveProperty('outboundProxy');
+    expect(o).not.toHaveProperty('contactHost');
+  });
+
+  it('drachtio: secrets, FreeSWITCH call-back, trunk proxy/auth/from, prompt path mapping', () => {
+    const o = drachtioOptions(
+      config({
+        telephony: { backend: 'drachtio' },
+        drachtio: {
+          secret: 'cymru',
+          freeswitch: { advertisedAddress: '10.0.0.2' },
+          promptPathMapping: { localDir: '/var/lib/fyrkant/prompts', remoteDir: '/prompts' },
+        },
+        sip: {
+          trunk: {
+            uri: 'sip:pbx.example.com',
+            username: 'u',
+            password: 'p',
+            pAssertedIdentity: '<sip:+46812345000@pbx>',
+          },
+        },
+      }),
+    );
+    expect(o).toMatchObject({
+      drachtio: { host: '127.0.0.1', port: 9022, secret: 'cymru' },
+      freeswitch: {
+        address: '127.0.0.1',
+        port: 8021,
+        secret: 'ClueCon',
+        advertisedAddress: '10.0.0.2',
+        profile: 'drachtio_mrf',
+      },
+      trunk: {
+        proxy: 'sip:pbx.example.com',
+        probeUri: 'sip:pbx.example.com',
+        auth: { username: 'u', password: 'p' },
+        from: { user: 'fyrkant', host: 'pbx.example.com', displayName: 'fyrkant' },
+        headers: { 'P-Asserted-Identity': '<sip:+46812345000@pbx>' },
+      },
+      media: { promptDirLocal: '/var/lib/fyrkant/prompts', promptDirRemote: '/prompts' },
+    });
+  });
+});
