@@ -6,6 +6,8 @@ import * as callCmd from './commands/call';
 import * as configCmd from './commands/config';
 import * as dbCmd from './commands/db';
 import * as numbersCmd from './commands/numbers';
+import * as promptsCmd from './commands/prompts';
+import * as scriptsCmd from './commands/scripts';
 import * as serveCmd from './commands/serve';
 import { CliError } from './common';
 
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   dbCmd.register(program);
   numbersCmd.register(program);
   callCmd.register(program);
+  scriptsCmd.register(program);
+  promptsCmd.register(program);
   return program;
 }
 

@@ -35,5 +35,5 @@ export function voiceFor(language: string): string {
   return VOICES[tag] ?? VOICES[tag.split('-')[0]!] ?? tag.split('-')[0]!;
 }
 
-/** A rate that is clear on a narrow-band phone line (espeak's default, 175 wpm, is brisk). */
-export const DEFAULT_RATE = 155;
+/** A rate that is clear on a narrow-band phone line (espeak's default, 175 wpm, is a little brisk). */
+export const DEFAULT_RATE = 165;

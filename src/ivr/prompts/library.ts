@@ -154,7 +154,11 @@ export class PromptLibrary implements PromptProvider {
     const out: Segment[] = [];
     let pending = '';
     const flush = () => {
-      const t = pending.replace(/\s+/g, ' ').trim();
+      // Punctuation left at the start by a split (", please.") only adds a pause before the words.
+      const t = pending
+        .replace(/\s+/g, ' ')
+        .replace(/^[\s,;:]+/, '')
+        .trim();
       // Bare punctuation between two digit variables would only render a click of silence.
       if (/[\p{L}\p{N}]/u.test(t)) out.push({ kind: 'tts', tts: { text: t, voice, rate } });
       pending = '';

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeWav, encodeWav8k, to8kPcm } from './wav';
+import { decodeWav, encodeWav8k, PROMPT_RATE, to8kPcm } from './wav';
 
 export interface TtsRequest {
   readonly text: string;
@@ -56,9 +56,24 @@ export class EspeakNg implements TtsEngine {
       const bytes = await readFile(out);
       const { samples, rate } = decodeWav(bytes);
       if (samples.length === 0) throw new Error(`espeak-ng produced no audio for "${request.text}"`);
-      return encodeWav8k(to8kPcm(samples, rate));
+      return encodeWav8k(trimSilence(to8kPcm(samples, rate)));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * espeak-ng ends every clip with ~0.4 s of silence; between the digits of an extension that makes
+ * "one … zero … zero … one" drag, and it bloats the shipped clips. Keep a short, fixed margin.
+ */
+export function trimSilence(pcm: Int16Array, leadMs = 30, tailMs = 150, threshold = 300): Int16Array {
+  let first = 0;
+  while (first < pcm.length && Math.abs(pcm[first]!) < threshold) first++;
+  if (first === pcm.length) return pcm;
+  let last = pcm.length - 1;
+  while (last > first && Math.abs(pcm[last]!) < threshold) last--;
+  const from = Math.max(0, first - (leadMs * PROMPT_RATE) / 1000);
+  const to = Math.min(pcm.length, last + 1 + (tailMs * PROMPT_RATE) / 1000);
+  return pcm.slice(from, to);
 }

@@ -34,6 +34,9 @@ export function decodeWav(bytes: Uint8Array): { samples: Float64Array; rate: num
     throw new AudioRejected('unreadable', `not a readable WAV file (${(err as Error).message})`);
   }
   const fmt = wav.fmt as { audioFormat: number; numChannels: number; sampleRate: number };
+  // Read these before decoding: wavefile rebuilds its header objects when it converts.
+  const channels = Math.max(1, fmt.numChannels);
+  const rate = fmt.sampleRate;
   try {
     if (fmt.audioFormat === 6) wav.fromALaw();
     else if (fmt.audioFormat === 7) wav.fromMuLaw();
@@ -42,8 +45,6 @@ export function decodeWav(bytes: Uint8Array): { samples: Float64Array; rate: num
     throw new AudioRejected('unreadable', `cannot decode this WAV encoding (${(err as Error).message})`);
   }
   const bitDepth = wav.bitDepth;
-  const channels = Math.max(1, fmt.numChannels);
-  const rate = fmt.sampleRate;
   if (!rate || rate < 1000 || rate > 384_000) throw new AudioRejected('unreadable', `implausible sample rate ${rate}`);
   let raw: Float64Array;
   try {
