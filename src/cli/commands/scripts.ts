@@ -41,7 +41,6 @@ export function register(program: Command): void {
   withConfigOption(scripts.command('check'))
     .description('Validate every script in DIR (default: ivr.scriptsDir); exit code 1 on errors')
     .argument('[dir]', 'scripts directory')
-    .option('-c, --config <file>', 'configuration file')
     .option('--json', 'print one JSON object instead of text')
     .action((dir: string | undefined, opts: { config?: string; json?: boolean }) => {
       const target = dir ?? ivrSettings(opts).scriptsDir;
