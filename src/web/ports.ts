@@ -154,6 +154,7 @@ export interface WebServices {
     userId: string,
     methodId: string,
     purpose: Extract<AttemptPurpose, 'enrollment' | 'test'>,
+    lang: UiLanguage,
     actor: string,
   ): Promise<{ readonly attemptId: string }>;
 

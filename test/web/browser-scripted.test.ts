@@ -115,9 +115,16 @@ describe('self-service enrollment in Chromium (scripted calls)', () => {
     try {
       await page.goto(`${fx.baseUrl}/enroll/${token}`);
       await expectHeading(page, 'Step 1: How should we contact you?');
+      // Keyboard only: the skip link comes first and focus is visible; the form works without a mouse.
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to main content');
+      expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
+      await page.keyboard.press('Enter');
       fx.actions.plans.push(busyPlan());
-      await page.getByLabel('Phone number').fill('+46 8 123 456 79');
-      await page.getByRole('button', { name: 'Call me' }).click();
+      await page.focus('#number');
+      expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
+      await page.keyboard.type('+46 8 123 456 79');
+      await page.keyboard.press('Enter');
       await page.waitForSelector('[data-part="status"]:text("We could not verify your phone.")');
       await expectText(page, '[data-part="reason"]', 'What happened: The line was busy (486 Busy Here).');
       await expectText(page, '[data-part="tip"]', 'What to try: Make sure the line is free, then call again.');

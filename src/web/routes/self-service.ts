@@ -106,7 +106,7 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
             actor,
           )
         : await services.addPhoneMethod(userId, input, w.m.lang, actor);
-      const { attemptId } = await services.startCall(userId, method.id, 'enrollment', actor);
+      const { attemptId } = await services.startCall(userId, method.id, 'enrollment', w.m.lang, actor);
       return seeOther(reply, `/me/calls/${attemptId}`);
     } catch (err) {
       const p = serviceProblem(err, w.m.lang);
@@ -233,7 +233,13 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     if (!a?.phoneMethodId) return notFoundPage(reply, w);
     try {
       const purpose = a.purpose === 'test' ? 'test' : 'enrollment';
-      const { attemptId } = await services.startCall(userIdOf(s), a.phoneMethodId, purpose, actorOfSession(s));
+      const { attemptId } = await services.startCall(
+        userIdOf(s),
+        a.phoneMethodId,
+        purpose,
+        w.m.lang,
+        actorOfSession(s),
+      );
       return seeOther(reply, `/me/calls/${attemptId}`);
     } catch (err) {
       const p = serviceProblem(err, w.m.lang);
@@ -402,9 +408,9 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     s.flash.set('notice', { kind: 'ok', text: w.m.t('sec.removed') });
     return undefined;
   });
-  methodAction('test', async (s, pm) => {
+  methodAction('test', async (s, pm, w) => {
     const purpose = pm.verifiedAt ? 'test' : 'enrollment';
-    const { attemptId } = await services.startCall(userIdOf(s), pm.id, purpose, actorOfSession(s));
+    const { attemptId } = await services.startCall(userIdOf(s), pm.id, purpose, w.m.lang, actorOfSession(s));
     return `/me/calls/${attemptId}`;
   });
 

@@ -142,7 +142,7 @@ export class ScriptedActions implements WebActions {
     deletePhoneMethod(this.db, methodId);
   }
 
-  async startCall(userId: string, methodId: string, purpose: 'enrollment' | 'test') {
+  async startCall(userId: string, methodId: string, purpose: 'enrollment' | 'test', _lang: string) {
     if (this.rateLimitSeconds > 0)
       throw problem(429, 'rate-limited', 'too many calls', { retryAfterSeconds: this.rateLimitSeconds });
     const method = getPhoneMethod(this.db, methodId);
