@@ -18,6 +18,8 @@ export interface SippOptions {
   readonly timeoutS?: number;
   /** Extra command-line arguments (e.g. `-au`, `-ap`, `-mp`, `-rtp_echo`). */
   readonly extraArgs?: readonly string[];
+  /** SIP port to listen on (e.g. where a running fyrkant's trunk points); default: a free one. */
+  readonly port?: number;
   /** Media port for `-mp` (the media helper passes one from freeEvenPortPair). */
   readonly mediaPort?: number;
 }
@@ -36,7 +38,7 @@ export async function startSippUas(options: SippOptions): Promise<SippPeer> {
   const dir = makeTempDir('sipp');
   const scenario = join(dir, 'uas.xml');
   writeFileSync(scenario, options.scenarioXml);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const transport = options.transport ?? 'udp';
   const args = [
     '-sf',
