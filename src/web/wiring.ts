@@ -25,7 +25,8 @@ export interface WebWiring {
   /** ISO country preselected in forms (config's home country). */
   readonly defaultCountry: string;
   readonly health?: () => Promise<BackendHealth | undefined>;
-  readonly scripts?: ScriptRegistry;
+  /** A getter: the registry is loaded when the app starts, after the routes are built. */
+  readonly scripts?: () => ScriptRegistry | undefined;
   readonly prompts?: PromptLibrary;
   /** Variables for prompt previews, e.g. `{ company: 'Example AB', extension: '1234' }`. */
   readonly previewVars?: Readonly<Record<string, string>>;
@@ -147,8 +148,9 @@ export function createWebServices(w: WebWiring): WebServices {
     health: async () => (w.health ? w.health() : undefined),
 
     scripts: async () => {
-      if (!w.scripts) return [];
-      return w.scripts.list().map((st): ScriptView => {
+      const registry = w.scripts?.();
+      if (!registry) return [];
+      return registry.list().map((st): ScriptView => {
         const prompts = st.active
           ? Object.entries(st.active.data.prompts).flatMap(([key, variants]) =>
               Object.entries(variants as Record<string, string>).map(([language, text]) => ({
@@ -174,7 +176,7 @@ export function createWebServices(w: WebWiring): WebServices {
     },
 
     promptAudio: async (scriptId, id) => {
-      const script = w.scripts?.get(scriptId);
+      const script = w.scripts?.()?.get(scriptId);
       if (!script || !w.prompts) return undefined;
       const [key, language] = id.split('~');
       if (!key || !language || !Object.hasOwn(script.data.prompts, key)) return undefined;

@@ -46,7 +46,7 @@ export async function startWebFixture(): Promise<WebFixture> {
       db: store.db,
       actions,
       defaultCountry: 'SE',
-      scripts,
+      scripts: () => scripts,
       prompts,
       previewVars: { company: 'Exempel AB', extension: '1234' },
       health: async () => ({
