@@ -29,6 +29,17 @@ describe('SIP ladder model', () => {
     expect(oks.map((r) => (r.kind === 'arrow' ? r.sublabel : undefined))).toEqual(['INVITE', 'BYE']);
   });
 
+  it('reads the method from a summary like `180 Ringing (INVITE)` when there is no CSeq', () => {
+    const ladder = buildLadder([
+      { kind: 'sip', at: 0, direction: 'in', peer: 'udp:x', summary: '180 Ringing (INVITE)', raw: '' },
+      { kind: 'sip', at: 1, direction: 'in', peer: 'udp:x', summary: 'SIP/2.0 200 OK (BYE)', raw: 'CSeq: 2 BYE' },
+    ]);
+    expect(ladder.rows.map((r) => (r.kind === 'arrow' ? [r.label, r.sublabel] : []))).toEqual([
+      ['180 Ringing', 'INVITE'],
+      ['200 OK', 'BYE'],
+    ]);
+  });
+
   it('measures offsets from the first event and sorts by time, keeping the original index', () => {
     const trace = verifiedTrace();
     const shuffled = [trace[3]!, trace[0]!, trace[1]!, trace[2]!];

@@ -93,15 +93,17 @@ function sipArrow(event: Extract<TraceEvent, { kind: 'sip' }>, base: RowBase): A
   const status = STATUS_LINE.exec(summary);
   if (status) {
     const code = Number(status[1]);
-    const cseq = CSEQ.exec(event.raw);
-    const reason = (status[2] ?? '').trim();
+    // Some backends already name the transaction in the summary: `180 Ringing (INVITE)`.
+    const named = /^(.*?)\s*\(([A-Z][A-Z_-]*)\)$/.exec((status[2] ?? '').trim());
+    const reason = (named ? named[1]! : (status[2] ?? '')).trim();
+    const method = CSEQ.exec(event.raw)?.[1]?.toUpperCase() ?? named?.[2];
     return {
       ...base,
       kind: 'arrow',
       from,
       to,
       label: reason ? `${code} ${reason}` : String(code),
-      ...(cseq?.[1] ? { sublabel: cseq[1].toUpperCase() } : {}),
+      ...(method ? { sublabel: method } : {}),
       detail: summary,
       tone: toneForStatus(code),
       plane: 'signalling',
