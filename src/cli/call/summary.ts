@@ -21,6 +21,20 @@ export function humanSummary(target: string, r: CallReport): string {
 
 /** `--json`: exactly one object, without the trace. */
 export function jsonReport(r: CallReport): string {
-  const { trace: _trace, ...rest } = r;
-  return `${JSON.stringify(rest)}\n`;
+  // The fields the issue promises first, in a stable order; then the extras.
+  const ordered = {
+    outcome: r.outcome,
+    sipStatus: r.sipStatus,
+    reason: r.reason,
+    digits: r.digits,
+    dtmfSource: r.dtmfSource,
+    extensionSent: r.extensionSent,
+    durationMs: r.durationMs,
+    callId: r.callId,
+    attemptId: r.attemptId,
+    requestUri: r.requestUri,
+    scriptId: r.scriptId,
+    policy: r.policy,
+  };
+  return `${JSON.stringify(ordered)}\n`;
 }
