@@ -14,7 +14,13 @@ export class PromptError extends Error {
   override readonly name = 'PromptError';
 }
 
-/** Decode a WAV to 8 kHz mono 16-bit PCM. */
+/**
+ * Decode a WAV to 8 kHz mono 16-bit PCM.
+ *
+ * The usual prompt (the IVR's prompt library writes 8 kHz mono 16-bit) takes a fast path that
+ * copies the sample bytes: conversion runs on the event loop that also paces every call's RTP, so
+ * it must not take long. Other layouts go through wavefile (width, µ-law/A-law/ADPCM, rate).
+ */
 export function wavTo8kMono(bytes: Uint8Array): Int16Array {
   let wav: WaveFile;
   try {
@@ -22,30 +28,40 @@ export function wavTo8kMono(bytes: Uint8Array): Int16Array {
   } catch (err) {
     throw new PromptError(`not a readable WAV file: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const fmt = wav.fmt as { audioFormat: number; numChannels: number; sampleRate: number };
-  const channels = fmt.numChannels;
-  try {
-    if (fmt.audioFormat === 7) wav.fromMuLaw();
-    else if (fmt.audioFormat === 6) wav.fromALaw();
-    else if (fmt.audioFormat === 17) wav.fromIMAADPCM();
-    // Float samples in [-1, 1] whatever the source width; wavefile's resampler low-passes first.
-    wav.toBitDepth('32f');
-    if (fmt.sampleRate !== 8000) wav.toSampleRate(8000);
-  } catch (err) {
-    throw new PromptError(`unsupported WAV format: ${err instanceof Error ? err.message : String(err)}`);
+  const fmt = wav.fmt as { audioFormat: number; numChannels: number; sampleRate: number; bitsPerSample: number };
+  const channels = Math.max(1, fmt.numChannels);
+  const pcm16 = (fmt.audioFormat === 1 || fmt.audioFormat === 0xfffe) && fmt.bitsPerSample === 16;
+  let interleaved: Int16Array;
+  let rate = fmt.sampleRate;
+  if (pcm16 && rate === 8000 && wav.container === 'RIFF') {
+    const data = (wav as unknown as { data: { samples: Uint8Array } }).data.samples;
+    const copy = new Uint8Array(data.length - (data.length % 2));
+    copy.set(data.subarray(0, copy.length));
+    interleaved = new Int16Array(copy.buffer);
+  } else {
+    try {
+      if (fmt.audioFormat === 7) wav.fromMuLaw();
+      else if (fmt.audioFormat === 6) wav.fromALaw();
+      else if (fmt.audioFormat === 17) wav.fromIMAADPCM();
+      if (wav.bitDepth !== '16') wav.toBitDepth('16');
+      // wavefile's resampler low-passes before decimating.
+      if (rate !== 8000) wav.toSampleRate(8000);
+      rate = 8000;
+    } catch (err) {
+      throw new PromptError(`unsupported WAV format: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    interleaved = wav.getSamples(true, Int16Array) as unknown as Int16Array;
   }
-  const raw = wav.getSamples(false, Float64Array) as unknown as Float64Array | Float64Array[];
-  const chans: Float64Array[] = Array.isArray(raw) ? raw : [raw];
-  if (chans.length === 0 || chans.length !== Math.max(1, channels)) {
-    throw new PromptError('WAV without audio channels');
+  if (!(interleaved instanceof Int16Array) || interleaved.length < channels) {
+    throw new PromptError('WAV without audio samples');
   }
-  const length = chans[0]!.length;
-  const out = new Int16Array(length);
-  for (let i = 0; i < length; i++) {
+  if (channels === 1) return interleaved;
+  const frames = Math.floor(interleaved.length / channels);
+  const out = new Int16Array(frames);
+  for (let i = 0; i < frames; i++) {
     let sum = 0;
-    for (const c of chans) sum += c[i] ?? 0;
-    const v = Math.round((sum / chans.length) * 32767);
-    out[i] = Math.min(32767, Math.max(-32768, v));
+    for (let c = 0; c < channels; c++) sum += interleaved[i * channels + c]!;
+    out[i] = Math.round(sum / channels);
   }
   return out;
 }
