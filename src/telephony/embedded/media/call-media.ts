@@ -90,6 +90,8 @@ export class CallMedia implements PacedStream {
    */
   private readonly packets = Array.from({ length: 4 }, () => Buffer.alloc(RTP_HEADER_BYTES + FRAME_SAMPLES));
   private packetIndex = 0;
+  /** RFC 4733 packets are 16 bytes; their own ring keeps every send exact-size (see RtpEndpoint.send). */
+  private readonly eventPackets = Array.from({ length: 4 }, () => Buffer.alloc(RTP_HEADER_BYTES + 4));
   private readonly pcm = new Int16Array(FRAME_SAMPLES * 4);
   private readonly decoded = new Int16Array(FRAME_SAMPLES * 4);
   /** The common case (one 20 ms frame) gets a fixed view so the detector path allocates nothing. */
@@ -229,9 +231,10 @@ export class CallMedia implements PacedStream {
       const t = o.sender.at(o.n++);
       if (t.kind === 'event') {
         if (sending) {
-          writeRtpHeader(pkt, this.media.telephoneEventPt ?? 101, t.marker, this.seq, t.timestamp, this.ssrc);
-          pkt.set(t.payload, RTP_HEADER_BYTES);
-          this.endpoint.send(pkt, RTP_HEADER_BYTES + t.payload.length);
+          const ev = t.payload.length === 4 ? this.eventPackets[this.packetIndex]! : pkt;
+          writeRtpHeader(ev, this.media.telephoneEventPt ?? 101, t.marker, this.seq, t.timestamp, this.ssrc);
+          ev.set(t.payload, RTP_HEADER_BYTES);
+          this.endpoint.send(ev, RTP_HEADER_BYTES + t.payload.length);
           this.seq = (this.seq + 1) & 0xffff;
           this.eventPacketsSent++;
         }

@@ -22,6 +22,11 @@ export interface PacingOptions {
   readonly slots?: number;
   readonly maxCatchUp?: number;
   readonly clock?: MediaClock;
+  /**
+   * How early the timer is armed before a deadline; the rest is slept precisely with
+   * `clock.sleep` (if the clock has it). 0 turns precise sleeping off. Default 1.5 ms.
+   */
+  readonly guardMs?: number;
 }
 
 interface Entry {
@@ -38,6 +43,7 @@ export class PacingScheduler {
   private readonly slotMs: number;
   private readonly maxCatchUp: number;
   private readonly clock: MediaClock;
+  private readonly guardMs: number;
   private readonly bySlot: Entry[][];
   private readonly entries = new Map<PacedStream, Entry>();
   private epoch = 0;
@@ -55,6 +61,7 @@ export class PacingScheduler {
     this.slotMs = this.frameMs / this.slots;
     this.maxCatchUp = options.maxCatchUp ?? 3;
     this.clock = options.clock ?? monotonicClock;
+    this.guardMs = this.clock.sleep ? (options.guardMs ?? 1.5) : 0;
     this.bySlot = Array.from({ length: this.slots }, () => []);
   }
 
@@ -117,28 +124,36 @@ export class PacingScheduler {
   }
 
   private arm(): void {
-    const delay = this.deadline(this.nextSlotIndex) - this.clock.now();
-    // Node timers have 1 ms resolution and never fire early by more than that; rounding down and
-    // re-checking in `run` keeps lateness under a millisecond without busy-waiting.
+    // Node timers have 1 ms resolution (and fire up to ~1 ms off): wake `guardMs` early and sleep
+    // the rest precisely in `run`. Without a sleeping clock, rounding down and re-checking in `run`
+    // keeps lateness around a millisecond.
+    const delay = this.deadline(this.nextSlotIndex) - this.clock.now() - this.guardMs;
     this.timer = this.clock.setTimer(this.run, delay > 1 ? Math.floor(delay) : delay > 0 ? 1 : 0);
   }
 
   private readonly run = (): void => {
     this.timer = undefined;
     if (!this.running) return;
-    const now = this.clock.now();
+    let now = this.clock.now();
     const current = Math.floor((now - this.epoch) / this.slotMs);
     const limit = this.maxCatchUp * this.slots;
     if (current - this.nextSlotIndex >= limit) {
       // Stalled for more than maxCatchUp frames: drop the oldest instead of bursting them all.
       this.nextSlotIndex = current - limit + 1;
     }
-    while (this.deadline(this.nextSlotIndex) <= now) {
-      const late = now - this.deadline(this.nextSlotIndex);
-      if (late > this.lateMax) this.lateMax = late;
-      this.serviceSlot(this.nextSlotIndex);
-      this.nextSlotIndex++;
-      if (!this.running) return;
+    for (;;) {
+      while (this.deadline(this.nextSlotIndex) <= now) {
+        const late = now - this.deadline(this.nextSlotIndex);
+        if (late > this.lateMax) this.lateMax = late;
+        this.serviceSlot(this.nextSlotIndex);
+        this.nextSlotIndex++;
+        if (!this.running) return;
+      }
+      now = this.clock.now();
+      const remaining = this.deadline(this.nextSlotIndex) - now;
+      if (remaining > this.guardMs || !this.clock.sleep) break;
+      this.clock.sleep(remaining);
+      now = this.clock.now();
     }
     this.arm();
   };

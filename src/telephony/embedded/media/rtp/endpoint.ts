@@ -77,7 +77,9 @@ export class RtpEndpoint {
     this.sentBytes += length;
     // No callback: errors arrive as the socket's 'error' event (counted above), and a callback would
     // cost a closure call per packet.
-    this.socket.send(packet, 0, length, this.remotePort, this.remoteAddress);
+    // The offset/length form makes dgram slice a new Buffer per packet; exact-size buffers avoid it.
+    if (length === packet.length) this.socket.send(packet, this.remotePort, this.remoteAddress);
+    else this.socket.send(packet, 0, length, this.remotePort, this.remoteAddress);
   }
 
   close(): void {
