@@ -71,6 +71,7 @@ describe('self-service enrollment in Chromium (scripted calls)', () => {
 
       await page.getByRole('link', { name: 'Fortsätt' }).click();
       await expectHeading(page, 'Steg 3: Fortsätt att använda dina befintliga program');
+      const step3Url = page.url();
       const password = (await page.locator('#app-password').textContent())?.trim() ?? '';
       expect(password).toMatch(/^[0-9a-f]{4}(-[0-9a-f]{4}){3}$/);
       await page.getByRole('button', { name: 'Kopiera' }).click();
@@ -88,10 +89,19 @@ describe('self-service enrollment in Chromium (scripted calls)', () => {
       expect(await page.locator('#apps-title ~ .table-wrap tbody tr').count()).toBe(1);
       await screenshot(page, 'security-info-sv', { mobile: true });
 
-      // The password was shown once: going back to step 3 does not show it again.
-      await page.goBack();
-      await page.reload();
+      // A test call from Security info uses the same live page.
+      fx.actions.plans.push(verifiedPlan(50));
+      await row.getByRole('button', { name: 'Provsamtal' }).click();
+      await expectHeading(page, 'Provsamtal');
+      await page.waitForSelector('[data-part="status"]:text("Verifierad. Tack!")');
+      expect(fx.actions.calls.at(-1)?.purpose).toBe('test');
+      await page.getByRole('link', { name: 'Fortsätt' }).click();
+      await expectHeading(page, 'Säkerhetsinformation');
+
+      // The password was shown once: step 3 again does not show it (nor mint another one).
+      await page.goto(step3Url);
       expect(await page.locator('#app-password').count()).toBe(0);
+      await page.getByText('Inget applösenord skapades den här gången.').waitFor();
 
       // Create and revoke an app password from Security info.
       await page.goto(`${fx.baseUrl}/me/security`);
@@ -178,6 +188,11 @@ describe('admin pages in Chromium', () => {
       expect(await open.locator('pre').textContent()).toContain('INVITE sip:+46812345678@127.0.0.1:5062 SIP/2.0');
       expect(await open.locator('pre').textContent()).toContain('Authorization: [redacted]');
       await screenshot(page, 'admin-attempt-ladder-en', { mobile: true });
+
+      // Script steps are hidden until asked for.
+      expect(await page.locator('svg.ladder g.ladder-mark', { hasText: 'ivr: step 5' }).count()).toBe(0);
+      await page.getByRole('link', { name: 'Show the 1 script steps on the ladder' }).click();
+      await page.locator('svg.ladder g.ladder-mark', { hasText: 'ivr: step 5' }).waitFor();
 
       // Keyboard: the arrows are links in tab order.
       await page.locator('svg.ladder g[data-label="BYE"] a').focus();

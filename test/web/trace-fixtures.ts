@@ -27,6 +27,7 @@ export function verifiedTrace(): TraceEvent[] {
     { kind: 'note', at: T0 + 4150, level: 'info', message: 'approved' },
     sip(4200, 'out', 'BYE sip:+46812345678@127.0.0.1:5062 SIP/2.0', '2 BYE'),
     sip(4210, 'in', 'SIP/2.0 200 OK', '2 BYE'),
+    { kind: 'note', at: T0 + 4215, level: 'info', message: 'ivr: step 5 hangup done → stop' },
   ];
 }
 

@@ -219,6 +219,8 @@ export const en = {
   'att.endedAt': 'Ended',
   'att.ladder': 'SIP ladder',
   'att.ladderHelp': 'Select an arrow to see the raw SIP message.',
+  'att.showSteps': 'Show the {count} script steps on the ladder',
+  'att.hideSteps': 'Hide the {count} script steps',
   'att.rawMessages': 'Raw messages',
   'att.noTrace': 'No trace was recorded for this attempt.',
   'att.col.fyrkant': 'fyrkant',

@@ -217,6 +217,8 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'att.endedAt': 'Avslutad',
   'att.ladder': 'SIP-stege',
   'att.ladderHelp': 'Välj en pil för att se det råa SIP-meddelandet.',
+  'att.showSteps': 'Visa skriptets {count} steg i SIP-stegen',
+  'att.hideSteps': 'Dölj skriptets {count} steg',
   'att.rawMessages': 'Råa meddelanden',
   'att.noTrace': 'Inget spår sparades för det här försöket.',
   'att.col.fyrkant': 'fyrkant',

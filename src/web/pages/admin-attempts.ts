@@ -90,13 +90,21 @@ function fact(label: string, value: Html | string | number | null | undefined): 
   return html`<dt>${label}</dt><dd>${value === null || value === undefined || value === '' ? '—' : value}</dd>`;
 }
 
+/** IVR interpreter notes (`ivr: step 3 gather …`): useful when debugging a script, noise otherwise. */
+export function isScriptStep(e: TraceEvent): boolean {
+  return e.kind === 'note' && e.message.startsWith('ivr: ');
+}
+
 export function attemptDetailPage(
   ctx: AdminContext,
   a: Attempt,
   username: string | undefined,
-  trace: readonly TraceEvent[],
+  fullTrace: readonly TraceEvent[],
+  showSteps = false,
 ): Html {
   const { m } = ctx;
+  const stepCount = fullTrace.filter(isScriptStep).length;
+  const trace = showSteps ? fullTrace : fullTrace.filter((e) => !isScriptStep(e));
   const t = (ms: number | null) => (ms ? m.dateTime(ms) : null);
   const svg = renderLadderSvg(trace, {
     idPrefix: 'l-',
@@ -152,6 +160,11 @@ ${fact(m.t('att.endedAt'), t(a.endedAt))}
 <section class="card" aria-labelledby="ladder-title">
 <h2 id="ladder-title">${m.t('att.ladder')}</h2>
 <p class="hint">${m.t('att.ladderHelp')}</p>
+${
+  stepCount > 0
+    ? html`<p><a href="/admin/attempts/${a.id}${showSteps ? '' : '?steps=1'}">${m.t(showSteps ? 'att.hideSteps' : 'att.showSteps', { count: stepCount })}</a></p>`
+    : ''
+}
 <div class="ladder-wrap">${unsafeRaw(svg)}</div>
 <h3>${m.t('att.rawMessages')}</h3>
 ${raws.map(

@@ -304,7 +304,8 @@ export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
     const a = services.getAttempt((req.params as { id: string }).id);
     if (!a) return notFoundPage(reply, w);
     const username = a.userId ? services.getUser(a.userId)?.username : undefined;
-    return sendPage(reply, attemptDetailPage(adminCtx(w, s), a, username, services.attemptTrace(a.id)));
+    const showSteps = (req.query as Record<string, unknown> | undefined)?.steps === '1';
+    return sendPage(reply, attemptDetailPage(adminCtx(w, s), a, username, services.attemptTrace(a.id), showSteps));
   });
 
   // --- IVR scripts
