@@ -1,8 +1,15 @@
 /** The store's public surface: open the database, then call the typed repository functions. */
 export * from './errors';
 export * from './open';
+export * from './repo/api-keys';
+export * from './repo/app-passwords';
+export * from './repo/attempt-chain';
 export * from './repo/attempts';
 export * from './repo/audit';
+export * from './repo/bypasses';
+export * from './repo/enrollment-links';
+export * from './repo/fraud-reports';
 export * from './repo/phone-methods';
 export * from './repo/users';
+export * from './repo/webhook-deliveries';
 export * as tables from './schema';

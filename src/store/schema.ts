@@ -87,8 +87,18 @@ export const attempts = sqliteTable(
     scriptStartedAt: integer('script_started_at'),
     endedAt: integer('ended_at'),
     updatedAt: integer('updated_at').notNull().default(now),
+    /** Who asked for the attempt: `apikey:<id>`, `cli`, `user:<id>`, `system` (webhooks go to that key). */
+    requestedBy: text('requested_by'),
+    /** 1 for the first call; retries and backup calls count up along the chain. */
+    tryNo: integer('try_no').notNull().default(1),
+    /** The attempt this one retries (busy / no answer / unavailable) or backs up. */
+    retryOf: text('retry_of'),
+    /** Set when a retry is due; cleared (and `nextAttemptId` set) once the retry has been placed. */
+    retryDueAt: integer('retry_due_at'),
+    nextAttemptId: text('next_attempt_id'),
   },
   (t) => [
+    index('attempts_retry_due_idx').on(t.retryDueAt),
     index('attempts_user_idx').on(t.userId, t.queuedAt),
     index('attempts_state_idx').on(t.state),
     index('attempts_outcome_idx').on(t.outcome, t.queuedAt),

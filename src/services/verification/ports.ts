@@ -1,0 +1,87 @@
+/**
+ * What the verification service needs from the rest of fyrkant, as narrow interfaces. The
+ * composition root adapts the destination policy + dial plan and the IVR interpreter to them, and
+ * tests can substitute any of them without touching the service.
+ */
+import type { AttemptPurpose } from '../../domain/attempt-state';
+import type { Call, DtmfSource, TraceSink } from '../../telephony/port';
+
+export interface CallTarget {
+  readonly userId: string;
+  readonly phoneMethodId: string;
+  readonly e164: string;
+  readonly extension: string | null;
+  readonly country: string;
+  readonly purpose: AttemptPurpose;
+}
+
+/** Plain words in both languages the API/UI speak. */
+export interface Texts {
+  readonly sv: string;
+  readonly en: string;
+}
+
+/** The destination policy and rate limits, and the dial plan for an allowed number. */
+export type CallPlan =
+  | {
+      readonly allowed: true;
+      readonly decisionId: string;
+      /** The SIP Request-URI for the trunk. */
+      readonly requestUri: string;
+      /** Digits to send after answer (the extension with pauses), empty when dialled directly. */
+      readonly postAnswerDigits: string;
+    }
+  | {
+      readonly allowed: false;
+      /** `policy` → 422 (never dialable as configured); `rate-limit` → 429 (try later). */
+      readonly kind: 'policy' | 'rate-limit';
+      readonly reasonCode: string;
+      readonly message: Texts;
+      readonly retryAfterMs?: number;
+    };
+
+export interface CallPlanner {
+  plan(target: CallTarget, at: number): CallPlan;
+}
+
+export type ScriptVerdict = 'approved' | 'denied' | 'fraud' | 'no-input' | 'pin-failed' | 'hangup' | 'failed';
+
+export interface ScriptRun {
+  readonly verdict: ScriptVerdict;
+  /** Digits the callee pressed (e.g. `#`, `0#`). */
+  readonly digits: string;
+  readonly dtmfSource?: DtmfSource;
+  /** Digits sent after answer (the extension), if the script sent any. */
+  readonly digitsSent?: string;
+  /** When the first digit arrived (for the time-to-DTMF histogram). */
+  readonly firstDigitAt?: number;
+  /** Free-form detail for the trace, e.g. the script's last step. */
+  readonly detail?: string;
+}
+
+export interface ScriptRequest {
+  readonly purpose: AttemptPurpose;
+  /** PIN mode: the method has a PIN hash. */
+  readonly pin: boolean;
+}
+
+export interface ScriptInput {
+  readonly attemptId: string;
+  readonly scriptId: string;
+  /** BCP 47, e.g. `sv-SE`. */
+  readonly language: string;
+  readonly variables: {
+    readonly extension: string;
+    readonly displayName: string;
+  };
+  /** PIN comparison against the stored hash; the script never sees the PIN itself. */
+  readonly verifyPin?: (pin: string) => Promise<boolean>;
+  readonly signal: AbortSignal;
+  readonly trace: TraceSink;
+}
+
+export interface ScriptRunner {
+  /** Which script (and its content hash) runs for a purpose; recorded on the attempt. */
+  select(request: ScriptRequest): { readonly scriptId: string; readonly hash: string };
+  run(call: Call, input: ScriptInput): Promise<ScriptRun>;
+}

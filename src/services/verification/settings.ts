@@ -1,0 +1,36 @@
+/** Tunables of the verification service (from config; tests pass small numbers). */
+import type { CallOutcome } from '../../domain/call-outcomes';
+import type { BackoffPolicy } from '../../domain/retry/backoff';
+
+export interface VerificationSettings {
+  /** CANCEL an unanswered call after this long. */
+  readonly ringTimeoutMs: number;
+  /** Hard cap on an answered call (the script has its own timeouts; this is the safety net). */
+  readonly maxCallMs: number;
+  /** Global concurrent calls; read on every start so a config reload applies. */
+  readonly maxConcurrentCalls: () => number;
+  /** Retries of the same number after these outcomes, with backoff. `maxTries: 1` = no retries. */
+  readonly retry: BackoffPolicy & { readonly outcomes: readonly CallOutcome[] };
+  /** Sign-in: if the default phone does not answer, call the user's next verified phone at once. */
+  readonly backupPhone: boolean;
+  /** Block the user for this many days after a fraud report (null = never block automatically). */
+  readonly fraudAutoBlockDays: number | null;
+  /** Issue an app password when an enrollment is approved and the user has none yet. */
+  readonly issueAppPasswordOnEnrollment: boolean;
+  /** How long the one-time app password waits for pickup. */
+  readonly appPasswordPickupMs: number;
+  /** The user's language when the row has none. */
+  readonly defaultLanguage: string;
+}
+
+export const DEFAULT_VERIFICATION_SETTINGS: VerificationSettings = {
+  ringTimeoutMs: 30_000,
+  maxCallMs: 120_000,
+  maxConcurrentCalls: () => 10,
+  retry: { initialMs: 60_000, factor: 2, maxMs: 600_000, maxTries: 1, outcomes: ['busy', 'no-answer', 'unavailable'] },
+  backupPhone: true,
+  fraudAutoBlockDays: null,
+  issueAppPasswordOnEnrollment: true,
+  appPasswordPickupMs: 15 * 60_000,
+  defaultLanguage: 'sv-SE',
+};

@@ -1,0 +1,120 @@
+/**
+ * A verification service on a real SQLite file in a temp dir, with the scripted fake telephony port,
+ * the simple script runner and a planner whose policy tests can steer.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createMetrics, type Metrics } from '../../src/observability/metrics';
+import { AttemptBus } from '../../src/services/verification/attempt-bus';
+import type { CallPlan, CallPlanner, CallTarget } from '../../src/services/verification/ports';
+import { VerificationService } from '../../src/services/verification/service';
+import { DEFAULT_VERIFICATION_SETTINGS, type VerificationSettings } from '../../src/services/verification/settings';
+import { type Attempt, getAttempt, openStore, type Store } from '../../src/store';
+import { FakeTelephony, type FakeTelephonyOptions } from './fake-telephony';
+import { simpleScriptRunner } from './simple-script-runner';
+
+/** Denies numbers starting with any `deniedPrefixes`; rate-limits after `perUserLimit` calls per user. */
+export class TestPlanner implements CallPlanner {
+  deniedPrefixes: string[] = ['+46900', '+46939', '+46944'];
+  perUserLimit = Number.POSITIVE_INFINITY;
+  readonly counts = new Map<string, number>();
+  readonly plans: CallTarget[] = [];
+
+  plan(target: CallTarget): CallPlan {
+    this.plans.push(target);
+    if (this.deniedPrefixes.some((p) => target.e164.startsWith(p)))
+      return {
+        allowed: false,
+        kind: 'policy',
+        reasonCode: 'blocked-number-type:premium-rate',
+        message: { sv: 'Betalnummer får inte ringas.', en: 'Premium-rate numbers may not be called.' },
+      };
+    const n = (this.counts.get(target.userId) ?? 0) + 1;
+    if (n > this.perUserLimit)
+      return {
+        allowed: false,
+        kind: 'rate-limit',
+        reasonCode: 'rate-limit:per-user',
+        message: { sv: 'För många samtal.', en: 'Too many calls.' },
+        retryAfterMs: 60_000,
+      };
+    this.counts.set(target.userId, n);
+    return {
+      allowed: true,
+      decisionId: `decision-${this.plans.length}`,
+      requestUri: `sip:${target.e164}@pbx.test`,
+      postAnswerDigits: target.extension ?? '',
+    };
+  }
+}
+
+export interface Harness {
+  readonly dir: string;
+  readonly dbPath: string;
+  readonly store: Store;
+  readonly backend: FakeTelephony;
+  readonly planner: TestPlanner;
+  readonly scripts: ReturnType<typeof simpleScriptRunner>;
+  readonly bus: AttemptBus;
+  readonly metrics: Metrics;
+  readonly service: VerificationService;
+  /** Resolves when the attempt has ended (polls the database). */
+  ended(attemptId: string, timeoutMs?: number): Promise<Attempt>;
+  close(): Promise<void>;
+}
+
+export function createHarness(
+  options: { settings?: Partial<VerificationSettings>; telephony?: FakeTelephonyOptions; dir?: string } = {},
+): Harness {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'fyrkant-svc-'));
+  const dbPath = join(dir, 'fyrkant.db');
+  const store = openStore({ path: dbPath });
+  const backend = new FakeTelephony(options.telephony);
+  const planner = new TestPlanner();
+  const scripts = simpleScriptRunner();
+  const bus = new AttemptBus();
+  const metrics = createMetrics();
+  const settings: VerificationSettings = {
+    ...DEFAULT_VERIFICATION_SETTINGS,
+    ringTimeoutMs: 300,
+    maxCallMs: 5000,
+    ...options.settings,
+  };
+  const service = new VerificationService({
+    store,
+    backend,
+    planner,
+    scripts,
+    bus,
+    metrics,
+    log: pino({ level: 'silent' }),
+    settings,
+  });
+  return {
+    dir,
+    dbPath,
+    store,
+    backend,
+    planner,
+    scripts,
+    bus,
+    metrics,
+    service,
+    async ended(attemptId, timeoutMs = 5000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const a = getAttempt(store.db, attemptId);
+        if (a?.state === 'ended') return a;
+        if (Date.now() > until) throw new Error(`attempt ${attemptId} did not end (state ${a?.state})`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async close() {
+      await service.shutdown(1000);
+      store.close();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
