@@ -22,7 +22,7 @@ export function simpleScriptRunner(options: { inputTimeoutMs?: number } = {}): S
       let first: DtmfEvent | undefined;
       let last: DtmfEvent | undefined;
       const collected = new Promise<'done' | 'ended' | 'timeout' | 'aborted'>((resolve) => {
-        const timer = setTimeout(() => resolve('timeout'), options.inputTimeoutMs ?? 300);
+        const timer = setTimeout(() => resolve('timeout'), options.inputTimeoutMs ?? 1000);
         call.on('dtmf', (ev) => {
           first ??= ev;
           last = ev;

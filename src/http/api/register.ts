@@ -59,6 +59,7 @@ export function registerApiRoutes(app: FastifyInstance, routes: readonly ApiRout
                 `${route.operationId} ${result.status} response does not match its schema: ${check.error.message}`,
               );
           }
+          if (result.contentType) reply.header('content-type', result.contentType);
           if (result.body === undefined) return reply.code(result.status).send();
           return reply.code(result.status).send(result.body);
         } catch (err) {

@@ -30,7 +30,9 @@ export interface RouteContext<P, Q, B> {
 }
 
 /** A handler's answer: a body (status = the route's first 2xx) or an explicit status + body. */
-export type RouteResult = { readonly status: number; readonly body?: unknown } | typeof HIJACKED;
+export type RouteResult =
+  | { readonly status: number; readonly body?: unknown; readonly contentType?: string }
+  | typeof HIJACKED;
 
 /** Returned by handlers that took over the raw response (Server-Sent Events). */
 export const HIJACKED: unique symbol = Symbol('hijacked');

@@ -300,17 +300,24 @@ export class VerificationService {
     const tried = this.triedMethods(attempt, method.id);
     let call: Call | undefined;
     let callId: string | undefined;
-    const finish = async (outcome: CallOutcome, details: EndDetails, appPasswordHash?: string) => {
+    const finish = async (
+      outcome: CallOutcome,
+      details: EndDetails,
+      appPassword?: { password: string; hash: string },
+    ) => {
       try {
         const r = finishAttempt(store, settings, {
           attemptId: id,
           outcome,
           details: { ...details, ...(callId ? { callId } : {}) },
-          ...(appPasswordHash ? { appPasswordHash } : {}),
+          ...(appPassword ? { appPasswordHash: appPassword.hash } : {}),
           triedMethodIds: tried,
           methodChosen,
         });
         log.info({ outcome, reasonCode: details.reasonCode, sipStatus: details.sipStatus }, 'attempt ended');
+        // Ready for pickup before anyone hears about the end (SSE takes it on the `ended` update).
+        if (appPassword && r.appPassword)
+          this.secrets.put(id, { id: r.appPassword.id, name: r.appPassword.name, password: appPassword.password });
         this.reportEnded(r.attempt);
         if (r.retryDueAt !== undefined && r.retryDueAt <= Date.now()) void this.processDueRetries();
         return r;
@@ -410,7 +417,7 @@ export class VerificationService {
           ? generateAppPassword()
           : undefined;
       const hash = password ? await hashSecret(normaliseAppPassword(password)) : undefined;
-      const r = await finish(
+      await finish(
         outcome,
         {
           reasonCode: reason ?? (run.verdict === 'failed' ? 'script-error' : `script-${run.verdict}`),
@@ -422,10 +429,8 @@ export class VerificationService {
               ? { digitsSent: dial.digits }
               : {}),
         },
-        hash,
+        password && hash ? { password, hash } : undefined,
       );
-      if (password && r?.appPassword)
-        this.secrets.put(id, { id: r.appPassword.id, name: r.appPassword.name, password });
     } catch (err) {
       log.error({ err }, 'attempt failed');
       await call?.hangup('error').catch(() => undefined);

@@ -1,0 +1,25 @@
+/** Everything the API routes use, built once by the composition root. */
+
+import type { JobScheduler } from '../../jobs/scheduler';
+import type { Metrics } from '../../observability/metrics';
+import type { AppPasswordService } from '../../services/app-passwords/service';
+import type { UserService } from '../../services/users/service';
+import type { AttemptBus } from '../../services/verification/attempt-bus';
+import type { VerificationService } from '../../services/verification/service';
+import type { WebhookDeliverer } from '../../services/webhooks/deliverer';
+import type { Store } from '../../store';
+import type { TelephonyBackend } from '../../telephony/port';
+
+export interface ApiContext {
+  readonly store: Store;
+  readonly verification: VerificationService;
+  readonly users: UserService;
+  readonly appPasswords: AppPasswordService;
+  readonly webhooks: WebhookDeliverer;
+  readonly jobs: JobScheduler;
+  readonly backend: TelephonyBackend;
+  readonly metrics: Metrics;
+  readonly bus: AttemptBus;
+  /** SSE keep-alive comment interval. */
+  readonly sseHeartbeatMs?: number;
+}

@@ -1,0 +1,78 @@
+/**
+ * The scheduled jobs fyrkant runs: retries (calls and webhooks), expiry of enrollment links and
+ * bypasses, the trunk health probe (SIP OPTIONS through the backend), and the trace retention purge.
+ */
+import type { Metrics } from '../observability/metrics';
+import type { VerificationService } from '../services/verification/service';
+import type { WebhookDeliverer } from '../services/webhooks/deliverer';
+import { deleteExpiredBypasses, deleteExpiredEnrollmentLinks, purgeAttemptEvents, type Store } from '../store';
+import type { TelephonyBackend } from '../telephony/port';
+import type { Job } from './scheduler';
+
+export interface JobSettings {
+  readonly retrySchedule: string;
+  readonly expirySchedule: string;
+  readonly trunkHealthSchedule: string;
+  readonly retentionSchedule: string;
+  /** Trace events of attempts that ended longer ago than this are deleted (the attempts stay). */
+  readonly traceRetentionDays: number;
+}
+
+export const DEFAULT_JOB_SETTINGS: JobSettings = {
+  retrySchedule: '*/10 * * * * *',
+  expirySchedule: '0 * * * * *',
+  trunkHealthSchedule: '30 * * * * *',
+  retentionSchedule: '0 17 3 * * *',
+  traceRetentionDays: 30,
+};
+
+export interface JobDeps {
+  readonly store: Store;
+  readonly verification: VerificationService;
+  readonly webhooks: WebhookDeliverer;
+  readonly backend: TelephonyBackend;
+  readonly metrics: Metrics;
+}
+
+export function standardJobs(deps: JobDeps, settings: JobSettings = DEFAULT_JOB_SETTINGS): Job[] {
+  return [
+    {
+      name: 'retry-queue',
+      schedule: settings.retrySchedule,
+      run: async () => {
+        const calls = await deps.verification.processDueRetries();
+        const hooks = await deps.webhooks.deliverDue();
+        return `placed ${calls} call retries, tried ${hooks} webhook deliveries`;
+      },
+    },
+    {
+      name: 'expire',
+      schedule: settings.expirySchedule,
+      run: () => {
+        const links = deleteExpiredEnrollmentLinks(deps.store.db);
+        const bypasses = deleteExpiredBypasses(deps.store.db);
+        return `expired ${links} enrollment links and ${bypasses} bypasses`;
+      },
+    },
+    {
+      name: 'trunk-health',
+      schedule: settings.trunkHealthSchedule,
+      run: async () => {
+        const h = await deps.backend.health({ probe: true });
+        deps.metrics.trunkReachable.set(h.trunk === 'reachable' ? 1 : 0);
+        const line = `backend ${h.backend} ${h.connected ? 'connected' : 'disconnected'}, trunk ${h.trunk}${h.detail ? ` (${h.detail})` : ''}`;
+        // An unreachable trunk is the job's finding, not its failure — but it should show as not ok.
+        if (h.trunk === 'unreachable' || !h.connected) throw new Error(line);
+        return line;
+      },
+    },
+    {
+      name: 'retention',
+      schedule: settings.retentionSchedule,
+      run: () => {
+        const before = Date.now() - settings.traceRetentionDays * 86_400_000;
+        return `purged ${purgeAttemptEvents(deps.store.db, before)} trace events older than ${settings.traceRetentionDays} days`;
+      },
+    },
+  ];
+}

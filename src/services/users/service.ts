@@ -1,0 +1,258 @@
+/**
+ * Users and their phone methods, as the API and the web UI change them. Numbers are parsed and
+ * checked against the destination policy before they are stored: a number that may never be called
+ * is refused here (422 with the reason code), long before anything could dial it.
+ */
+
+import { hashSecret } from '../../domain/secrets/slow-hash';
+import {
+  addPhoneMethod,
+  audit,
+  createBypass,
+  createEnrollmentLink,
+  createUser,
+  deletePhoneMethod,
+  deleteUser,
+  getPhoneMethod,
+  getUser,
+  getUserByUsername,
+  listPhoneMethods,
+  type Store,
+  setDefaultPhoneMethod,
+  updatePhoneMethod,
+  updateUser,
+} from '../../store';
+import type { BypassRow, PhoneMethodRow, UserRow } from '../../store/schema';
+import type { Texts } from '../verification/ports';
+import type { PhoneInput, PhonePort } from './phone-port';
+
+export type PhoneMethodKind = PhoneMethodRow['kind'];
+
+export interface FieldProblem {
+  readonly field: string;
+  readonly code: string;
+  readonly message: Texts;
+}
+
+export type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: 'not-found'; readonly what: string }
+  | { readonly ok: false; readonly error: 'conflict'; readonly message: Texts }
+  | { readonly ok: false; readonly error: 'invalid'; readonly problems: readonly FieldProblem[] };
+
+const notFound = (what: string) => ({ ok: false, error: 'not-found', what }) as const;
+const invalid = (...problems: FieldProblem[]) => ({ ok: false, error: 'invalid', problems }) as const;
+
+export interface UserSettings {
+  readonly enrollmentLinkTtlMs: number;
+  readonly bypassTtlMs: number;
+  /** Base URL the enrollment page is served under, e.g. `https://mfa.example.com`. */
+  readonly publicBaseUrl: string;
+}
+
+export class UserService {
+  constructor(
+    private readonly store: Store,
+    private readonly phones: PhonePort,
+    private readonly settings: UserSettings,
+  ) {}
+
+  create(input: { username: string; displayName?: string; language?: string }, actor: string): Outcome<UserRow> {
+    if (getUserByUsername(this.store.db, input.username))
+      return {
+        ok: false,
+        error: 'conflict',
+        message: {
+          sv: `Användarnamnet ${input.username} finns redan.`,
+          en: `The username ${input.username} already exists.`,
+        },
+      };
+    const user = this.store.db.transaction(() => {
+      const u = createUser(this.store.db, input);
+      audit(this.store.db, { actor, action: 'user.create', target: `user:${u.id}`, detail: { username: u.username } });
+      return u;
+    });
+    return { ok: true, value: user };
+  }
+
+  update(
+    id: string,
+    patch: { displayName?: string; language?: string; blockedUntil?: number | null },
+    actor: string,
+  ): Outcome<UserRow> {
+    if (!getUser(this.store.db, id)) return notFound('user');
+    const user = this.store.db.transaction(() => {
+      const u = updateUser(this.store.db, id, patch);
+      const action =
+        patch.blockedUntil === undefined ? 'user.update' : patch.blockedUntil === null ? 'user.unblock' : 'user.block';
+      audit(this.store.db, { actor, action, target: `user:${id}`, detail: { ...patch } });
+      return u;
+    });
+    return { ok: true, value: user };
+  }
+
+  remove(id: string, actor: string): boolean {
+    return this.store.db.transaction(() => {
+      const u = getUser(this.store.db, id);
+      if (!u || !deleteUser(this.store.db, id)) return false;
+      audit(this.store.db, { actor, action: 'user.delete', target: `user:${id}`, detail: { username: u.username } });
+      return true;
+    });
+  }
+
+  private parseChecked(input: PhoneInput): Outcome<Extract<ReturnType<PhonePort['parse']>, { ok: true }>> {
+    const parsed = this.phones.parse(input);
+    if (!parsed.ok) return invalid({ field: parsed.field, code: parsed.code, message: parsed.message });
+    const decision = this.phones.destination(parsed);
+    if (!decision.allowed) return invalid({ field: 'number', code: decision.reasonCode, message: decision.message });
+    return { ok: true, value: parsed };
+  }
+
+  async addPhoneMethod(
+    userId: string,
+    input: PhoneInput & { kind: PhoneMethodKind; pin?: string | null },
+    actor: string,
+  ): Promise<Outcome<PhoneMethodRow>> {
+    if (!getUser(this.store.db, userId)) return notFound('user');
+    const parsed = this.parseChecked(input);
+    if (!parsed.ok) return parsed;
+    const pinHash = input.pin ? await hashSecret(input.pin) : null;
+    const method = this.store.db.transaction(() => {
+      const m = addPhoneMethod(this.store.db, {
+        userId,
+        kind: input.kind,
+        country: parsed.value.country,
+        e164: parsed.value.e164,
+        extension: parsed.value.extension,
+        pinHash,
+      });
+      audit(this.store.db, {
+        actor,
+        action: 'phone-method.add',
+        target: `user:${userId}`,
+        detail: { methodId: m.id, kind: m.kind, e164: m.e164, extension: m.extension, pin: pinHash !== null },
+      });
+      return m;
+    });
+    return { ok: true, value: method };
+  }
+
+  async updatePhoneMethod(
+    userId: string,
+    methodId: string,
+    patch: { isDefault?: boolean; number?: string; country?: string; extension?: string | null; pin?: string | null },
+    actor: string,
+  ): Promise<Outcome<PhoneMethodRow>> {
+    const method = getPhoneMethod(this.store.db, methodId);
+    if (!method || method.userId !== userId) return notFound('phone method');
+    let numberPatch: { e164?: string; country?: string; extension?: string | null } = {};
+    if (patch.number !== undefined || patch.country !== undefined || patch.extension !== undefined) {
+      const parsed = this.parseChecked({
+        number: patch.number ?? method.e164,
+        country: patch.country ?? method.country,
+        extension: patch.extension === undefined ? method.extension : patch.extension,
+      });
+      if (!parsed.ok) return parsed;
+      numberPatch = { e164: parsed.value.e164, country: parsed.value.country, extension: parsed.value.extension };
+    }
+    const reVerify =
+      numberPatch.e164 !== undefined &&
+      (numberPatch.e164 !== method.e164 || numberPatch.extension !== method.extension);
+    if (patch.isDefault && (reVerify || method.verifiedAt === null))
+      return invalid({
+        field: 'isDefault',
+        code: 'not-verified',
+        message: {
+          sv: 'Bara en verifierad telefon kan vara standard.',
+          en: 'Only a verified phone can be the default.',
+        },
+      });
+    const pinHash = patch.pin === undefined ? undefined : patch.pin === null ? null : await hashSecret(patch.pin);
+    const updated = this.store.db.transaction(() => {
+      let m = updatePhoneMethod(this.store.db, methodId, {
+        ...numberPatch,
+        ...(pinHash !== undefined ? { pinHash } : {}),
+      });
+      // A changed number is unverified again; it cannot stay the default until re-verified.
+      if (reVerify && m.isDefault) {
+        this.store.sqlite.prepare('UPDATE phone_methods SET is_default = 0 WHERE id = ?').run(methodId);
+        m = getPhoneMethod(this.store.db, methodId)!;
+      }
+      if (patch.isDefault) m = setDefaultPhoneMethod(this.store.db, methodId);
+      audit(this.store.db, {
+        actor,
+        action: 'phone-method.update',
+        target: `user:${userId}`,
+        detail: {
+          methodId,
+          ...numberPatch,
+          isDefault: patch.isDefault ?? null,
+          pinChanged: pinHash !== undefined,
+          reVerify,
+        },
+      });
+      return m;
+    });
+    return { ok: true, value: updated };
+  }
+
+  removePhoneMethod(userId: string, methodId: string, actor: string): boolean {
+    const method = getPhoneMethod(this.store.db, methodId);
+    if (!method || method.userId !== userId) return false;
+    return this.store.db.transaction(() => {
+      deletePhoneMethod(this.store.db, methodId);
+      // Keep a default if the user still has a verified phone.
+      if (method.isDefault) {
+        const next = listPhoneMethods(this.store.db, userId).find((m) => m.verifiedAt !== null);
+        if (next) setDefaultPhoneMethod(this.store.db, next.id);
+      }
+      audit(this.store.db, {
+        actor,
+        action: 'phone-method.remove',
+        target: `user:${userId}`,
+        detail: { methodId, e164: method.e164 },
+      });
+      return true;
+    });
+  }
+
+  createEnrollmentLink(userId: string, actor: string): Outcome<{ url: string; expiresAt: number; id: string }> {
+    if (!getUser(this.store.db, userId)) return notFound('user');
+    const { row, token } = this.store.db.transaction(() => {
+      const r = createEnrollmentLink(this.store.db, {
+        userId,
+        createdBy: actor,
+        ttlMs: this.settings.enrollmentLinkTtlMs,
+      });
+      audit(this.store.db, {
+        actor,
+        action: 'enrollment-link.create',
+        target: `user:${userId}`,
+        detail: { linkId: r.row.id, expiresAt: r.row.expiresAt },
+      });
+      return r;
+    });
+    const base = this.settings.publicBaseUrl.replace(/\/+$/, '');
+    return { ok: true, value: { id: row.id, url: `${base}/enroll/${token}`, expiresAt: row.expiresAt } };
+  }
+
+  createBypass(userId: string, reason: string | null, ttlMs: number | undefined, actor: string): Outcome<BypassRow> {
+    if (!getUser(this.store.db, userId)) return notFound('user');
+    const row = this.store.db.transaction(() => {
+      const b = createBypass(this.store.db, {
+        userId,
+        createdBy: actor,
+        reason,
+        ttlMs: ttlMs ?? this.settings.bypassTtlMs,
+      });
+      audit(this.store.db, {
+        actor,
+        action: 'bypass.create',
+        target: `user:${userId}`,
+        detail: { bypassId: b.id, expiresAt: b.expiresAt, reason },
+      });
+      return b;
+    });
+    return { ok: true, value: row };
+  }
+}
