@@ -85,6 +85,7 @@ export interface ApiHarness extends Harness {
     url: string,
     body?: unknown,
     opts?: { key?: string | null; lang?: string },
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers field by field
   ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
 }
 

@@ -15,7 +15,7 @@ export const Username = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^\s\x00-\x1f]+$/, { message: 'no spaces or control characters' });
+  .regex(/^[^\s\p{Cc}]+$/u, { message: 'no spaces or control characters' });
 export const Language = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { message: 'a BCP 47 tag like sv-SE' });
 
 export const User = z.object({
