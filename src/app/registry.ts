@@ -4,6 +4,7 @@
  * else in `src/app` needs to change.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { apiAppService, apiHttpPlugin } from './api-runtime';
 import type { AppContext } from './context';
 
 export interface HttpPluginEntry {
@@ -22,6 +23,6 @@ export interface AppService {
 }
 export type AppServiceFactory = (ctx: AppContext) => AppService;
 
-export const HTTP_PLUGINS: readonly HttpPluginFactory[] = [];
+export const HTTP_PLUGINS: readonly HttpPluginFactory[] = [apiHttpPlugin];
 
-export const APP_SERVICES: readonly AppServiceFactory[] = [];
+export const APP_SERVICES: readonly AppServiceFactory[] = [apiAppService];

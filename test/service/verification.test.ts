@@ -290,6 +290,29 @@ describe('policy, limits and the queue', () => {
     for (const id of ids) expect((await h.ended(id)).outcome).toBe('approved');
     expect(maxActive).toBeLessThanOrEqual(2);
     expect(h.backend.dials).toHaveLength(6);
+    // Every call's slot was given back, and every dial carried its own decision.
+    expect(new Set(h.planner.released).size).toBe(6);
+    expect(new Set(h.backend.dials.map((d) => d.policyDecisionId)).size).toBe(6);
+  });
+
+  it('an attempt that waited in the queue meets the rate limits at its turn, still before any INVITE', async () => {
+    h = createHarness({
+      settings: { maxConcurrentCalls: () => 1 },
+      telephony: { defaultPlan: { dial: { kind: 'answer', afterMs: 20 }, steps: [press('#', afterPrompt(), 10)] } },
+    });
+    h.planner.perUserLimit = 1;
+    const { user, method } = userWithPhone(h);
+    const first = start(h, { userId: user.id, methodId: method.id, purpose: 'enrollment', requestedBy: 'cli' });
+    const waiting = start(h, { userId: user.id, methodId: method.id, purpose: 'enrollment', requestedBy: 'cli' });
+    expect(waiting.policyDecisionId).toBeNull();
+    expect((await h.ended(first.id)).outcome).toBe('approved');
+    const denied = await h.ended(waiting.id);
+    expect([denied.outcome, denied.reasonCode, denied.dialledAt]).toEqual([
+      'rate-limited',
+      'rate-limit:per-user',
+      null,
+    ]);
+    expect(h.backend.dials).toHaveLength(1);
   });
 
   it('busy enrollments are retried with backoff on the same phone', async () => {

@@ -4,19 +4,20 @@
  * declared schemas (`validateResponses`), so a test fails if the code drifts from the document.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import pino from 'pino';
+import type { DialPlanOptions } from '../../src/domain/dialplan';
+import { DestinationPolicy, type PolicyOptions } from '../../src/domain/policy';
 import type { ApiContext } from '../../src/http/api/context';
 import { mountApi } from '../../src/http/api/index';
 import type { ApiRoute } from '../../src/http/api/route';
 import { JobScheduler } from '../../src/jobs/scheduler';
 import { standardJobs } from '../../src/jobs/standard-jobs';
+import { PolicyCallPlanner, phonePort } from '../../src/services/adapters/phone-policy';
 import {
   AppPasswordService,
   type AppPasswordSettings,
   DEFAULT_APP_PASSWORD_SETTINGS,
 } from '../../src/services/app-passwords/service';
-import type { PhonePort } from '../../src/services/users/phone-port';
 import { UserService } from '../../src/services/users/service';
 import type { VerificationSettings } from '../../src/services/verification/settings';
 import {
@@ -28,44 +29,33 @@ import { createApiKey } from '../../src/store';
 import type { FakeTelephonyOptions } from './fake-telephony';
 import { createHarness, type Harness } from './service-harness';
 
-/** libphonenumber straight, with premium/shared-cost refused: a stand-in for the configured policy. */
-export const testPhonePort: PhonePort = {
-  parse(input) {
-    try {
-      const p = parsePhoneNumberWithError(input.number, { defaultCountry: input.country.toUpperCase() as 'SE' });
-      if (!p.isValid())
-        return {
-          ok: false,
-          field: 'number',
-          code: 'invalid-number',
-          message: { sv: 'Numret är inte giltigt.', en: 'The number is not valid.' },
-        };
-      return {
-        ok: true,
-        e164: p.number,
-        country: p.country ?? input.country.toUpperCase(),
-        extension: input.extension ?? p.ext ?? null,
-        type: p.getType() ?? 'UNKNOWN',
-        national: p.formatNational(),
-      };
-    } catch {
-      return {
-        ok: false,
-        field: 'number',
-        code: 'not-a-number',
-        message: { sv: 'Det där är inget telefonnummer.', en: 'That is not a phone number.' },
-      };
-    }
-  },
-  destination(p) {
-    if (p.type === 'PREMIUM_RATE' || p.type === 'SHARED_COST')
-      return {
-        allowed: false,
-        reasonCode: `blocked-number-type:${p.type.toLowerCase().replace('_', '-')}`,
-        message: { sv: 'Den här typen av nummer får inte ringas.', en: 'This type of number may not be called.' },
-      };
-    return { allowed: true };
-  },
+/** The shipped policy defaults (config/default.yaml), with the rate limits a test may tighten. */
+export function testPolicyOptions(rateLimits: Partial<PolicyOptions['rateLimits']> = {}): PolicyOptions {
+  return {
+    homeCountry: 'SE',
+    allowedCountries: [],
+    blockedTypes: ['premium-rate', 'shared-cost', 'personal', 'uan', 'pager', 'unknown'],
+    allowPrefixes: [],
+    denyPrefixes: [],
+    allowSipUriDial: false,
+    internalRanges: [],
+    rateLimits: {
+      perUser: { max: 0, windowSeconds: 300 },
+      perNumber: { max: 0, windowSeconds: 300 },
+      globalConcurrent: 10,
+      globalPerMinute: 10_000,
+      ...rateLimits,
+    },
+  };
+}
+
+export const TEST_DIAL_PLAN: DialPlanOptions = {
+  requestUri: 'sip:{e164}@{host};user=phone',
+  outsideLinePrefix: '',
+  host: 'pbx.test',
+  preDelayMs: 0,
+  postDelayMs: 0,
+  internalRanges: [],
 };
 
 export interface ApiHarness extends Harness {
@@ -96,11 +86,14 @@ export async function createApiHarness(
     appPasswords?: Partial<AppPasswordSettings>;
     webhooks?: Partial<WebhookSettings>;
     webhookUrl?: string;
+    rateLimits?: Partial<PolicyOptions['rateLimits']>;
   } = {},
 ): Promise<ApiHarness> {
+  const policy = new DestinationPolicy(testPolicyOptions(options.rateLimits));
   const h = createHarness({
     ...(options.settings ? { settings: options.settings } : {}),
     ...(options.telephony ? { telephony: options.telephony } : {}),
+    planner: new PolicyCallPlanner(policy, TEST_DIAL_PLAN),
   });
   const log = pino({ level: 'silent' });
   const webhooks = new WebhookDeliverer(h.store, h.metrics, log, { ...DEFAULT_WEBHOOK_SETTINGS, ...options.webhooks });
@@ -108,7 +101,7 @@ export async function createApiHarness(
   const ctx: ApiContext = {
     store: h.store,
     verification: h.service,
-    users: new UserService(h.store, testPhonePort, {
+    users: new UserService(h.store, phonePort(policy), {
       enrollmentLinkTtlMs: 3_600_000,
       bypassTtlMs: 300_000,
       publicBaseUrl: 'https://mfa.example.test',

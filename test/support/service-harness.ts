@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createMetrics, type Metrics } from '../../src/observability/metrics';
 import { AttemptBus } from '../../src/services/verification/attempt-bus';
-import type { CallPlan, CallPlanner, CallTarget } from '../../src/services/verification/ports';
+import type { CallPlan, CallPlanner, CallTarget, DestinationCheck } from '../../src/services/verification/ports';
 import { VerificationService } from '../../src/services/verification/service';
 import { DEFAULT_VERIFICATION_SETTINGS, type VerificationSettings } from '../../src/services/verification/settings';
 import { type Attempt, getAttempt, openStore, type Store } from '../../src/store';
@@ -22,15 +22,26 @@ export class TestPlanner implements CallPlanner {
   readonly counts = new Map<string, number>();
   readonly plans: CallTarget[] = [];
 
-  plan(target: CallTarget): CallPlan {
-    this.plans.push(target);
+  readonly released: string[] = [];
+
+  check(target: CallTarget): DestinationCheck {
     if (this.deniedPrefixes.some((p) => target.e164.startsWith(p)))
       return {
         allowed: false,
-        kind: 'policy',
         reasonCode: 'blocked-number-type:premium-rate',
         message: { sv: 'Betalnummer får inte ringas.', en: 'Premium-rate numbers may not be called.' },
       };
+    return { allowed: true };
+  }
+
+  release(decisionId: string): void {
+    this.released.push(decisionId);
+  }
+
+  plan(target: CallTarget): CallPlan {
+    this.plans.push(target);
+    const c = this.check(target);
+    if (!c.allowed) return { ...c, kind: 'policy' };
     const n = (this.counts.get(target.userId) ?? 0) + 1;
     if (n > this.perUserLimit)
       return {
@@ -66,7 +77,13 @@ export interface Harness {
 }
 
 export function createHarness(
-  options: { settings?: Partial<VerificationSettings>; telephony?: FakeTelephonyOptions; dir?: string } = {},
+  options: {
+    settings?: Partial<VerificationSettings>;
+    telephony?: FakeTelephonyOptions;
+    dir?: string;
+    /** Replaces the steerable test planner (e.g. the real policy adapter). */
+    planner?: CallPlanner;
+  } = {},
 ): Harness {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'fyrkant-svc-'));
   const dbPath = join(dir, 'fyrkant.db');
@@ -85,7 +102,7 @@ export function createHarness(
   const service = new VerificationService({
     store,
     backend,
-    planner,
+    planner: options.planner ?? planner,
     scripts,
     bus,
     metrics,

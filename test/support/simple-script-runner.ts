@@ -19,12 +19,10 @@ export function simpleScriptRunner(options: { inputTimeoutMs?: number } = {}): S
       const digitsSent = input.variables.extension;
       if (digitsSent) await call.sendDigits(digitsSent, { signal: input.signal });
       let digits = '';
-      let first: DtmfEvent | undefined;
       let last: DtmfEvent | undefined;
       const collected = new Promise<'done' | 'ended' | 'timeout' | 'aborted'>((resolve) => {
         const timer = setTimeout(() => resolve('timeout'), options.inputTimeoutMs ?? 1000);
         call.on('dtmf', (ev) => {
-          first ??= ev;
           last = ev;
           digits += ev.digit;
           if (ev.digit === '#') {
@@ -44,7 +42,6 @@ export function simpleScriptRunner(options: { inputTimeoutMs?: number } = {}): S
         digits,
         digitsSent,
         ...(last ? { dtmfSource: last.source } : {}),
-        ...(first ? { firstDigitAt: first.at } : {}),
       };
       if (how === 'ended') return { verdict: 'hangup', ...base };
       if (how !== 'done') return { verdict: 'no-input', ...base };

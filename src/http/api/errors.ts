@@ -22,7 +22,11 @@ export class ValidationError extends ApiError {
     readonly fields: readonly FieldError[],
     extra: Readonly<Record<string, unknown>> = {},
   ) {
-    super(422, 'validation-failed', fields.map((f) => `${f.field}: ${f.message}`).join(' '), { ...extra, fields });
+    const { error, ...rest } = extra as { error?: string };
+    super(422, error ?? 'validation-failed', fields.map((f) => `${f.field}: ${f.message}`).join(' '), {
+      ...rest,
+      fields,
+    });
   }
 }
 

@@ -23,8 +23,8 @@ export function unwrap<T>(o: Outcome<T>, lang: Lang): T {
     case 'conflict':
       throw new ApiError(409, 'conflict', o.message[lang]);
     case 'invalid': {
-      const policy = o.problems.find((p) => p.field === 'number' && /[:-]/.test(p.code) && p.code !== 'invalid-number');
-      throw problemsToError(o.problems, lang, policy ? { reasonCode: policy.code } : {});
+      const policy = o.problems.find((p) => p.policy);
+      throw problemsToError(o.problems, lang, policy ? { error: 'policy-denied', reasonCode: policy.code } : {});
     }
   }
 }

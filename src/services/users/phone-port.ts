@@ -2,6 +2,7 @@
  * Number parsing and the destination policy as the user/phone-method service needs them. The
  * composition root adapts the foundation's `domain/phone` and `domain/policy` to this.
  */
+import type { NumberType } from '../../domain/phone/number-type';
 import type { Texts } from '../verification/ports';
 
 export interface PhoneInput {
@@ -17,8 +18,7 @@ export type ParsedPhone =
       readonly e164: string;
       readonly country: string;
       readonly extension: string | null;
-      /** libphonenumber type, e.g. FIXED_LINE, MOBILE, PREMIUM_RATE. */
-      readonly type: string;
+      readonly type: NumberType;
       readonly national: string;
     }
   | {

@@ -32,6 +32,8 @@ export interface FieldProblem {
   readonly field: string;
   readonly code: string;
   readonly message: Texts;
+  /** A destination-policy refusal (the API also reports its code as `reasonCode`). */
+  readonly policy?: boolean;
 }
 
 export type Outcome<T> =
@@ -104,7 +106,8 @@ export class UserService {
     const parsed = this.phones.parse(input);
     if (!parsed.ok) return invalid({ field: parsed.field, code: parsed.code, message: parsed.message });
     const decision = this.phones.destination(parsed);
-    if (!decision.allowed) return invalid({ field: 'number', code: decision.reasonCode, message: decision.message });
+    if (!decision.allowed)
+      return invalid({ field: 'number', code: decision.reasonCode, message: decision.message, policy: true });
     return { ok: true, value: parsed };
   }
 

@@ -28,6 +28,11 @@ export class CallQueue {
     return this.running;
   }
 
+  /** A job pushed now would start at once. */
+  hasCapacity(): boolean {
+    return this.waiting.length === 0 && this.running < Math.max(1, this.limit());
+  }
+
   push(job: CallJob): void {
     this.waiting.push(job);
     this.pump();

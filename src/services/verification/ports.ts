@@ -40,11 +40,30 @@ export type CallPlan =
       readonly retryAfterMs?: number;
     };
 
+export type DestinationCheck =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly reasonCode: string; readonly message: Texts };
+
 export interface CallPlanner {
+  /** The destination rules only (country, number type, prefixes): no side effects, no rate limits. */
+  check(target: CallTarget): DestinationCheck;
+  /**
+   * Destination rules and rate limits, and the dial plan. An allowed plan holds a call slot until
+   * `release(decisionId)` (the service releases it when the call is over).
+   */
   plan(target: CallTarget, at: number): CallPlan;
+  release(decisionId: string): void;
 }
 
-export type ScriptVerdict = 'approved' | 'denied' | 'fraud' | 'no-input' | 'pin-failed' | 'hangup' | 'failed';
+export type ScriptVerdict =
+  | 'approved'
+  | 'denied'
+  | 'fraud'
+  | 'no-input'
+  | 'pin-failed'
+  | 'hangup'
+  | 'timeout'
+  | 'failed';
 
 export interface ScriptRun {
   readonly verdict: ScriptVerdict;
@@ -53,8 +72,6 @@ export interface ScriptRun {
   readonly dtmfSource?: DtmfSource;
   /** Digits sent after answer (the extension), if the script sent any. */
   readonly digitsSent?: string;
-  /** When the first digit arrived (for the time-to-DTMF histogram). */
-  readonly firstDigitAt?: number;
   /** Free-form detail for the trace, e.g. the script's last step. */
   readonly detail?: string;
 }

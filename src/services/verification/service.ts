@@ -31,6 +31,7 @@ import {
   listPhoneMethods,
   requireAttempt,
   type Store,
+  setAttemptDecision,
   setAttemptOrigin,
   transitionAttempt,
 } from '../../store';
@@ -40,7 +41,7 @@ import type { AttemptBus } from './attempt-bus';
 import { CallQueue } from './call-queue';
 import { type EndDetails, finishAttempt, queueWebhookFor } from './finish';
 import { type IssuedAppPassword, OneTimeSecrets } from './one-time-secrets';
-import type { CallPlanner, ScriptRun, ScriptRunner, Texts } from './ports';
+import type { CallPlan, CallPlanner, CallTarget, ScriptRun, ScriptRunner, Texts } from './ports';
 import type { VerificationSettings } from './settings';
 import { traceRecorder } from './trace-recorder';
 
@@ -176,31 +177,33 @@ export class VerificationService {
     retryOf: string | null,
     methodChosen: boolean,
   ): StartResult {
-    const { store, planner, metrics } = this.deps;
+    const { store, planner } = this.deps;
     const at = Date.now();
-    const plan = planner.plan(
-      {
-        userId: user.id,
-        phoneMethodId: method.id,
-        e164: method.e164,
-        extension: method.extension,
-        country: method.country,
-        purpose: request.purpose,
-      },
-      at,
-    );
-    if (!plan.allowed) {
-      metrics.policyDenials.inc({ reason: plan.reasonCode });
-      const outcome: CallOutcome = plan.kind === 'rate-limit' ? 'rate-limited' : 'policy-denied';
-      const attempt = this.recordDenied(request, method, outcome, plan.reasonCode, tryNo, retryOf);
-      return {
-        status: 'denied',
-        attempt,
-        kind: plan.kind,
-        reasonCode: plan.reasonCode,
-        message: plan.message,
-        ...(plan.retryAfterMs !== undefined ? { retryAfterMs: plan.retryAfterMs } : {}),
-      };
+    const target: CallTarget = {
+      userId: user.id,
+      phoneMethodId: method.id,
+      e164: method.e164,
+      extension: method.extension,
+      country: method.country,
+      purpose: request.purpose,
+    };
+    // 1. The destination rules, always before anything is queued (422 for a number that may never be called).
+    const check = planner.check(target);
+    if (!check.allowed)
+      return this.denied(
+        request,
+        method,
+        { kind: 'policy', reasonCode: check.reasonCode, message: check.message },
+        tryNo,
+        retryOf,
+      );
+    // 2. Rate limits and the call slot: now if a line is free (the usual case, so the caller gets its
+    //    429 at once); otherwise when the attempt's turn in the queue comes.
+    let plan: Extract<CallPlan, { allowed: true }> | undefined;
+    if (this.queue.hasCapacity()) {
+      const p = planner.plan(target, at);
+      if (!p.allowed) return this.denied(request, method, p, tryNo, retryOf);
+      plan = p;
     }
     const attempt = store.db.transaction(() => {
       const a = createAttempt(store.db, {
@@ -208,23 +211,35 @@ export class VerificationService {
         userId: user.id,
         phoneMethodId: method.id,
         destination: method.extension ? `${method.e164};ext=${method.extension}` : method.e164,
-        policyDecisionId: plan.decisionId,
+        policyDecisionId: plan?.decisionId ?? null,
         at,
       });
       setAttemptOrigin(store.db, a.id, { requestedBy: request.requestedBy, tryNo, retryOf });
       return requireAttempt(store.db, a.id);
     });
     this.deps.bus.publish({ type: 'state', attemptId: attempt.id, state: 'queued', at });
-    this.queue.push(() =>
-      this.runCall(
-        attempt,
-        user,
-        method,
-        { requestUri: plan.requestUri, digits: plan.postAnswerDigits, decisionId: plan.decisionId },
-        methodChosen,
-      ),
-    );
+    this.queue.push(() => this.runCall(attempt, user, method, target, plan, methodChosen));
     return { status: 'queued', attempt };
+  }
+
+  private denied(
+    request: StartRequest,
+    method: PhoneMethodRow,
+    d: { kind: 'policy' | 'rate-limit'; reasonCode: string; message: Texts; retryAfterMs?: number },
+    tryNo: number,
+    retryOf: string | null,
+  ): StartResult {
+    this.deps.metrics.policyDenials.inc({ reason: d.reasonCode });
+    const outcome: CallOutcome = d.kind === 'rate-limit' ? 'rate-limited' : 'policy-denied';
+    const attempt = this.recordDenied(request, method, outcome, d.reasonCode, tryNo, retryOf);
+    return {
+      status: 'denied',
+      attempt,
+      kind: d.kind,
+      reasonCode: d.reasonCode,
+      message: d.message,
+      ...(d.retryAfterMs !== undefined ? { retryAfterMs: d.retryAfterMs } : {}),
+    };
   }
 
   private recordDenied(
@@ -288,10 +303,11 @@ export class VerificationService {
     attempt: Attempt,
     user: UserRow,
     method: PhoneMethodRow,
-    dial: { requestUri: string; digits: string; decisionId: string },
+    target: CallTarget,
+    authorized: Extract<CallPlan, { allowed: true }> | undefined,
     methodChosen: boolean,
   ): Promise<void> {
-    const { store, backend, scripts, bus, metrics, settings } = this.deps;
+    const { store, backend, scripts, bus, metrics, settings, planner } = this.deps;
     const id = attempt.id;
     let log = this.deps.log.child({ attemptId: id });
     const controller = new AbortController();
@@ -327,11 +343,26 @@ export class VerificationService {
       }
     };
 
+    let decisionId: string | undefined = authorized?.decisionId;
     try {
       if (this.stopping || controller.signal.aborted) {
         await finish('interrupted', { reasonCode: 'shutdown' });
         return;
       }
+      let plan = authorized;
+      if (!plan) {
+        // Waited in the queue: the rate limits are checked now, still before any INVITE.
+        const p = planner.plan(target, Date.now());
+        if (!p.allowed) {
+          metrics.policyDenials.inc({ reason: p.reasonCode });
+          await finish(p.kind === 'rate-limit' ? 'rate-limited' : 'policy-denied', { reasonCode: p.reasonCode });
+          return;
+        }
+        plan = p;
+        decisionId = p.decisionId;
+        setAttemptDecision(store.db, id, p.decisionId);
+      }
+      const dial = { requestUri: plan.requestUri, digits: plan.postAnswerDigits, decisionId: plan.decisionId };
       this.transition(id, { to: 'dialling', dialledTarget: dial.requestUri, backend: backend.name });
       const dialStart = Date.now();
       try {
@@ -373,6 +404,10 @@ export class VerificationService {
 
       callId = call.callId;
       log = log.child({ callId });
+      let firstDigitAt: number | undefined;
+      call.once('dtmf', (ev) => {
+        firstDigitAt = ev.at;
+      });
       metrics.callSetupSeconds.observe((Date.now() - dialStart) / 1000);
       this.transition(id, { to: 'answered', callId });
       const script = scripts.select({ purpose: attempt.purpose, pin: method.pinHash !== null });
@@ -398,7 +433,7 @@ export class VerificationService {
         clearTimeout(maxTimer);
         await call.hangup('verification finished').catch(() => undefined);
       }
-      if (run.firstDigitAt) metrics.timeToDtmfSeconds.observe(Math.max(0, run.firstDigitAt - answeredAt) / 1000);
+      if (firstDigitAt) metrics.timeToDtmfSeconds.observe(Math.max(0, firstDigitAt - answeredAt) / 1000);
 
       const reason = controller.signal.reason as AbortReason | undefined;
       const outcome: CallOutcome =
@@ -438,6 +473,7 @@ export class VerificationService {
       if (cur && cur.state !== 'ended') await finish('failed', { reasonCode: 'internal-error' });
     } finally {
       this.active.delete(id);
+      if (decisionId) planner.release(decisionId);
     }
   }
 

@@ -20,6 +20,11 @@ export function setAttemptOrigin(db: Db, id: string, origin: AttemptOrigin): voi
     .run();
 }
 
+/** The policy decision that allowed the dial, once an attempt that waited in the queue gets it. */
+export function setAttemptDecision(db: Db, id: string, decisionId: string): void {
+  db.update(attempts).set({ policyDecisionId: decisionId }).where(eq(attempts.id, id)).run();
+}
+
 export function scheduleRetry(db: Db, id: string, dueAt: number): void {
   db.update(attempts).set({ retryDueAt: dueAt }).where(eq(attempts.id, id)).run();
 }

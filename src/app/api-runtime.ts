@@ -1,0 +1,147 @@
+/**
+ * The verification service, REST API and scheduled jobs, built once per app context from the config:
+ * the HTTP plugin (routes) and the app service (start: scripts, jobs; stop: calls, jobs) share it.
+ */
+import type { FastifyInstance } from 'fastify';
+import { mountApi } from '../http/api';
+import type { ApiContext } from '../http/api/context';
+import { loadScripts, PromptLibrary, type ScriptRegistry } from '../ivr';
+import { JobScheduler } from '../jobs/scheduler';
+import { standardJobs } from '../jobs/standard-jobs';
+import { createMetrics } from '../observability/metrics';
+import { ivrScriptRunner } from '../services/adapters/ivr-runner';
+import { PolicyCallPlanner, phonePort } from '../services/adapters/phone-policy';
+import { AppPasswordService } from '../services/app-passwords/service';
+import { UserService } from '../services/users/service';
+import { AttemptBus } from '../services/verification/attempt-bus';
+import { VerificationService } from '../services/verification/service';
+import { DEFAULT_VERIFICATION_SETTINGS } from '../services/verification/settings';
+import { WebhookDeliverer } from '../services/webhooks/deliverer';
+import type { AppContext } from './context';
+
+export interface ApiRuntime extends ApiContext {
+  /** Loaded by the app service's start; undefined before. */
+  scripts: ScriptRegistry | undefined;
+  readonly prompts: PromptLibrary;
+}
+
+const runtimes = new WeakMap<AppContext, ApiRuntime>();
+
+export function apiRuntime(ctx: AppContext): ApiRuntime {
+  const existing = runtimes.get(ctx);
+  if (existing) return existing;
+  const { config, store, logger, policy, backend } = ctx;
+  const metrics = createMetrics({ processMetrics: true });
+  const bus = new AttemptBus();
+  const prompts = new PromptLibrary({ cacheDir: config.ivr.promptCacheDir });
+  const runtime: ApiRuntime = {
+    scripts: undefined,
+    prompts,
+  } as ApiRuntime;
+  const scriptRegistry = {
+    get: (id: string) => runtime.scripts?.get(id),
+  };
+  const verification = new VerificationService({
+    store,
+    backend,
+    planner: new PolicyCallPlanner(policy, ctx.dialPlan),
+    scripts: ivrScriptRunner({
+      registry: scriptRegistry,
+      prompts,
+      company: config.companyName,
+      maxCallMs: config.ivr.maxCallSeconds * 1000,
+      extensionDelays: {
+        preDelayMs: config.dialPlan.extension.preDelayMs,
+        postDelayMs: config.dialPlan.extension.postDelayMs,
+      },
+      scripts: {
+        enrollment: config.ivr.defaultScript,
+        signIn: 'signin-approve',
+        test: config.ivr.defaultScript,
+        pin: 'pin-verify',
+      },
+    }),
+    bus,
+    metrics,
+    log: logger.child({ component: 'verification' }),
+    settings: {
+      ...DEFAULT_VERIFICATION_SETTINGS,
+      ringTimeoutMs: config.telephony.ringTimeoutSeconds * 1000,
+      // The script enforces the configured maximum; this is the backstop a little after it.
+      maxCallMs: config.ivr.maxCallSeconds * 1000 + 10_000,
+      maxConcurrentCalls: () => config.policy.rateLimits.globalConcurrent,
+      retry: {
+        ...DEFAULT_VERIFICATION_SETTINGS.retry,
+        initialMs: config.verification.retry.backoffSeconds * 1000,
+        maxTries: config.verification.retry.maxRetries + 1,
+      },
+      fraudAutoBlockDays: config.verification.fraudAutoBlockDays || null,
+      defaultLanguage: config.defaultLanguage,
+    },
+    onEnded: () => {
+      void webhooks.deliverDue();
+    },
+  });
+  const webhooks = new WebhookDeliverer(store, metrics, logger.child({ component: 'webhooks' }));
+  const jobs = new JobScheduler(logger.child({ component: 'jobs' }), {
+    onRun: (name, ok, at) => {
+      metrics.jobRuns.inc({ job: name, result: ok ? 'ok' : 'failed' });
+      if (ok) metrics.jobLastSuccess.set({ job: name }, at / 1000);
+    },
+  });
+  Object.assign(runtime, {
+    store,
+    verification,
+    users: new UserService(store, phonePort(policy), {
+      enrollmentLinkTtlMs: config.verification.enrollmentLinkTtlMinutes * 60_000,
+      bypassTtlMs: config.verification.bypassTtlSeconds * 1000,
+      publicBaseUrl: config.http.publicUrl ?? `http://${config.http.address}:${config.http.port}`,
+    }),
+    appPasswords: new AppPasswordService(store),
+    webhooks,
+    jobs,
+    backend,
+    metrics,
+    bus,
+  } satisfies Omit<ApiContext, 'sseHeartbeatMs'>);
+  for (const job of standardJobs(runtime, {
+    retrySchedule: '*/10 * * * * *',
+    expirySchedule: config.jobs.expiryCron,
+    trunkHealthSchedule: config.jobs.trunkHealthCron,
+    retentionSchedule: config.jobs.retentionCron,
+    traceRetentionDays: config.jobs.retentionDays,
+  }))
+    jobs.add(job);
+  runtimes.set(ctx, runtime);
+  return runtime;
+}
+
+/** The REST API routes, OpenAPI, /readyz and /metrics. */
+export function apiHttpPlugin(ctx: AppContext): { name: string; plugin: (app: FastifyInstance) => Promise<void> } {
+  return {
+    name: 'api',
+    plugin: async (app: FastifyInstance) => {
+      mountApi(app, apiRuntime(ctx));
+    },
+  };
+}
+
+/** Loads the IVR scripts (watched), starts the jobs; on stop ends calls as interrupted. */
+export function apiAppService(ctx: AppContext): { name: string; start(): Promise<void>; stop(): Promise<void> } {
+  return {
+    name: 'verification',
+    async start() {
+      const rt = apiRuntime(ctx);
+      rt.scripts = await loadScripts(ctx.config.ivr.scriptsDir, { watch: true });
+      rt.jobs.start();
+      // First trunk probe now rather than up to a minute later: /readyz should know soon after start.
+      void rt.jobs.runNow('trunk-health');
+    },
+    async stop() {
+      const rt = apiRuntime(ctx);
+      await rt.jobs.stop();
+      await rt.verification.shutdown();
+      await rt.scripts?.close?.();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The IVR interpreter behind the service's `ScriptRunner` port: picks the script for the purpose
+ * (office-phone-verify for enrollment, signin-approve for sign-in, pin-verify for PIN mode), runs it
+ * with the user's language and the extension, and maps its result to the service's verdicts.
+ */
+import { type PromptProvider, runScript, type ScriptRegistry, type ScriptResult } from '../../ivr';
+import type { ScriptInput, ScriptRun, ScriptRunner, ScriptVerdict } from '../verification/ports';
+
+export interface IvrRunnerOptions {
+  readonly registry: Pick<ScriptRegistry, 'get'>;
+  readonly prompts: PromptProvider;
+  readonly company: string;
+  readonly maxCallMs: number;
+  readonly extensionDelays?: { readonly preDelayMs?: number; readonly postDelayMs?: number };
+  readonly scripts: {
+    readonly enrollment: string;
+    readonly signIn: string;
+    readonly test: string;
+    readonly pin: string;
+  };
+}
+
+const VERDICTS: Record<ScriptResult, ScriptVerdict> = {
+  approved: 'approved',
+  'pin-ok': 'approved',
+  denied: 'denied',
+  fraud: 'fraud',
+  'no-input': 'no-input',
+  'pin-failed': 'pin-failed',
+  hangup: 'hangup',
+  'max-duration': 'timeout',
+  aborted: 'failed',
+  'no-result': 'no-input',
+  error: 'failed',
+};
+
+export function ivrScriptRunner(o: IvrRunnerOptions): ScriptRunner {
+  const idFor = (purpose: string, pin: boolean) =>
+    pin
+      ? o.scripts.pin
+      : purpose === 'enrollment'
+        ? o.scripts.enrollment
+        : purpose === 'sign-in'
+          ? o.scripts.signIn
+          : o.scripts.test;
+  return {
+    select({ purpose, pin }) {
+      const id = idFor(purpose, pin);
+      return { scriptId: id, hash: o.registry.get(id)?.hash ?? 'missing' };
+    },
+    async run(call, input: ScriptInput): Promise<ScriptRun> {
+      const script = o.registry.get(input.scriptId);
+      if (!script) {
+        await call.hangup('no script');
+        return { verdict: 'failed', digits: '', detail: `script ${input.scriptId} is not loaded (missing or invalid)` };
+      }
+      const verifyPin = input.verifyPin;
+      const outcome = await runScript({
+        script,
+        call,
+        vars: {
+          company: o.company,
+          language: input.language,
+          ...(input.variables.extension ? { extension: input.variables.extension } : {}),
+          ...(input.variables.displayName ? { displayName: input.variables.displayName } : {}),
+        },
+        prompts: o.prompts,
+        ...(verifyPin ? { pinVerifier: { verify: (digits: string) => verifyPin(digits) } } : {}),
+        signal: input.signal,
+        trace: input.trace,
+        maxCallMs: o.maxCallMs,
+        ...(o.extensionDelays ? { extensionDelays: o.extensionDelays } : {}),
+      });
+      return {
+        verdict: VERDICTS[outcome.result],
+        digits: outcome.digits,
+        ...(outcome.dtmfSource ? { dtmfSource: outcome.dtmfSource } : {}),
+        digitsSent: outcome.extensionSent ? (input.variables.extension ?? '') : '',
+        detail: outcome.error ? `${outcome.reason}: ${outcome.error}` : outcome.reason,
+      };
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * The domain's number parser, destination policy and dial plan behind the service ports
+ * (`PhonePort` for storing numbers, `CallPlanner` for placing calls). The policy object is the
+ * process-wide one, so rate limits and call slots are counted in one place.
+ */
+import { type DialPlanOptions, planDial } from '../../domain/dialplan';
+import { parsePhone } from '../../domain/phone/parse';
+import { type DestinationPolicy, isRateLimit } from '../../domain/policy';
+import type { PhonePort } from '../users/phone-port';
+import type { CallPlan, CallPlanner, CallTarget, DestinationCheck } from '../verification/ports';
+
+export function phonePort(policy: DestinationPolicy): PhonePort {
+  return {
+    parse(input) {
+      const r = parsePhone(input.number, { country: input.country, extension: input.extension ?? null });
+      if (!r.ok) return { ok: false, field: r.field, code: r.code, message: r.message };
+      return {
+        ok: true,
+        e164: r.e164,
+        country: r.country ?? input.country.toUpperCase(),
+        extension: r.extension,
+        type: r.type,
+        national: r.national,
+      };
+    },
+    destination(parsed) {
+      const e = policy.evaluate({
+        kind: 'phone',
+        phone: { e164: parsed.e164, country: parsed.country, type: parsed.type },
+      });
+      return e.allow ? { allowed: true } : { allowed: false, reasonCode: e.reason, message: e.message };
+    },
+  };
+}
+
+function reparse(target: CallTarget) {
+  return parsePhone(target.e164, { country: target.country, extension: target.extension });
+}
+
+const UNPARSABLE = {
+  allowed: false,
+  reasonCode: 'invalid-number',
+  message: {
+    sv: 'Det sparade numret går inte längre att tolka; ange det igen.',
+    en: 'The stored number can no longer be parsed; enter it again.',
+  },
+} as const;
+
+export class PolicyCallPlanner implements CallPlanner {
+  constructor(
+    private readonly policy: DestinationPolicy,
+    private readonly dialPlan: DialPlanOptions,
+  ) {}
+
+  check(target: CallTarget): DestinationCheck {
+    // Stored numbers are re-parsed on every call: a config change (blocked types, countries) applies at once.
+    const parsed = reparse(target);
+    if (!parsed.ok) return UNPARSABLE;
+    const e = this.policy.evaluate({ kind: 'phone', phone: parsed });
+    return e.allow ? { allowed: true } : { allowed: false, reasonCode: e.reason, message: e.message };
+  }
+
+  plan(target: CallTarget): CallPlan {
+    const parsed = reparse(target);
+    if (!parsed.ok) return { ...UNPARSABLE, kind: 'policy' };
+    const d = this.policy.authorize({ kind: 'phone', phone: parsed }, { userId: target.userId });
+    if (!d.allow)
+      return {
+        allowed: false,
+        kind: isRateLimit(d.reason) ? 'rate-limit' : 'policy',
+        reasonCode: d.reason,
+        message: d.message,
+        ...(d.retryAfterMs !== undefined ? { retryAfterMs: d.retryAfterMs } : {}),
+      };
+    const plan = planDial(parsed, this.dialPlan);
+    if (!plan.ok) {
+      d.lease.release();
+      return {
+        allowed: false,
+        kind: 'policy',
+        reasonCode: `dial-plan-${plan.code}`,
+        message: {
+          sv: `Uppringningsplanen är felaktig: ${plan.message}`,
+          en: `The dial plan is wrong: ${plan.message}`,
+        },
+      };
+    }
+    this.leases.set(d.id, d.lease);
+    return {
+      allowed: true,
+      decisionId: d.id,
+      requestUri: plan.requestUri,
+      postAnswerDigits: plan.postAnswer?.digits ?? '',
+    };
+  }
+
+  private readonly leases = new Map<string, { release(): void }>();
+
+  release(decisionId: string): void {
+    this.leases.get(decisionId)?.release();
+    this.leases.delete(decisionId);
+  }
+}
