@@ -132,7 +132,12 @@ export function apiAppService(ctx: AppContext): { name: string; start(): Promise
     name: 'verification',
     async start() {
       const rt = apiRuntime(ctx);
-      rt.scripts = await loadScripts(ctx.config.ivr.scriptsDir, { watch: true });
+      try {
+        rt.scripts = await loadScripts(ctx.config.ivr.scriptsDir, { watch: true });
+      } catch (err) {
+        // fyrkant still serves the API and answers health checks; calls end as failed ("script not loaded").
+        ctx.logger.error({ err, dir: ctx.config.ivr.scriptsDir }, 'could not load the IVR scripts; calls will fail');
+      }
       rt.jobs.start();
       // First trunk probe now rather than up to a minute later: /readyz should know soon after start.
       void rt.jobs.runNow('trunk-health');
