@@ -335,7 +335,8 @@ export class VerificationService {
         if (appPassword && r.appPassword)
           this.secrets.put(id, { id: r.appPassword.id, name: r.appPassword.name, password: appPassword.password });
         this.reportEnded(r.attempt);
-        if (r.retryDueAt !== undefined && r.retryDueAt <= Date.now()) void this.processDueRetries();
+        // A backup phone is called at once; a retry after backoff waits for the retry job.
+        if (r.retryDueAt !== undefined && r.retryDueAt === r.attempt.endedAt) void this.processDueRetries();
         return r;
       } catch (err) {
         log.error({ err }, 'could not record the end of the attempt');
