@@ -16,7 +16,7 @@ import {
   transitionAttempt,
 } from '../../src/store';
 import { afterPrompt, press } from '../support/fake-telephony';
-import { createHarness, type Harness } from '../support/service-harness';
+import { createHarness, type Harness, TEST_SCRYPT } from '../support/service-harness';
 
 let h: Harness;
 afterEach(async () => {
@@ -234,7 +234,7 @@ describe('sign-in', () => {
     const { user, method } = userWithPhone(h, { verified: true });
     h.store.sqlite
       .prepare('UPDATE phone_methods SET pin_hash = ? WHERE id = ?')
-      .run(await hashSecret('4711'), method.id);
+      .run(await hashSecret('4711', TEST_SCRYPT), method.id);
     h.backend.enqueue({ steps: [press('4711#', afterPrompt(), 5)] }, { steps: [press('1234#', afterPrompt(), 5)] });
     const ok = start(h, { userId: user.id, purpose: 'sign-in', requestedBy: 'cli' });
     expect((await h.ended(ok.id)).outcome).toBe('approved');

@@ -27,7 +27,7 @@ import {
 } from '../../src/services/webhooks/deliverer';
 import { createApiKey } from '../../src/store';
 import type { FakeTelephonyOptions } from './fake-telephony';
-import { createHarness, type Harness } from './service-harness';
+import { createHarness, type Harness, TEST_SCRYPT } from './service-harness';
 
 /** The shipped policy defaults (config/default.yaml), with the rate limits a test may tighten. */
 export function testPolicyOptions(rateLimits: Partial<PolicyOptions['rateLimits']> = {}): PolicyOptions {
@@ -105,8 +105,13 @@ export async function createApiHarness(
       enrollmentLinkTtlMs: 3_600_000,
       bypassTtlMs: 300_000,
       publicBaseUrl: 'https://mfa.example.test',
+      scrypt: TEST_SCRYPT,
     }),
-    appPasswords: new AppPasswordService(h.store, { ...DEFAULT_APP_PASSWORD_SETTINGS, ...options.appPasswords }),
+    appPasswords: new AppPasswordService(h.store, {
+      ...DEFAULT_APP_PASSWORD_SETTINGS,
+      scrypt: TEST_SCRYPT,
+      ...options.appPasswords,
+    }),
     webhooks,
     jobs,
     backend: h.backend,

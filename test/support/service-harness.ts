@@ -61,6 +61,9 @@ export class TestPlanner implements CallPlanner {
   }
 }
 
+/** Cheap scrypt for tests (the format and code path are the same; only the cost differs). */
+export const TEST_SCRYPT = { logN: 11, r: 8, p: 1 } as const;
+
 export interface Harness {
   readonly dir: string;
   readonly dbPath: string;
@@ -97,6 +100,7 @@ export function createHarness(
     ...DEFAULT_VERIFICATION_SETTINGS,
     ringTimeoutMs: 300,
     maxCallMs: 5000,
+    scrypt: TEST_SCRYPT,
     ...options.settings,
   };
   const service = new VerificationService({

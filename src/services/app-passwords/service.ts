@@ -3,8 +3,10 @@
  * revoked, and checked by the IdP/mail gateway (`check`), rate-limited per username so the endpoint
  * cannot be used to guess passwords online.
  */
+
+import { randomUUID } from 'node:crypto';
 import { generateAppPassword, looksLikeAppPassword, normaliseAppPassword } from '../../domain/app-passwords/generate';
-import { hashSecret, verifySecret } from '../../domain/secrets/slow-hash';
+import { DEFAULT_SCRYPT, hashSecret, type ScryptParams, verifySecret } from '../../domain/secrets/slow-hash';
 import {
   type AppPasswordInfo,
   activeAppPasswordHashes,
@@ -26,6 +28,8 @@ export interface AppPasswordSettings {
   readonly windowMs: number;
   /** Active app passwords per user. */
   readonly maxPerUser: number;
+  /** Cost of new hashes (old hashes keep their own). */
+  readonly scrypt?: ScryptParams;
 }
 
 export const DEFAULT_APP_PASSWORD_SETTINGS: AppPasswordSettings = {
@@ -48,6 +52,9 @@ export class AppPasswordService {
     this.limiter = new FailureLimiter(settings.checksPerWindow, settings.windowMs);
   }
 
+  // A hash of nothing in particular, at the same cost as real ones, to spend the same time on misses.
+  private dummy: Promise<string> | undefined;
+
   /** Creates one; the plaintext in the answer is the only copy. Undefined when the user has too many. */
   async create(
     userId: string,
@@ -56,7 +63,7 @@ export class AppPasswordService {
   ): Promise<{ info: AppPasswordInfo; password: string } | { error: 'too-many' }> {
     if (listAppPasswords(this.store.db, userId).length >= this.settings.maxPerUser) return { error: 'too-many' };
     const password = generateAppPassword();
-    const hash = await hashSecret(normaliseAppPassword(password));
+    const hash = await hashSecret(normaliseAppPassword(password), this.settings.scrypt ?? DEFAULT_SCRYPT);
     const info = this.store.db.transaction(() => {
       const row = insertAppPassword(this.store.db, { userId, name, hash });
       audit(this.store.db, {
@@ -98,7 +105,8 @@ export class AppPasswordService {
     const candidates = user && !isBlocked(user) ? activeAppPasswordHashes(this.store.db, user.id) : [];
     const normalised = normaliseAppPassword(password);
     if (candidates.length === 0 || !looksLikeAppPassword(password)) {
-      await verifySecret(normalised, DUMMY_HASH);
+      this.dummy ??= hashSecret(randomUUID(), this.settings.scrypt ?? DEFAULT_SCRYPT);
+      await verifySecret(normalised, await this.dummy);
       return { status: 'checked', valid: false };
     }
     for (const c of candidates) {
@@ -110,6 +118,3 @@ export class AppPasswordService {
     return { status: 'checked', valid: false };
   }
 }
-
-// A real scrypt hash of a random string, used to spend the same time on misses.
-const DUMMY_HASH = 'scrypt$15$8$1$c2FsdHNhbHRzYWx0c2FsdA$Yq3X0m2cQx0n3QJx2Z9o8m1s0kq8H5cF3aQ2mA7d1xE';

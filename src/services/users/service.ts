@@ -4,7 +4,7 @@
  * is refused here (422 with the reason code), long before anything could dial it.
  */
 
-import { hashSecret } from '../../domain/secrets/slow-hash';
+import { DEFAULT_SCRYPT, hashSecret, type ScryptParams } from '../../domain/secrets/slow-hash';
 import {
   addPhoneMethod,
   audit,
@@ -50,6 +50,8 @@ export interface UserSettings {
   readonly bypassTtlMs: number;
   /** Base URL the enrollment page is served under, e.g. `https://mfa.example.com`. */
   readonly publicBaseUrl: string;
+  /** Cost of PIN hashes. */
+  readonly scrypt?: ScryptParams;
 }
 
 export class UserService {
@@ -119,7 +121,7 @@ export class UserService {
     if (!getUser(this.store.db, userId)) return notFound('user');
     const parsed = this.parseChecked(input);
     if (!parsed.ok) return parsed;
-    const pinHash = input.pin ? await hashSecret(input.pin) : null;
+    const pinHash = input.pin ? await hashSecret(input.pin, this.settings.scrypt ?? DEFAULT_SCRYPT) : null;
     const method = this.store.db.transaction(() => {
       const m = addPhoneMethod(this.store.db, {
         userId,
@@ -170,7 +172,12 @@ export class UserService {
           en: 'Only a verified phone can be the default.',
         },
       });
-    const pinHash = patch.pin === undefined ? undefined : patch.pin === null ? null : await hashSecret(patch.pin);
+    const pinHash =
+      patch.pin === undefined
+        ? undefined
+        : patch.pin === null
+          ? null
+          : await hashSecret(patch.pin, this.settings.scrypt ?? DEFAULT_SCRYPT);
     const updated = this.store.db.transaction(() => {
       let m = updatePhoneMethod(this.store.db, methodId, {
         ...numberPatch,

@@ -452,7 +452,7 @@ export class VerificationService {
         activeAppPasswordHashes(store.db, user.id).length === 0
           ? generateAppPassword()
           : undefined;
-      const hash = password ? await hashSecret(normaliseAppPassword(password)) : undefined;
+      const hash = password ? await hashSecret(normaliseAppPassword(password), settings.scrypt) : undefined;
       await finish(
         outcome,
         {

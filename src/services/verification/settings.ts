@@ -1,6 +1,7 @@
 /** Tunables of the verification service (from config; tests pass small numbers). */
 import type { CallOutcome } from '../../domain/call-outcomes';
 import type { BackoffPolicy } from '../../domain/retry/backoff';
+import { DEFAULT_SCRYPT, type ScryptParams } from '../../domain/secrets/slow-hash';
 
 export interface VerificationSettings {
   /** CANCEL an unanswered call after this long. */
@@ -21,6 +22,8 @@ export interface VerificationSettings {
   readonly appPasswordPickupMs: number;
   /** The user's language when the row has none. */
   readonly defaultLanguage: string;
+  /** Cost of the app-password hash issued at enrollment. */
+  readonly scrypt: ScryptParams;
 }
 
 export const DEFAULT_VERIFICATION_SETTINGS: VerificationSettings = {
@@ -33,4 +36,5 @@ export const DEFAULT_VERIFICATION_SETTINGS: VerificationSettings = {
   issueAppPasswordOnEnrollment: true,
   appPasswordPickupMs: 15 * 60_000,
   defaultLanguage: 'sv-SE',
+  scrypt: DEFAULT_SCRYPT,
 };
