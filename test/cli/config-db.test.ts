@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Command } from 'commander';
+import { buildProgram } from '../../src/cli/main';
 import { runCli } from '../support/cli';
 
 let dir: string;
@@ -60,16 +62,24 @@ describe('fyrkant db', () => {
 });
 
 describe('--help everywhere', () => {
-  it.each([
-    [[]],
-    [['serve']],
-    [['config']],
-    [['config', 'check']],
-    [['db']],
-    [['db', 'migrate']],
-    [['numbers']],
-    [['numbers', 'parse']],
-  ])('fyrkant %j --help', async (args) => {
+  it('every command and sub-command has a description and help text', () => {
+    const seen: string[] = [];
+    const walk = (cmd: Command, path: string[]) => {
+      for (const sub of cmd.commands) {
+        const p = [...path, sub.name()];
+        seen.push(p.join(' '));
+        expect(sub.description()).not.toBe('');
+        expect(sub.helpInformation()).toMatch(new RegExp(`^Usage: fyrkant ${p.join(' ')}`));
+        walk(sub, p);
+      }
+    };
+    walk(buildProgram(), []);
+    expect(seen).toEqual(
+      expect.arrayContaining(['serve', 'config check', 'config schema', 'db migrate', 'db status', 'numbers parse']),
+    );
+  });
+
+  it.each([[[]], [['numbers', 'parse']]])('fyrkant %j --help exits 0 with usage (child process)', async (args) => {
     const r = await runCli([...args, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: fyrkant/);
