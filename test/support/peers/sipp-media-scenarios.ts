@@ -121,6 +121,34 @@ export function infoScenario(signals: readonly string[], delayMs = 1500, gapMs =
   return scenario('info', `${body}${RECV_BYE_200}${END}`);
 }
 
+/**
+ * Bursts of in-dialog INFO digits at chosen times: each burst waits `waitMs` after the previous one
+ * (the first after answer), then sends its signals `gapMs` apart. For IVR flows with several tries
+ * (a wrong PIN three times). With no bursts it just answers and waits for our BYE.
+ */
+export function timedInfoScenario(
+  bursts: readonly { readonly waitMs: number; readonly signals: readonly string[] }[],
+  gapMs = 150,
+): string {
+  // sipp refuses variables it never uses: remember the caller only when INFOs will be sent.
+  let body = answer(
+    '0 101',
+    true,
+    bursts.some((b) => b.signals.length > 0),
+  );
+  let n = 0;
+  let cseq = 10;
+  for (const b of bursts) {
+    body += waitOrBye(b.waitMs, n++);
+    b.signals.forEach((s, i) => {
+      // gapMs 0: back to back (each INFO still waits for its 200), which keeps sipp's label count low.
+      if (i > 0 && gapMs > 0) body += waitOrBye(gapMs, n++);
+      body += info(s, cseq++);
+    });
+  }
+  return scenario('timed-info', `${body}${RECV_BYE_200}${END}`);
+}
+
 /** Answers, waits `afterMs` (the prompt is playing), then hangs up with BYE. */
 export function calleeByeScenario(afterMs: number): string {
   return scenario('callee-bye', `${answer('0 101', true, true)}${waitOrBye(afterMs, 0)}${SEND_BYE}${END}`);
