@@ -2,6 +2,7 @@
 /** The `fyrkant` command line. Each sub-command lives in its own file under `src/cli/commands/`. */
 import { Command } from 'commander';
 import { VERSION } from '../app/version';
+import * as apikeyCmd from './commands/apikey';
 import * as callCmd from './commands/call';
 import * as configCmd from './commands/config';
 import * as dbCmd from './commands/db';
@@ -9,6 +10,8 @@ import * as numbersCmd from './commands/numbers';
 import * as promptsCmd from './commands/prompts';
 import * as scriptsCmd from './commands/scripts';
 import * as serveCmd from './commands/serve';
+import * as usersCmd from './commands/users';
+import * as verifyCmd from './commands/verify';
 import { CliError } from './common';
 
 export function buildProgram(): Command {
@@ -25,6 +28,9 @@ export function buildProgram(): Command {
   callCmd.register(program);
   scriptsCmd.register(program);
   promptsCmd.register(program);
+  usersCmd.register(program);
+  apikeyCmd.register(program);
+  verifyCmd.register(program);
   return program;
 }
 
