@@ -4,7 +4,7 @@
  *
  * A backend plugs in through a `ContractHarness`: a started backend plus a way to prepare a far end
  * (PBX/phone) that behaves as a `FarEndScript` says and reports what it saw. Scripts only use things a
- * sipp UAS scenario can do (407 + verifyauth, 180/183, answer/reject/never, timed DTMF and BYE), so the
+ * sipp UAS scenario can do (401 + verifyauth, 180/183, answer/reject/never, timed DTMF and BYE), so the
  * embedded harness can generate sipp XML from them.
  *
  * Usage (in a `*.test.ts`): `describeTelephonyPortContract('drachtio + doubles', makeHarness)`.
@@ -22,7 +22,7 @@ import {
 
 /** What the far end does with the backend's INVITE. */
 export interface FarEndScript {
-  /** Challenge the INVITE with 407 and accept only these credentials. */
+  /** Challenge the INVITE (401 or 407, the harness's choice) and accept only these credentials. */
   readonly challenge?: { readonly username: string; readonly password: string };
   /** Provisional responses before the final one: 180, or 183 with SDP (early media). */
   readonly progress?: ReadonlyArray<'ringing' | 'early-media'>;
@@ -33,7 +33,10 @@ export interface FarEndScript {
     | { readonly kind: 'no-answer' };
   /** DTMF the far end's SDP offers: RFC 4733 telephone-event (default) or none (in-band/INFO only). */
   readonly dtmfMode?: 'rfc4733' | 'none';
-  /** Timed actions after the answer (ms after the 200 OK was sent). */
+  /**
+   * Timed actions after the answer. SIP actions (INFO, BYE) count from the 200 OK; media actions
+   * (RFC 4733, in-band) may count from the backend's first RTP packet, which a harness can observe.
+   */
   readonly afterAnswer?: ReadonlyArray<
     | {
         readonly atMs: number;
@@ -73,7 +76,10 @@ export interface ContractHarness {
   /** Digest credentials the backend was configured with. */
   readonly credentials: { readonly username: string; readonly password: string };
   farEnd(script: FarEndScript): Promise<FarEnd>;
-  /** A prompt of about this length that the backend can play (in its prompt cache). */
+  /**
+   * A prompt of about this length that the backend can play, ready in its prompt cache (as the IVR
+   * layer's rendered prompts are), so timings measure the call, not a first-time conversion.
+   */
   prompt(durationMs: number): Promise<PromptAudio>;
   /** Backend-specific checks after each test (e.g. no leaked endpoints or dialogs). */
   assertClean?(): Promise<void>;
@@ -305,7 +311,7 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
       expect((await far.result()).cancelled).toBe(true);
     });
 
-    it('answers a digest challenge (407) with the configured credentials', async () => {
+    it('answers a digest challenge (401/407) with the configured credentials', async () => {
       const far = await h.farEnd({ challenge: h.credentials, final: { kind: 'answer' } });
       const call = await dial(request(far.requestUri, []));
       await call.hangup();
@@ -319,7 +325,8 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
         final: { kind: 'answer' },
       });
       const failure = await expectFailure(dial(request(far.requestUri, [])));
-      expect([failure.reason, failure.sipStatus]).toEqual(['rejected', 407]);
+      expect(failure.reason).toBe('rejected');
+      expect([401, 407]).toContain(failure.sipStatus);
       expect((await far.result()).authorized).toBe(false);
     });
 
