@@ -82,7 +82,14 @@ export function spawnPeer(
         } catch {
           // already gone
         }
-        const killed = await Promise.race([exited.then(() => true), delay(2000).then(() => false)]);
+        let timer: NodeJS.Timeout | undefined;
+        const killed = await Promise.race([
+          exited.then(() => true),
+          new Promise<boolean>((r) => {
+            timer = setTimeout(() => r(false), 2000);
+          }),
+        ]);
+        clearTimeout(timer);
         if (!killed) {
           try {
             process.kill(child.pid, 'SIGKILL');
@@ -122,7 +129,12 @@ export async function waitUntil(
     exited = true;
   });
   while (Date.now() < deadline) {
-    if (await check()) return;
+    if (await check()) {
+      // The port may be held by someone else while our peer failed to bind it: make sure it is still up.
+      await delay(50);
+      if (exited) throw new Error(`${peer.name} exited early:\n${peer.output()}\n${peer.logs()}`);
+      return;
+    }
     if (exited) throw new Error(`${peer.name} exited early:\n${peer.output()}\n${peer.logs()}`);
     await delay(20);
   }
@@ -139,4 +151,20 @@ export function tcpPortListening(port: number, host = '127.0.0.1'): Promise<bool
     });
     s.once('error', () => resolve(false));
   });
+}
+
+/**
+ * A free port can be taken between `freePort()` and the peer binding it (other workers, ephemeral
+ * ports): start again with a new port when the peer failed to bind.
+ */
+export async function retryOnPortClash<T>(start: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      if (i >= attempts || !/address already in use|cannot bind|unable to bind|bind\(|EADDRINUSE/i.test(text))
+        throw err;
+    }
+  }
 }

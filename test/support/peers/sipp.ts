@@ -6,7 +6,15 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../ports';
 import { requireTool } from '../tools';
-import { makeTempDir, type PeerProcess, spawnPeer, tcpPortListening, udpPortBound, waitUntil } from './process';
+import {
+  makeTempDir,
+  type PeerProcess,
+  retryOnPortClash,
+  spawnPeer,
+  tcpPortListening,
+  udpPortBound,
+  waitUntil,
+} from './process';
 
 export interface SippOptions {
   /** The scenario XML (a full `<scenario>` document). */
@@ -33,7 +41,11 @@ export interface SippPeer extends PeerProcess {
   finished(): Promise<number | null>;
 }
 
-export async function startSippUas(options: SippOptions): Promise<SippPeer> {
+export function startSippUas(options: SippOptions): Promise<SippPeer> {
+  return retryOnPortClash(() => startSippUasOnce(options));
+}
+
+async function startSippUasOnce(options: SippOptions): Promise<SippPeer> {
   const bin = requireTool('sipp', 'sip-tester');
   const dir = makeTempDir('sipp');
   const scenario = join(dir, 'uas.xml');
@@ -72,7 +84,12 @@ export async function startSippUas(options: SippOptions): Promise<SippPeer> {
 
 async function wrap(peer: PeerProcess, port: number, transport: 'udp' | 'tcp'): Promise<SippPeer> {
   // sipp prints nothing useful without a terminal: it is ready once it holds its port.
-  await waitUntil(peer, () => (transport === 'udp' ? udpPortBound(port) : tcpPortListening(port)));
+  await waitUntil(peer, () => (transport === 'udp' ? udpPortBound(port) : tcpPortListening(port))).catch(
+    async (err: unknown) => {
+      await peer.stop();
+      throw err;
+    },
+  );
   return {
     ...peer,
     port,
