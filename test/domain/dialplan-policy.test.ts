@@ -204,6 +204,22 @@ describe('rate limits', () => {
     expect(p.authorize(dest('08-123 456 78'), { userId: 'u' }).allow).toBe(true);
   });
 
+  it('forgets users and numbers whose windows have passed (no unbounded growth)', () => {
+    const l = new RateLimiter({
+      perUser: { max: 5, windowSeconds: 60 },
+      perNumber: { max: 5, windowSeconds: 60 },
+      globalConcurrent: 5,
+      globalPerMinute: 0,
+    });
+    for (let i = 0; i < 500; i++) {
+      const got = l.acquire({ userId: `u${i}`, number: `+4681234${i}` }, 1000 + i);
+      if (got.ok) got.lease.release();
+    }
+    expect(l.tracked).toEqual({ users: 500, numbers: 500 });
+    l.acquire({ userId: 'late', number: '+46700000000' }, 10 * 60_000);
+    expect(l.tracked).toEqual({ users: 1, numbers: 1 });
+  });
+
   it('the limiter prunes old windows', () => {
     const l = new RateLimiter({
       perUser: { max: 1, windowSeconds: 1 },

@@ -39,6 +39,7 @@ export class RateLimiter {
   private readonly global: number[] = [];
   private readonly leases = new Set<string>();
   private seq = 0;
+  private lastPrune = 0;
 
   constructor(private readonly limits: RateLimits) {}
 
@@ -47,7 +48,17 @@ export class RateLimiter {
     return this.leases.size;
   }
 
+  /** Users and numbers with calls inside their windows (memory accounting, tests). */
+  get tracked(): { users: number; numbers: number } {
+    return { users: this.byUser.size, numbers: this.byNumber.size };
+  }
+
   acquire(key: { readonly userId?: string | null; readonly number: string }, at = Date.now()): Acquired {
+    // Windows of users/numbers never seen again would otherwise stay in memory for the process's life.
+    if (at - this.lastPrune > 60_000) {
+      this.prune(at);
+      this.lastPrune = at;
+    }
     if (this.leases.size >= this.limits.globalConcurrent)
       return { ok: false, reason: 'rate-limit-concurrent', retryAfterMs: 1000 };
     const g = check(this.global, { max: this.limits.globalPerMinute, windowSeconds: 60 }, at);
@@ -83,7 +94,7 @@ export class RateLimiter {
     };
   }
 
-  /** Drops window entries older than the longest window (call now and then; `acquire` prunes what it touches). */
+  /** Drops window entries older than the longest window (`acquire` does it once a minute). */
   prune(at = Date.now()): void {
     const horizon = Math.max(this.limits.perUser.windowSeconds, this.limits.perNumber.windowSeconds, 60) * 1000;
     for (const map of [this.byUser, this.byNumber]) {
