@@ -3,7 +3,9 @@
  * drachtio-server, connection loss and recovery, FreeSWITCH ending a channel, leak accounting. All
  * against the protocol doubles over 127.0.0.1.
  */
-import { unlinkSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createDrachtioBackend } from '../../src/telephony/drachtio';
 import { DialFailure, type DialRequest, type TraceEvent } from '../../src/telephony/port';
 import { getHeader, parseSip } from './doubles/sip-text';
@@ -116,7 +118,7 @@ describe('drachtio backend against the protocol doubles', () => {
     expect(getHeader(invite!, 'x-esl-outbound')).toBeUndefined();
   });
 
-  it('plays prompts from the path FreeSWITCH sees, and refuses files outside the prompt cache', async () => {
+  it('plays prompts from the path FreeSWITCH sees, staging WAVs from outside the cache, never other files', async () => {
     const pbx = await rig.farEndDouble({ final: { kind: 'answer' } });
     const trace: TraceEvent[] = [];
     const call = await rig.backend.dial(req(pbx.requestUri, trace));
@@ -126,9 +128,21 @@ describe('drachtio backend against the protocol doubles', () => {
     const played = ch.appsRun.filter((a) => a.name === 'playback').map((a) => a.arg);
     expect(played).toEqual([audio.path.replace(rig.options.media.promptDirLocal, rig.options.media.promptDirRemote)]);
     expect(ch.appsRun).toContainEqual({ name: 'set', arg: 'playback_terminators=none' });
-    await expect(call.play({ ...audio, path: '/etc/passwd' }, { bargeIn: false })).rejects.toThrow(/prompt cache/);
+    // A WAV outside the cache (like the pre-rendered prompts shipped in ivr-scripts/rendered) is staged
+    // into it by content hash; anything that is not a WAV never reaches the shared volume.
+    const outside = mkdtempSync(join(tmpdir(), 'fyrkant-outside-'));
+    const elsewhere = join(outside, 'greeting.wav');
+    copyFileSync(audio.path, elsewhere);
+    expect(await call.play({ ...audio, path: elsewhere }, { bargeIn: false })).toEqual({ status: 'completed' });
+    expect(ch.appsRun.filter((a) => a.name === 'playback').at(-1)?.arg).toBe(
+      `${rig.options.media.promptDirRemote}/drachtio-staged/${audio.hash}.wav`,
+    );
+    await expect(
+      call.play({ ...audio, path: '/etc/passwd', hash: 'ab'.repeat(32) }, { bargeIn: false }),
+    ).rejects.toThrow(/not a WAV/);
+    rmSync(outside, { recursive: true, force: true });
     const prompts = trace.filter((e) => e.kind === 'prompt').map((e) => e.kind === 'prompt' && e.phase);
-    expect(prompts).toEqual(['start', 'end']);
+    expect(prompts).toEqual(['start', 'end', 'start', 'end']);
     await call.hangup();
     await pbx.result(3000);
   });

@@ -11,6 +11,7 @@ import { DrachtioLink } from './drachtio-link';
 import { FreeswitchLink } from './freeswitch-link';
 import { ResourceLedger } from './ledger';
 import type { DrachtioBackendOptions } from './options';
+import { PromptStager } from './prompt-path';
 
 export interface DrachtioResources {
   /** FreeSWITCH endpoints we created and have not seen destroyed. */
@@ -36,6 +37,7 @@ export function createDrachtioBackend(
   const log = options.log ?? (() => undefined);
   const ledger = new ResourceLedger();
   const calls = new Set<DrachtioCall>();
+  const prompts = new PromptStager(options.media.promptDirLocal, options.media.promptDirRemote);
   let drachtio: DrachtioLink | undefined;
   let freeswitch: FreeswitchLink | undefined;
   let lastTrunk: BackendHealth['trunk'] = 'unknown';
@@ -132,6 +134,7 @@ export function createDrachtioBackend(
           ms,
           options,
           ledger,
+          prompts,
           onCall: (call) => {
             calls.add(call);
             call.once('end', () => calls.delete(call));

@@ -25,7 +25,7 @@ import {
 } from '../port';
 import { digitSteps, sendDtmfArg } from './digits';
 import { parseInfoDtmf } from './dtmf-info';
-import { remotePromptPath } from './prompt-path';
+import type { PromptStager } from './prompt-path';
 import { sipTraceEvent } from './sip-trace';
 
 /** Every digit FreeSWITCH may stop a barge-in prompt on. */
@@ -40,8 +40,7 @@ export interface CallContext {
   readonly trace: TraceSink;
   readonly answeredAt: number;
   readonly dtmfModes: readonly DtmfSource[];
-  readonly promptDirLocal: string;
-  readonly promptDirRemote: string;
+  readonly prompts: PromptStager;
   /** Called once both legs are released (for the backend's ledger). */
   readonly onLegReleased: (leg: 'endpoint' | 'dialog') => void;
 }
@@ -197,9 +196,10 @@ export class DrachtioCall extends EventEmitter<CallEvents> implements Call {
   async play(audio: PromptAudio, options: PlayOptions): Promise<PlayResult> {
     if (this.isEnded) return { status: 'call-ended' };
     if (options.signal?.aborted) return { status: 'aborted' };
-    if (this.playing) throw new Error('a prompt is already playing on this call');
-    const file = remotePromptPath(audio.path, this.ctx.promptDirLocal, this.ctx.promptDirRemote);
     const { ep, trace } = this.ctx;
+    const file = await this.ctx.prompts.remotePath(audio);
+    if (this.isEnded) return { status: 'call-ended' };
+    if (this.playing) throw new Error('a prompt is already playing on this call');
     const play: ActivePlay = { bargeIn: options.bargeIn, started: false, finished: false };
     this.playing = play;
     let aborted = false;

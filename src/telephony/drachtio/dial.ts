@@ -13,6 +13,7 @@ import { DrachtioCall } from './call';
 import { type CancelCause, toDialFailure } from './failure';
 import type { ResourceLedger } from './ledger';
 import type { DrachtioBackendOptions } from './options';
+import type { PromptStager } from './prompt-path';
 import { hasCrypto, hasTelephoneEvent, plainRtpOffer } from './sdp';
 import { safeSink, sipTraceEvent } from './sip-trace';
 
@@ -21,6 +22,7 @@ export interface DialDeps {
   readonly ms: Mrf.MediaServer;
   readonly options: DrachtioBackendOptions;
   readonly ledger: ResourceLedger;
+  readonly prompts: PromptStager;
   readonly onCall: (call: DrachtioCall) => void;
 }
 
@@ -238,8 +240,7 @@ export async function dialThirdParty(
     trace,
     answeredAt,
     dtmfModes,
-    promptDirLocal: options.media.promptDirLocal,
-    promptDirRemote: options.media.promptDirRemote,
+    prompts: deps.prompts,
     onLegReleased: (leg) => ledger.release(leg, leg === 'dialog' ? uac.id : ep.uuid),
   });
   try {
