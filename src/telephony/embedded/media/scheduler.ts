@@ -9,6 +9,9 @@
  */
 import { type MediaClock, monotonicClock } from './clock';
 
+/** Above this share of busy time the pacer stops sleeping precisely (see `busy`). */
+const BUSY_NO_SLEEP = 0.4;
+
 export interface PacedStream {
   /**
    * Produce one frame. `skipped` frames were dropped before this one (event-loop stall); the stream
@@ -51,6 +54,11 @@ export class PacingScheduler {
   private nextSlotIndex = 0;
   private timer: unknown;
   private running = false;
+  /**
+   * Share of wall time spent producing frames (EWMA). When the loop is this busy, sleeping the last
+   * stretch before a deadline would only take time from SIP and receive work, so it is skipped.
+   */
+  busy = 0;
   /** How late the scheduler woke, for diagnostics (ms). */
   lateMax = 0;
   ticks = 0;
@@ -148,10 +156,12 @@ export class PacingScheduler {
         this.serviceSlot(this.nextSlotIndex);
         this.nextSlotIndex++;
         if (!this.running) return;
+        const after = this.clock.now();
+        this.busy += 0.05 * (Math.min(1, (after - now) / this.slotMs) - this.busy);
+        now = after;
       }
-      now = this.clock.now();
       const remaining = this.deadline(this.nextSlotIndex) - now;
-      if (remaining > this.guardMs || !this.clock.sleep) break;
+      if (remaining > this.guardMs || !this.clock.sleep || this.busy > BUSY_NO_SLEEP) break;
       this.clock.sleep(remaining);
       now = this.clock.now();
     }
