@@ -11,6 +11,9 @@ import { screenshot } from './support/screenshots';
 import { TEST_ADMIN_KEY } from './support/scripted-actions';
 import { startWebFixture, type WebFixture } from './support/web-fixture';
 
+// Chromium on a shared 2-core machine: generous, but bounded.
+jest.setTimeout(60_000);
+
 let fx: WebFixture;
 let chrome: TestBrowser;
 

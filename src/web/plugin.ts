@@ -1,0 +1,36 @@
+/**
+ * The web UI as an HTTP plugin of the composition root: built on the same runtime (verification
+ * service, user and app-password services, attempt bus, script registry, prompt library) as the
+ * REST API, so both answer from one set of rules and one set of rate limits.
+ */
+import type { FastifyInstance } from 'fastify';
+import { apiRuntime } from '../app/api-runtime';
+import type { AppContext } from '../app/context';
+import { textLanguage } from '../domain/call-outcomes';
+import { registerWebUi } from './register';
+import { serviceActions } from './service-actions';
+import { createWebServices } from './wiring';
+
+export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: FastifyInstance) => Promise<void> } {
+  return {
+    name: 'web',
+    plugin: async (app: FastifyInstance) => {
+      const rt = apiRuntime(ctx);
+      const { config } = ctx;
+      await registerWebUi(app, {
+        services: createWebServices({
+          db: ctx.store.db,
+          actions: serviceActions(rt),
+          defaultCountry: config.homeCountry,
+          health: () => ctx.backend.health(),
+          scripts: () => rt.scripts,
+          prompts: rt.prompts,
+          previewVars: { company: config.companyName, extension: '1234' },
+        }),
+        defaultLanguage: textLanguage(config.defaultLanguage),
+        // Behind a TLS-terminating proxy, `http.trustProxy` makes `req.protocol` https and the cookies Secure.
+        secureCookies: 'auto',
+      });
+    },
+  };
+}
