@@ -46,6 +46,8 @@ export type IvrEvent =
       readonly attempt: number;
     }
   | { readonly kind: 'digits-sent'; readonly at: number; readonly digits: string }
+  /** A PIN is being collected (`active`) or no longer: keys in between are secret (see `secret-mask.ts`). */
+  | { readonly kind: 'secret-input'; readonly at: number; readonly active: boolean }
   | { readonly kind: 'result'; readonly at: number; readonly result: ScriptResult }
   | { readonly kind: 'error'; readonly at: number; readonly message: string };
 
@@ -67,6 +69,8 @@ export function describeEvent(e: IvrEvent): string {
       return `ivr: input "${e.digits}" (try ${e.attempt}) ${e.outcome}${e.source ? ` via ${e.source}` : ''}`;
     case 'digits-sent':
       return `ivr: sent digits "${e.digits}"`;
+    case 'secret-input':
+      return e.active ? 'ivr: PIN entry starts (keys masked)' : 'ivr: PIN entry ends';
     case 'result':
       return `ivr: result ${e.result}`;
     case 'error':

@@ -1,8 +1,10 @@
 /** One describe per verb, each run by the real session on the scripted fake call. */
 import type { IvrEvent } from '../../src/ivr/events';
 import type { PromptRequest } from '../../src/ivr/prompt-source';
+import { maskSecretDtmf } from '../../src/ivr/secret-mask';
 import { type IvrVars, runScript } from '../../src/ivr/session';
 import type { PinVerifier } from '../../src/ivr/verbs/base';
+import type { TraceEvent } from '../../src/telephony/port';
 import { afterPrompt, afterPromptEnd, type FakeCallPlan, fakeCall, press } from '../support/fake-telephony';
 import { namedPrompts, scriptFromText } from './helpers';
 
@@ -343,5 +345,39 @@ describe('hangup', () => {
   it('is also hung up by the session when the script just ends', async () => {
     const r = await run(`  - play: ask\n`);
     expect(r.call.hangupReasons).toEqual(['script finished']);
+  });
+});
+
+describe('PIN privacy in the attempt trace', () => {
+  it('masks digits the backend traces while a PIN is collected, and only then', async () => {
+    const trace: TraceEvent[] = [];
+    const mask = maskSecretDtmf((e) => trace.push(e));
+    const script = scriptFromText(`${PROMPTS}steps:
+  - gather: { prompt: ask, tries: 1, timeoutMs: 100, match: [{ digits: "1" }] }
+  - gather: { prompt: again, tries: 1, timeoutMs: 200, match: [{ pin: true, result: pin-ok }] }
+`);
+    const call = fakeCall(
+      {
+        steps: [
+          press('1#', afterPromptEnd('ask'), 5, { gapMs: 5 }),
+          press('4711#', afterPromptEnd('again'), 5, { gapMs: 5 }),
+        ],
+      },
+      { trace: mask.trace },
+    );
+    const out = await runScript({
+      script,
+      call,
+      vars: { company: 'X', language: 'en-US' },
+      prompts: namedPrompts(),
+      maxCallMs: 5000,
+      pinVerifier: { verify: async (d) => d === '4711' },
+      trace: mask.trace,
+      onEvent: mask.onEvent,
+    });
+    expect(out.result).toBe('pin-ok');
+    const digits = trace.flatMap((e) => (e.kind === 'dtmf' ? [e.digit] : []));
+    expect(digits).toEqual(['1', '#', '*', '*', '*', '*', '*']);
+    expect(JSON.stringify(trace)).not.toContain('4711');
   });
 });

@@ -22,6 +22,16 @@ export class GatherVerb implements Verb<'gather'> {
   }
 
   async run(ctx: VerbContext): Promise<Next> {
+    if (!this.secret) return this.ask(ctx);
+    ctx.emit({ kind: 'secret-input', at: Date.now(), active: true });
+    try {
+      return await this.ask(ctx);
+    } finally {
+      ctx.emit({ kind: 'secret-input', at: Date.now(), active: false });
+    }
+  }
+
+  private async ask(ctx: VerbContext): Promise<Next> {
     const a = this.step.args;
     const tries = a.tries ?? GATHER_DEFAULTS.tries;
     const bargeIn = a.bargeIn ?? GATHER_DEFAULTS.bargeIn;
