@@ -138,7 +138,11 @@ ${fact(m.t('att.col.purpose'), m.t(`purpose.${a.purpose}`))}
 ${fact(m.t('att.col.state'), m.t(`state.${a.state}`))}
 ${fact(m.t('att.col.outcome'), a.outcome ? outcomeBadge(m, a) : null)}
 ${fact(m.t('att.col.reason'), html`<strong data-testid="plain-reason">${reasonText(m, a)}</strong>`)}
-${fact(m.t('att.sipStatus'), a.sipStatus ? `${a.sipStatus} ${a.sipReason ?? ''}` : null)}
+${fact(
+  m.t('att.sipStatus'),
+  // The store keeps the last provisional status (180) on answered calls; show a status only when it explains the end.
+  a.sipStatus && (a.sipStatus >= 300 || a.state !== 'ended') ? `${a.sipStatus} ${a.sipReason ?? ''}` : null,
+)}
 ${fact(m.t('att.col.destination'), a.destination)}
 ${fact(m.t('att.dialled'), a.dialledTarget ? html`<span class="mono">${a.dialledTarget}</span>` : null)}
 ${fact(m.t('att.digitsSent'), a.digitsSent ? html`<span class="mono">${a.digitsSent}</span>` : null)}
