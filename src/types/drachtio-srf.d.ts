@@ -59,8 +59,14 @@ declare module 'drachtio-srf' {
       readonly protocol: string;
       readonly stackTxnId: string;
       readonly stackDialogId: string | undefined;
-      /** CANCEL an INVITE we sent (only valid for `source: 'application'`). */
-      cancel(): void;
+      /**
+       * CANCEL an INVITE we sent (only valid for `source: 'application'`; throws otherwise). The
+       * callback gets the CANCEL as drachtio-server sent it.
+       */
+      cancel(
+        opts?: { readonly headers?: Readonly<Record<string, string>> },
+        callback?: (err: Error | null, cancel: SrfRequest) => void,
+      ): void;
     }
 
     /** A response: received from the network, or the one we send for an incoming request. */

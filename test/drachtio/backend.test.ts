@@ -215,6 +215,25 @@ describe('drachtio backend against the protocol doubles', () => {
     expect((await pbx.result(300)).invites).toBeLessThanOrEqual(1);
   });
 
+  it('a 200 without an SDP answer fails as media and is BYEd, leaving nothing behind', async () => {
+    const pbx = await rig.farEndDouble({ final: { kind: 'answer' } }, { answerWithoutSdp: true });
+    await expect(rig.backend.dial(req(pbx.requestUri))).rejects.toMatchObject({ reason: 'media', sipStatus: 200 });
+    expect((await pbx.result(3000)).byeFromBackend).toBe(true);
+  });
+
+  it('traces the CANCEL and the 487 when the caller gives up', async () => {
+    const pbx = await rig.farEndDouble({ progress: ['ringing'], final: { kind: 'no-answer' } });
+    const trace: TraceEvent[] = [];
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 300);
+    await expect(rig.backend.dial(req(pbx.requestUri, trace), ac.signal)).rejects.toMatchObject({
+      reason: 'cancelled',
+    });
+    const sip = trace.flatMap((e) => (e.kind === 'sip' ? [`${e.direction} ${e.summary.split(' ')[0]}`] : []));
+    expect(sip).toEqual(['out INVITE', 'in 100', 'in 180', 'out CANCEL', 'in 487']);
+    await pbx.result(3000);
+  });
+
   it('reports the trunk reachable by OPTIONS, and unreachable when nothing answers', async () => {
     const pbx = await rig.farEndDouble({ final: { kind: 'answer' } });
     const probing = await startRig({ startBackend: false });

@@ -23,7 +23,7 @@ export interface Rig extends ContractHarness {
   readonly options: DrachtioBackendOptions;
   readonly promptDirLocal: string;
   assertClean(): Promise<void>;
-  farEndDouble(script: FarEndScript): Promise<PbxDouble>;
+  farEndDouble(script: FarEndScript, quirks?: ConstructorParameters<typeof PbxDouble>[4]): Promise<PbxDouble>;
 }
 
 export interface RigOptions {
@@ -84,8 +84,8 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
     options,
     promptDirLocal,
     credentials,
-    async farEndDouble(script) {
-      const pbx = new PbxDouble(`127.0.0.1:${await freePort()}`, script, drachtio, fs);
+    async farEndDouble(script, quirks) {
+      const pbx = new PbxDouble(`127.0.0.1:${await freePort()}`, script, drachtio, fs, quirks);
       drachtio.addPeer(pbx);
       pbxs.add(pbx);
       return pbx;

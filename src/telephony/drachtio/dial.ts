@@ -81,17 +81,21 @@ export async function dialThirdParty(
   let cancelCause: CancelCause;
   let invite: Srf.SrfRequest | undefined;
   let ringTimer: NodeJS.Timeout | undefined;
+  function sendCancel(req: Srf.SrfRequest): void {
+    try {
+      req.cancel({}, (err, cancel) => {
+        if (err) note('warn', `CANCEL could not be sent: ${err.message}`);
+        else trace(sipTraceEvent(cancel, 'out'));
+      });
+    } catch (err) {
+      note('warn', `CANCEL could not be sent: ${(err as Error).message}`);
+    }
+  }
   function requestCancel(cause: Exclude<CancelCause, undefined>): void {
     if (cancelCause) return;
     cancelCause = cause;
     note('info', `cancelling the call: ${cause}`);
-    if (invite) {
-      try {
-        invite.cancel();
-      } catch (err) {
-        note('warn', `CANCEL could not be sent: ${(err as Error).message}`);
-      }
-    }
+    if (invite) sendCancel(invite);
   }
   // 1. FreeSWITCH endpoint, making the offer.
   let ep: Mrf.Endpoint;
@@ -172,7 +176,7 @@ export async function dialThirdParty(
             trace(sipTraceEvent(withCredentials, 'out'));
           });
           ringTimer = setTimeout(() => requestCancel('ring-timeout'), request.ringTimeoutMs);
-          if (cancelCause) req.cancel();
+          if (cancelCause) sendCancel(req);
         },
         cbProvisional: (res) => {
           const at = Date.now();
@@ -225,6 +229,10 @@ export async function dialThirdParty(
   // 4. Hand the PBX's answer to FreeSWITCH; the call is built first so an early BYE is not missed.
   ep.off('destroy', onEarlyEndpointLoss);
   if (endpointGone) return abandon(new DialFailure('media', 'the media server lost the channel'));
+  if (!uac.remote.sdp || !/^m=audio /m.test(uac.remote.sdp)) {
+    // We made the offer, so the 200 must carry the answer (RFC 3264); without it there is no audio.
+    return abandon(new DialFailure('media', 'the PBX answered without an SDP answer', 200, undefined, uac.sip.callId));
+  }
   const te = hasTelephoneEvent(uac.remote.sdp);
   const inband = options.media.inbandDtmf ?? 'auto';
   const useInband = inband === 'always' || (inband === 'auto' && !te);

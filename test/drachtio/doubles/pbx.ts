@@ -62,6 +62,8 @@ export class PbxDouble implements SipPeer {
     private readonly script: FarEndScript,
     private readonly drachtio: DrachtioServerDouble,
     private readonly fs: FreeswitchDouble,
+    /** Misbehaviours the contract scripts do not cover. */
+    private readonly quirks: { readonly answerWithoutSdp?: boolean } = {},
   ) {
     this.requestUri = `sip:1001@${hostport}`;
   }
@@ -170,7 +172,7 @@ export class PbxDouble implements SipPeer {
         this.finish();
         return;
       }
-      txn.respond(200, 'OK', { body: this.answerSdp() });
+      txn.respond(200, 'OK', this.quirks.answerWithoutSdp ? {} : { body: this.answerSdp() });
       this.report.answered = true;
       const callId = getHeader(txn.request, 'call-id');
       this.dialogId = `${callId};from-tag=${tagOf(getHeader(txn.request, 'from'))}`;
