@@ -5,6 +5,9 @@ import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main';
 import { runCli } from '../support/cli';
 
+// Each test spawns the CLI (a fresh Node process); on a busy 2-core machine that takes seconds.
+jest.setTimeout(120_000);
+
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'fyrkant-cli-'));

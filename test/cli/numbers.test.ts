@@ -1,5 +1,8 @@
 import { runCli } from '../support/cli';
 
+// Each test spawns the CLI (a fresh Node process); on a busy 2-core machine that takes seconds.
+jest.setTimeout(120_000);
+
 describe('fyrkant numbers parse', () => {
   it('08-123 456 78 ext 12 --country SE --json: E.164, extension, fixed line, allow, dial plan', async () => {
     const r = await runCli(['numbers', 'parse', '08-123 456 78 ext 12', '--country', 'SE', '--json']);

@@ -33,7 +33,7 @@ export function runCli(
       {
         cwd: options.cwd ?? REPO_ROOT,
         env: cliEnv(options.env),
-        timeout: options.timeoutMs ?? 20_000,
+        timeout: options.timeoutMs ?? 60_000,
         encoding: 'utf8',
       },
       (err, stdout, stderr) => {

@@ -1,8 +1,9 @@
 /** `fyrkant serve`: run the service until SIGTERM/SIGINT, then stop cleanly. */
 import type { Command } from 'commander';
-import { startApp } from '../../app/app';
-import { createLogger } from '../../log';
 import { loadCliConfig, withConfigOption } from '../common';
+
+type AppModule = typeof import('../../app/app');
+type LogModule = typeof import('../../log');
 
 export function register(program: Command): void {
   withConfigOption(program.command('serve'))
@@ -15,6 +16,10 @@ export function register(program: Command): void {
         opts.config,
         opts.httpPort !== undefined ? { http: { port: opts.httpPort } } : undefined,
       );
+      // Loaded here, not at the top: the whole service (HTTP, backends, jobs) is heavy, and every other
+      // command (and `--help`) would pay for it on start-up.
+      const { startApp } = require('../../app/app') as AppModule;
+      const { createLogger } = require('../../log') as LogModule;
       const logger = createLogger({ level: config.log.level });
       const app = await startApp(config, { logger });
       // A machine-readable line for scripts and tests that start us with port 0.
