@@ -1,4 +1,4 @@
-import { createUser } from '../../src/store/repo/users';
+import { createUser, getUser } from '../../src/store/repo/users';
 import { TEST_ADMIN_KEY } from './support/scripted-actions';
 import { startWebFixture, type WebFixture } from './support/web-fixture';
 
@@ -48,6 +48,57 @@ function post(path: string, form: Record<string, string>, headers: Record<string
     body: new URLSearchParams(form).toString(),
   });
 }
+
+async function adminSession(): Promise<{ cookie: string; csrf: string }> {
+  const login = await get('/admin/login');
+  const loginCookie = String(login.headers.get('set-cookie')).split(';')[0]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
+  const ok = await post('/admin/login', { _csrf: token, key: TEST_ADMIN_KEY }, { cookie: loginCookie });
+  const cookie = ok.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('fyrkant_admin='))!
+    .split(';')[0]!;
+  const page = await (await get('/admin/users', { cookie })).text();
+  return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(page)![1]! };
+}
+
+// Before the login-throttling test below, which locks 127.0.0.1 out of the admin login for a minute.
+describe('admin user actions', () => {
+  it('creates a user, blocks, unblocks, issues a bypass and an enrollment link — each with the CSRF token', async () => {
+    const a = await adminSession();
+    const h = { cookie: a.cookie, 'accept-language': 'en' };
+    const bad = await post('/admin/users', { _csrf: a.csrf, username: 'x y', displayName: '', language: 'sv-SE' }, h);
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('Invalid username.');
+    const created = await post(
+      '/admin/users',
+      { _csrf: a.csrf, username: 'carl', displayName: 'Carl', language: 'en-GB' },
+      h,
+    );
+    expect(created.status).toBe(303);
+    const userPath = created.headers.get('location')!;
+    const userId = userPath.split('/').pop()!;
+
+    expect((await post(`${userPath}/block`, { days: '2' }, h)).status).toBe(403);
+    expect(getUser(fx.store.db, userId)?.blockedUntil).toBeNull();
+    expect((await post(`${userPath}/block`, { _csrf: a.csrf, days: '2' }, h)).status).toBe(303);
+    const until = getUser(fx.store.db, userId)?.blockedUntil ?? 0;
+    expect(until - Date.now()).toBeGreaterThan(47 * 3600_000);
+    expect(await (await get(userPath, h)).text()).toContain('Blocked until');
+    expect((await post(`${userPath}/unblock`, { _csrf: a.csrf }, h)).status).toBe(303);
+    expect(getUser(fx.store.db, userId)?.blockedUntil).toBeNull();
+
+    await post(`${userPath}/bypass`, { _csrf: a.csrf, minutes: '10' }, h);
+    expect(await (await get(userPath, h)).text()).toContain('A one-time bypass is valid until');
+    await post(`${userPath}/enrollment-link`, { _csrf: a.csrf }, h);
+    const withLink = await (await get(userPath, h)).text();
+    expect(withLink).toMatch(
+      /<output class="mono" id="enroll-link">http:\/\/127\.0\.0\.1\/enroll\/[A-Za-z0-9_-]+<\/output>/,
+    );
+    // The link is shown once (flash), not on every visit.
+    expect(await (await get(userPath, h)).text()).not.toContain('id="enroll-link"');
+  });
+});
 
 describe('security of the web UI', () => {
   it('sends a strict CSP, no-store and no cross-site referrer on pages', async () => {
