@@ -21,6 +21,7 @@ export { loadScripts, ScriptRegistry } from './registry';
 export { describeResult, type ScriptResult, SETTABLE_RESULTS, type SettableResult } from './results';
 export type { ScriptFile } from './schema';
 export type { LoadedScript } from './script';
+export { maskSecretDtmf } from './secret-mask';
 export type { EndedBy, IvrVars, RunScriptOptions, ScriptOutcome } from './session';
 export { IvrSession, runScript } from './session';
 export { type ValidationResult, validateScript } from './validate';
