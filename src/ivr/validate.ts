@@ -7,11 +7,12 @@
  * cross-references (prompt keys, step ids, variables, regexes, audio files) → reachability.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { type core, z } from 'zod';
 import { type Diagnostic, formatPath, hasErrors } from './diagnostics';
+import { AudioRejected, convertUpload } from './prompts/wav';
 import { SETTABLE_RESULTS } from './results';
 import {
   condition,
@@ -341,6 +342,17 @@ class Validator {
       this.report('error', [...path, 'file'], `audio file not found`, {
         found: JSON.stringify(variant.file),
         expected: `a WAV file (looked for ${file})`,
+      });
+      return;
+    }
+    // Checked here too, so `scripts check` catches a bad recording before a caller would.
+    try {
+      convertUpload(readFileSync(file));
+    } catch (err) {
+      if (!(err instanceof AudioRejected)) throw err;
+      this.report('error', [...path, 'file'], `audio file refused: ${err.message}`, {
+        found: JSON.stringify(variant.file),
+        expected: 'a readable, audible WAV file of at most 1 MB and 20 s',
       });
     }
   }

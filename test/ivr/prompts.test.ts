@@ -174,6 +174,25 @@ describe('prompt rendering with espeak-ng', () => {
   });
 });
 
+describe('recorded prompts in scripts', () => {
+  it('scripts check refuses a silent recording with the position of its file key', () => {
+    const silent = join(dir, 'silent.wav');
+    execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', silent, 'trim', '0', '1']);
+    const file = join(dir, 'rec.yaml');
+    const text = `prompts:\n  hi:\n    sv-SE: { file: silent.wav }\n    en-US: Hi\nsteps:\n  - play: hi\n`;
+    const r = validateScript(text, file);
+    expect(r.script).toBeUndefined();
+    expect(r.diagnostics).toEqual([
+      expect.objectContaining({
+        line: 3,
+        column: 20,
+        path: 'prompts.hi.sv-SE.file',
+        message: 'audio file refused: the recording is silent (nothing above −50 dBFS)',
+      }),
+    ]);
+  });
+});
+
 describe('uploaded audio validation and conversion', () => {
   const sox = (name: string, args: string[]) => {
     const p = join(dir, name);
