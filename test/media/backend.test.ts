@@ -137,16 +137,26 @@ describe('embedded backend over a fake SIP seam with real RTP', () => {
     expect(progress).toEqual(['ringing']);
     expect(signalling.invites[0]!.offer.content).toContain('RTP/AVP 0 8 101');
     expect(call.dtmfModes).toEqual(['rfc4733', 'info']);
+    const t0 = Date.now();
     await sleep(420);
+    const elapsed = Date.now() - t0;
     const p = peer.packets;
-    expect(p.length).toBeGreaterThanOrEqual(17);
-    expect(p.length).toBeLessThanOrEqual(23);
+    expect(p.length).toBeGreaterThanOrEqual(5);
     expect(p[0]!.marker).toBe(true);
     expect(p.slice(1).every((x) => !x.marker)).toBe(true);
+    // The pacer drops frames it could not send in time (event-loop stall on a loaded machine) and keeps
+    // the RTP clock on the wall clock: sequence numbers stay contiguous, timestamps advance by whole frames.
+    let frames = 0;
     for (let i = 1; i < p.length; i++) {
       expect(p[i]!.seq).toBe((p[i - 1]!.seq + 1) & 0xffff);
-      expect(p[i]!.ts).toBe((p[i - 1]!.ts + 160) >>> 0);
+      const step = (p[i]!.ts - p[i - 1]!.ts) >>> 0;
+      expect(step % 160).toBe(0);
+      expect(step).toBeGreaterThanOrEqual(160);
+      frames += step / 160;
     }
+    // No drift: the timestamps span the time that passed (20 ms a frame), within scheduling slack.
+    expect(frames * 20).toBeLessThanOrEqual(elapsed + 40);
+    expect(frames * 20).toBeGreaterThanOrEqual(elapsed - 250);
     expect(p.every((x) => x.pt === 0 && x.payload.length === 160 && x.payload.every((b) => b === 0xff))).toBe(true);
     await call.hangup();
     expect(call.state.name).toBe('ended');
