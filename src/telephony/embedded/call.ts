@@ -164,6 +164,8 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
         ? media.sendEvents(new Rfc4733Sender(digits, { ...timing, startTimestamp: media.nextTimestamp }))
         : media.sendTones(new ToneGenerator(digits, timing));
     await Promise.race([sending, abort, this.ended]);
+    // Aborted (or the call ended): stop the rest of the digits instead of letting them play out.
+    if (options.signal?.aborted) media.cancelOutgoing();
   }
 
   async hangup(reason = 'normal clearing'): Promise<void> {

@@ -171,6 +171,11 @@ export class CallMedia implements PacedStream {
     return this.setOutgoing((done) => ({ kind: 'tones', source, sample: 0, done }));
   }
 
+  /** Stop sending digits now (events or tones in progress end; the send promise resolves). */
+  cancelOutgoing(): void {
+    this.finishOutgoing();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
