@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     const filter = mediaPorts.map((p) => `dst port ${p}`).join(' or ');
     const [dumpCmd, dumpArgs] = rtSpawn(
       'dumpcap',
-      ['-q', '-i', 'lo', '-P', '-s', '64', '-B', '256', '-f', `udp and (${filter})`, '-w', capture],
+      ['-i', 'lo', '-P', '-s', '64', '-B', '256', '-f', `udp and (${filter})`, '-w', capture],
       30,
     );
     const dumpcap = spawn(dumpCmd, dumpArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -212,8 +212,8 @@ async function main(): Promise<void> {
     if (process.env.BENCH_WORKER_LOG) writeFileSync(process.env.BENCH_WORKER_LOG, out);
     const fyrkant = JSON.parse(out.trim().split('\n').pop()!);
     const interval = existsSync(capture) ? rtpIntervalStats(capture, 0) : null;
-    // dumpcap -q ends with e.g. "Packets received/dropped on interface 'lo': 9930/0 (pcap:0/dumpcap:0/flushed:0/ps_ifdrop:0) (100.0%)".
-    const drops = /received\/dropped[^:]*:\s*\d+\/(\d+)/i.exec(dumpcapErr)?.[1];
+    // dumpcap ends with e.g. "Packets received/dropped on interface 'Loopback: lo': 9930/0 (pcap:0/...) (100.0%)".
+    const drops = /received\/dropped on interface .*?':\s*\d+\/(\d+)/i.exec(dumpcapErr)?.[1];
     const result = {
       machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version },
       params: {

@@ -119,7 +119,10 @@ async function main(): Promise<void> {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     all.push(one(i));
   }
-  await Promise.all(all);
+  // A call stuck in signalling (e.g. a far end that aborted mid-setup) must not hang the benchmark:
+  // report what is still open instead.
+  const deadline = new Promise<void>((r) => setTimeout(r, (input.seconds + 120) * 1000).unref());
+  await Promise.race([Promise.all(all), deadline]);
   clearInterval(memTimer);
   const cpuAll = process.cpuUsage(cpu0);
   const wallAll = (performance.now() - t0) / 1000;
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
     callsAnswered: answered.length,
     callsCompleted: records.filter((r) => r.digitAt !== undefined).length,
     dtmfMissed: answered.filter((r) => r.digitAt === undefined).length,
+    stillOpenAtDeadline: records.filter((r) => r.endedAt === undefined && !r.failure).length,
     failures: Object.fromEntries(failures),
     peakConcurrentCalls: peakActive,
     setupMs: { p50: round(q(setups, 0.5)), p95: round(q(setups, 0.95)), max: round(setups[setups.length - 1] ?? 0) },
@@ -158,8 +162,9 @@ async function main(): Promise<void> {
     },
     wallSeconds: round(wallAll),
   };
-  await backend.stop();
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  await Promise.race([backend.stop(), new Promise((r) => setTimeout(r, 5000).unref())]);
+  process.exit(0);
 }
 
 function round(x: number): number {
