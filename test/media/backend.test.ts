@@ -264,6 +264,19 @@ describe('embedded backend over a fake SIP seam with real RTP', () => {
     expect(heard.join('')).toBe('10');
   });
 
+  it('stops sending digits when aborted', async () => {
+    const call = await dial();
+    const ac = new AbortController();
+    const t0 = Date.now();
+    setTimeout(() => ac.abort(), 150);
+    await call.sendDigits('1234567890', { signal: ac.signal });
+    expect(Date.now() - t0).toBeLessThan(1500); // all ten digits would take 2 s
+    const before = peer.packets.filter((p) => p.pt === 101).length;
+    await sleep(300);
+    expect(peer.packets.filter((p) => p.pt === 101).length).toBe(before);
+    expect(new Set(peer.packets.filter((p) => p.pt === 101).map((p) => p.payload[0])).size).toBeLessThanOrEqual(2);
+  });
+
   it('sends digits as SIP INFO when configured', async () => {
     await backend.stop();
     const base = await freePort();
