@@ -24,6 +24,8 @@ export interface CSeq {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Memo marker for "parsed, and it was not valid". */
+const NONE = Symbol('none');
 
 abstract class SipMessageBase {
   headers: HeaderField[];
@@ -112,16 +114,20 @@ abstract class SipMessageBase {
     return this.set(name, undefined);
   }
 
-  private cached<T>(key: string, compute: () => T): T {
-    if (this.cache.has(key)) return this.cache.get(key) as T;
-    const v = compute();
-    this.cache.set(key, v);
-    return v;
+  // Memoised typed views. No closures on the hot path: the parser validates through these accessors.
+  private memo(key: string): unknown {
+    return this.cache.get(key);
+  }
+
+  private keep<T>(key: string, value: T): T {
+    this.cache.set(key, value === undefined ? NONE : value);
+    return value;
   }
 
   /** All Via values, top first; entries that do not parse are undefined. */
   viaList(): Array<Via | undefined> {
-    return this.cached('via', () => this.getAll('via').map(parseVia));
+    const c = this.memo('via');
+    return c !== undefined ? (c as Array<Via | undefined>) : this.keep('via', this.getAll('via').map(parseVia));
   }
 
   /** Top Via (validated on incoming messages). */
@@ -136,19 +142,40 @@ abstract class SipMessageBase {
   }
 
   get cseq(): CSeq {
-    return this.cached('cseq', () => parseCSeq(this.get('cseq') ?? '')) ?? { seq: 0, method: '' };
+    return this.cseqParsed() ?? { seq: 0, method: '' };
   }
 
   cseqValid(): boolean {
-    return this.cached('cseq', () => parseCSeq(this.get('cseq') ?? '')) !== undefined;
+    return this.cseqParsed() !== undefined;
+  }
+
+  private cseqParsed(): CSeq | undefined {
+    const c = this.memo('cseq');
+    if (c !== undefined) return c === NONE ? undefined : (c as CSeq);
+    return this.keep('cseq', parseCSeq(this.get('cseq') ?? ''));
+  }
+
+  private nameAddr(key: string): NameAddr | undefined {
+    const c = this.memo(key);
+    if (c !== undefined) return c === NONE ? undefined : (c as NameAddr);
+    return this.keep(key, parseNameAddr(this.get(key) ?? ''));
+  }
+
+  private nameAddrList(key: string): Array<NameAddr | undefined> {
+    const c = this.memo(key);
+    if (c !== undefined) return c as Array<NameAddr | undefined>;
+    const all = this.getAll(key);
+    // Contact: * (RFC 3261 §10.2.2) is no address at all.
+    if (key === 'contact' && all.length === 1 && all[0] === '*') return this.keep(key, []);
+    return this.keep(key, all.map(parseNameAddr));
   }
 
   fromAddr(): NameAddr | undefined {
-    return this.cached('from', () => parseNameAddr(this.get('from') ?? ''));
+    return this.nameAddr('from');
   }
 
   toAddr(): NameAddr | undefined {
-    return this.cached('to', () => parseNameAddr(this.get('to') ?? ''));
+    return this.nameAddr('to');
   }
 
   get fromTag(): string | undefined {
@@ -161,19 +188,15 @@ abstract class SipMessageBase {
 
   /** Contact values (an entry is undefined when it does not parse); `*` yields []. */
   contacts(): Array<NameAddr | undefined> {
-    return this.cached('contact', () => {
-      const all = this.getAll('contact');
-      if (all.length === 1 && all[0] === '*') return [];
-      return all.map(parseNameAddr);
-    });
+    return this.nameAddrList('contact');
   }
 
   recordRoutes(): Array<NameAddr | undefined> {
-    return this.cached('record-route', () => this.getAll('record-route').map(parseNameAddr));
+    return this.nameAddrList('record-route');
   }
 
   routes(): Array<NameAddr | undefined> {
-    return this.cached('route', () => this.getAll('route').map(parseNameAddr));
+    return this.nameAddrList('route');
   }
 
   get contentType(): string | undefined {

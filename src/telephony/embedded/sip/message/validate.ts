@@ -7,13 +7,22 @@ import { inTable, isToken, parseUint, trimWsp, WORD } from './charset';
 import { SINGLE_HEADERS } from './header-names';
 import type { SipMessage } from './message';
 
+const REQUIRED = ['via', 'from', 'to', 'call-id', 'cseq'];
+
 export function validate(msg: SipMessage): string | undefined {
-  for (const name of ['via', 'from', 'to', 'call-id', 'cseq']) {
-    if (!msg.has(name)) return `Missing ${name} header`;
+  // One pass over the header lines: presence of the required ones, uniqueness of the single-valued ones.
+  let seen = 0;
+  let single = 0;
+  for (const h of msg.headers) {
+    const r = REQUIRED.indexOf(h.name);
+    if (r >= 0) seen |= 1 << r;
+    const u = SINGLE_HEADERS.indexOf(h.name);
+    if (u >= 0) {
+      if (single & (1 << u)) return `Multiple ${h.name} headers`;
+      single |= 1 << u;
+    }
   }
-  for (const name of SINGLE_HEADERS) {
-    if (msg.count(name) > 1) return `Multiple ${name} headers`;
-  }
+  for (let r = 0; r < REQUIRED.length; r++) if (!(seen & (1 << r))) return `Missing ${REQUIRED[r]} header`;
   const vias = msg.viaList();
   if (vias.length === 0) return 'Missing via header';
   for (const v of vias) if (!v) return 'Malformed Via';

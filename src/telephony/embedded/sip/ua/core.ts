@@ -139,7 +139,8 @@ export class SipCore {
 
   /** ACK for a 2xx is sent outside any transaction (RFC 3261 §13.2.2.4). */
   sendAck(ack: SipRequest, dest: TransportAddress): Promise<void> {
-    this.stampCommon(ack, dest.transport);
+    // Stamped once: a re-sent ACK (2xx retransmitted) is the same ACK, branch included.
+    if (!ack.has('via')) this.stampCommon(ack, dest.transport);
     return this.send(ack, dest).catch((err: Error) => {
       this.logger.warn({ err: err.message }, 'sending ACK failed');
     });

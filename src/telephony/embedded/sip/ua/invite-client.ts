@@ -51,6 +51,8 @@ export class InviteClient {
   private resolve!: (d: SipDialog) => void;
   private reject!: (e: InviteFailure) => void;
   private triedMinSE = false;
+  /** Early dialogs (RFC 3261 §12.1.2): one per To tag of a 1xx; dropped at the final response. */
+  readonly earlyDialogs = new Map<string, DialogState>();
   private sessionExpires: number | undefined;
 
   constructor(
@@ -162,6 +164,11 @@ export class InviteClient {
     const s = res.status;
     if (s < 200) {
       this.provisionalSeen = true;
+      const tag = res.toTag;
+      if (tag && s > 100 && !this.earlyDialogs.has(tag)) {
+        const early = DialogState.fromUac(this.request, res);
+        if (early) this.earlyDialogs.set(tag, early);
+      }
       if (this.cancelKind) this.sendCancel();
       if (!this.settled) {
         const body = res.body.length
@@ -207,6 +214,7 @@ export class InviteClient {
   /** 2xx through the transaction (first) or stray (retransmission / fork). */
   on2xx(res: SipResponse): void {
     if (res.cseq.method !== 'INVITE') return;
+    this.earlyDialogs.clear();
     const tag = res.toTag;
     if (this.dialog && tag === this.dialog.state.id.remoteTag) {
       this.dialog.resendAck();
@@ -263,6 +271,7 @@ export class InviteClient {
   private fail(status: number, reason: string, kind: InviteFailure['kind']): void {
     if (this.settled) return;
     this.settled = true;
+    this.earlyDialogs.clear();
     this.clearTimers();
     if (this.tx instanceof InviteClientTransaction && this.tx.state === 'calling' && kind !== 'timeout') {
       // Nothing came back yet; stop retransmitting.
