@@ -228,6 +228,29 @@ ${response(200, 'OK', { extra: 'Session-Expires: 2;refresher=uac\n      Require:
     expect(await sipp!.finished()).toBe(0);
   });
 
+  it('session timer, we refresh a peer without UPDATE: re-INVITE with our body, ACKed', async () => {
+    const xml = scenario(
+      'st-reinvite',
+      `  <recv request="INVITE"/>
+${response(200, 'OK', { sdp: true, extra: 'Session-Expires: 2;refresher=uac\n      Require: timer\n      Allow: INVITE, ACK, CANCEL, BYE' })}  <recv request="ACK"/>
+  <recv request="INVITE">
+    <action>
+      <ereg regexp="m=audio 40000" search_in="body" check_it="true" assign_to="body"/>
+    </action>
+  </recv>
+  <Reference variables="body"/>
+${response(200, 'OK', { sdp: true, extra: 'Session-Expires: 2;refresher=uac\n      Require: timer' }).replace(';tag=[pid]SIPpTag01[call_number]', '')}  <recv request="ACK"/>
+${RECV_BYE_200}`,
+    );
+    const u = await setup(xml);
+    const trace = traceCollector();
+    const dialog = await invite(u, { trace: trace.sink });
+    await waitFor(() => trace.summaries().filter((s) => s.startsWith('out ACK')).length === 2, 4000);
+    expect(trace.summaries().filter((s) => s.startsWith('out UPDATE'))).toHaveLength(0);
+    await dialog.bye();
+    expect(await sipp!.finished()).toBe(0);
+  });
+
   it('session timer, they refresh (refresher=uas) but do not: we BYE at expiry', async () => {
     const xml = scenario(
       'st-uas',

@@ -217,7 +217,7 @@ export class InviteClient {
     this.earlyDialogs.clear();
     const tag = res.toTag;
     if (this.dialog && tag === this.dialog.state.id.remoteTag) {
-      this.dialog.resendAck();
+      this.dialog.resendAck(res);
       return;
     }
     const state = DialogState.fromUac(this.request, res);

@@ -35,8 +35,11 @@ export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
   private localBody: SessionBody;
   private offerHandler: OfferHandler | undefined;
   private byePromise: Promise<void> | undefined;
-  private readonly ack: SipRequest;
+  /** ACKs we sent for 2xx, by CSeq number (the first INVITE's and re-INVITE refreshes'). */
+  private readonly acks = new Map<number, SipRequest>();
   private readonly ackDest: TransportAddress;
+  /** The far end's Allow from the 2xx: refresh with UPDATE only if it allows it (or says nothing). */
+  private readonly peerAllowsUpdate: boolean;
   private readonly sessionTimer: SessionTimer;
   /** 2xx to a re-INVITE, retransmitted until its ACK (RFC 3261 §13.3.1.4). */
   private pending2xx: { seq: number; stop: () => void } | undefined;
@@ -52,8 +55,10 @@ export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
     this.peer = setup.peer;
     this.localBody = setup.localBody;
     this.remoteBody = setup.remoteBody;
-    this.ack = setup.ack;
+    this.acks.set(setup.ack.cseq.seq, setup.ack);
     this.ackDest = setup.ackDest;
+    const allow = setup.response.getAll('allow').map((m) => m.toUpperCase());
+    this.peerAllowsUpdate = allow.length === 0 || allow.includes('UPDATE');
     this.contact = setup.contact;
     this.sessionTimer = new SessionTimer({
       refresh: () => this.refreshSession(),
@@ -73,8 +78,9 @@ export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
   }
 
   /** A retransmitted 2xx: our ACK was lost (RFC 3261 §13.2.2.4). */
-  resendAck(): void {
-    void this.core.sendAck(this.ack, this.ackDest);
+  resendAck(res: SipResponse): void {
+    const ack = this.acks.get(res.cseq.seq);
+    if (ack) void this.core.sendAck(ack, this.ackDest);
   }
 
   private dest(): TransportAddress | undefined {
@@ -232,17 +238,53 @@ export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
     }
   }
 
-  /** We are the refresher (RFC 4028 §10): UPDATE without a body keeps the session alive. */
+  /**
+   * We are the refresher (RFC 4028 §10): an UPDATE without a body keeps the session alive; a peer whose
+   * Allow lacks UPDATE gets a re-INVITE with our current body instead.
+   */
   private async refreshSession(): Promise<void> {
     if (this.phase !== 'confirmed') return;
-    const req = this.state.createRequest('UPDATE');
-    this.sessionTimer.decorateRefresh(req);
-    const res = await this.requestInDialog(req);
+    const res = this.peerAllowsUpdate ? await this.refreshWithUpdate() : await this.refreshWithReInvite();
     if (!res || res.status === 481 || res.status === 408) {
       this.terminate('error', 'session refresh failed');
       return;
     }
     if (res.status < 300) this.sessionTimer.fromResponse(res);
+  }
+
+  private refreshWithUpdate(): Promise<SipResponse | undefined> {
+    const req = this.state.createRequest('UPDATE');
+    this.sessionTimer.decorateRefresh(req);
+    return this.requestInDialog(req);
+  }
+
+  private refreshWithReInvite(): Promise<SipResponse | undefined> {
+    const dest = this.dest();
+    if (!dest) return Promise.resolve(undefined);
+    const req = this.state.createRequest('INVITE');
+    req.add('Contact', `<${this.contact}>`);
+    req.add('Allow', ALLOW);
+    this.sessionTimer.decorateRefresh(req);
+    req.add('Content-Type', this.localBody.contentType);
+    req.body = Buffer.from(this.localBody.content, 'utf8');
+    return new Promise((resolve) => {
+      this.core.request(req, dest, {
+        onResponse: (res) => {
+          if (res.status < 200) return;
+          if (res.status < 300) {
+            // 2xx to our re-INVITE: ACK end to end (non-2xx are ACKed by the transaction).
+            const ack = this.state.createRequest('ACK', req.cseq.seq);
+            this.acks.set(req.cseq.seq, ack);
+            void this.core.sendAck(ack, dest);
+            if (res.body.length)
+              this.remoteBody = { contentType: res.get('content-type') ?? '', content: res.bodyText };
+          }
+          resolve(res);
+        },
+        onTimeout: () => resolve(undefined),
+        onTransportError: () => resolve(undefined),
+      });
+    });
   }
 
   private expire(): void {
