@@ -92,8 +92,13 @@ describe('UAC against a hand-driven peer', () => {
       .invite({ requestUri: uri(), offer: OFFER, ringTimeoutMs: 60000, trace: trace.sink })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 0, kind: 'timeout' });
-    // T1 = 100 ms in tests: INVITE at 0, 100, 300, 700, 1500, 3100 ms → 6 sends before 6.4 s
-    expect(trace.summaries().filter((s) => s.startsWith('out INVITE'))).toHaveLength(7);
+    // T1 = 100 ms: INVITE at 0, 100, 300, 700, 1500, 3100, 6300 ms, Timer B at 6.4 s. The exact schedule is
+    // checked under fake timers (transaction.test.ts); on a loaded machine the last one may lose the race.
+    const sends = trace.events.filter((e) => e.kind === 'sip' && e.summary.startsWith('INVITE')).map((e) => e.at);
+    expect(sends.length).toBeGreaterThanOrEqual(6);
+    expect(sends.length).toBeLessThanOrEqual(7);
+    const gaps = sends.slice(1).map((t, i) => t - sends[i]!);
+    for (let i = 1; i < gaps.length; i++) expect(gaps[i]!).toBeGreaterThan(gaps[i - 1]! * 1.3);
   }, 10000);
 });
 
