@@ -214,3 +214,17 @@ ${challenge}${verify.replace('[n]', '2').replace('[n]', '2')}${ok(60)}  <label i
     expect(await ua.probeTrunk()).toBe(0);
   }, 15000);
 });
+
+describe('invite() input errors', () => {
+  it('rejects (never throws) for a Request-URI it cannot route', async () => {
+    const ua = makeUa({ trunkUri: 'sip:127.0.0.1:9' });
+    await ua.start();
+    try {
+      const p = ua.invite({ requestUri: 'tel:+46812345', offer: OFFER, ringTimeoutMs: 1000, trace: () => {} });
+      await expect(p).rejects.toMatchObject({ kind: 'transport', status: 0 });
+      expect(ua.activeDialogs).toBe(0);
+    } finally {
+      await ua.stop();
+    }
+  });
+});

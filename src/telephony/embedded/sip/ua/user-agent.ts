@@ -59,8 +59,12 @@ export class SipSignalling implements Signalling {
   }
 
   invite(options: Parameters<Signalling['invite']>[0]): Promise<SipDialog> {
-    const client = new InviteClient(this, options);
-    return client.run();
+    try {
+      return new InviteClient(this, options).run();
+    } catch (err) {
+      // e.g. a Request-URI we cannot route: always a rejected promise, never a synchronous throw.
+      return Promise.reject(err);
+    }
   }
 
   probeTrunk(): Promise<number> {
