@@ -16,7 +16,7 @@ import { type SippPeer, startSippUas } from '../support/peers/sipp';
 import { answerScenario } from '../support/peers/sipp-scenarios';
 import { freeEvenPortPair, freePort } from '../support/ports';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'fyrkant-crash-'));
 const dbPath = join(dir, 'data', 'fyrkant.db');

@@ -17,7 +17,7 @@ import { response, scenario } from '../support/peers/sipp-scenarios';
 import { freeEvenPortPair, freePort } from '../support/ports';
 
 // Prompts play in real time; a loaded 2-core machine needs headroom.
-jest.setTimeout(120_000);
+jest.setTimeout(240_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'fyrkant-api-e2e-'));
 let app: RunningApp;
@@ -47,6 +47,8 @@ beforeAll(async () => {
     dir,
     promptCacheDir,
     allowSipUriDial: false,
+    // sipp answers at once; the margin is for a loaded machine, not for the callee.
+    ringTimeoutSeconds: 30,
     trunk: { uri: `sip:127.0.0.1:${trunkPort}` },
     extra: {
       companyName: 'Example AB',

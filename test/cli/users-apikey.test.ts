@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { findApiKey, getUserByUsername, listAudit, listPhoneMethods, openStore } from '../../src/store';
 import { runCli } from '../support/cli';
 
+// Each step is a CLI child process; on a loaded 2-core machine one can take many seconds to start.
+jest.setTimeout(240_000);
+
 let dir: string;
 let env: Record<string, string>;
 beforeEach(() => {

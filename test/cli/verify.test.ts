@@ -9,7 +9,7 @@ import { writeCallConfig } from '../support/call-config';
 import { runCli } from '../support/cli';
 import { afterPrompt, FakeTelephony, press } from '../support/fake-telephony';
 
-jest.setTimeout(90_000);
+jest.setTimeout(240_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'fyrkant-cli-verify-'));
 let app: RunningApp;
