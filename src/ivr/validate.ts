@@ -95,7 +95,15 @@ class Validator {
       });
     }
     if (doc.errors.length) return undefined;
-    const raw: unknown = doc.toJS();
+    let raw: unknown;
+    try {
+      // Some problems (an alias to an anchor defined later, alias loops) only show when resolving.
+      raw = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      this.report('error', [], `YAML: ${(err as Error).message}`);
+      return undefined;
+    }
+    this.js = raw;
     const top = topSchema.safeParse(raw);
     if (!top.success) {
       this.zodIssues(top.error.issues, []);
@@ -465,7 +473,6 @@ class Validator {
 
   private valueAt(path: Path): unknown {
     // Re-parse lazily from the text so values are plain JS.
-    if (this.js === undefined) this.js = parseDocument(this.text).toJS();
     let v: unknown = this.js;
     for (const k of path) {
       if (v === null || typeof v !== 'object') return undefined;
