@@ -22,15 +22,18 @@ export function drachtioOptions(config: Config): Omit<DrachtioBackendOptions, 'l
     freeswitch: {
       address: fs.address,
       port: fs.port,
-      // FreeSWITCH's own default ESL password when none is configured.
-      secret: fs.secret ?? 'ClueCon',
+      // Required by the config schema when the drachtio backend is selected: never fall back to a
+      // well-known default password (the mrf image sets its own with --password).
+      secret: fs.secret ?? '',
       listenAddress: fs.listenAddress,
       listenPort: fs.listenPort,
       profile: fs.profile,
       ...defined({ advertisedAddress: fs.advertisedAddress, advertisedPort: fs.advertisedPort }),
     },
     trunk: {
-      ...defined({ proxy: t.outboundProxy ?? t.uri, probeUri: t.uri }),
+      // Like the embedded backend: only an explicit outbound proxy overrides routing by the request
+      // URI's host (the dial plan already puts the trunk's host there; sip: URIs go where they say).
+      ...defined({ proxy: t.outboundProxy, probeUri: t.uri }),
       ...(t.username && t.password ? { auth: { username: t.username, password: t.password } } : {}),
       ...(host ? { from: { user: t.callerId ?? t.fromUser, host, ...defined({ displayName: t.displayName }) } } : {}),
       ...(t.pAssertedIdentity ? { headers: { 'P-Asserted-Identity': t.pAssertedIdentity } } : {}),

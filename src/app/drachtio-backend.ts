@@ -9,15 +9,8 @@ import { createDrachtioBackend, type DrachtioBackend, type DrachtioBackendOption
 import { drachtioOptions } from './backend-options';
 
 export function drachtioBackendFromConfig(config: Config, logger: Logger): DrachtioBackend {
-  const mapped = drachtioOptions(config);
   const options: DrachtioBackendOptions = {
-    ...mapped,
-    trunk: {
-      ...mapped.trunk,
-      // Like the embedded backend: only an explicit outbound proxy overrides routing by the request
-      // URI's host (the dial plan already puts the trunk's host there; sip: URIs go where they say).
-      proxy: config.sip.trunk.outboundProxy ?? undefined,
-    },
+    ...drachtioOptions(config),
     log: (level, message, fields) => logger[level](fields ?? {}, message),
   };
   return createDrachtioBackend(options);

@@ -183,6 +183,13 @@ export const configSchema = z
         path: ['drachtio', 'secret'],
         message: 'required when telephony.backend is drachtio (set FYRKANT_DRACHTIO__SECRET or drachtio.secretFile)',
       });
+    if (c.telephony.backend === 'drachtio' && !c.drachtio.freeswitch.secret)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['drachtio', 'freeswitch', 'secret'],
+        message:
+          'required when telephony.backend is drachtio: the FreeSWITCH event-socket password (set FYRKANT_DRACHTIO__FREESWITCH__SECRET or drachtio.freeswitch.secretFile)',
+      });
     if (c.sip.trunk.password && !c.sip.trunk.username)
       ctx.addIssue({
         code: 'custom',

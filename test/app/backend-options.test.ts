@@ -45,7 +45,7 @@ describe('config → adapter options', () => {
         telephony: { backend: 'drachtio' },
         drachtio: {
           secret: 'cymru',
-          freeswitch: { advertisedAddress: '10.0.0.2' },
+          freeswitch: { advertisedAddress: '10.0.0.2', secret: 'esl-pw' },
           promptPathMapping: { localDir: '/var/lib/fyrkant/prompts', remoteDir: '/prompts' },
         },
         sip: {
@@ -63,12 +63,11 @@ describe('config → adapter options', () => {
       freeswitch: {
         address: '127.0.0.1',
         port: 8021,
-        secret: 'ClueCon',
+        secret: 'esl-pw',
         advertisedAddress: '10.0.0.2',
         profile: 'drachtio_mrf',
       },
       trunk: {
-        proxy: 'sip:pbx.example.com',
         probeUri: 'sip:pbx.example.com',
         auth: { username: 'u', password: 'p' },
         from: { user: 'fyrkant', host: 'pbx.example.com', displayName: 'fyrkant' },
@@ -76,5 +75,7 @@ describe('config → adapter options', () => {
       },
       media: { promptDirLocal: '/var/lib/fyrkant/prompts', promptDirRemote: '/prompts' },
     });
+    // Routing follows the request URI unless an outbound proxy is configured explicitly.
+    expect(o.trunk).not.toHaveProperty('proxy');
   });
 });

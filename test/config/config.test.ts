@@ -137,10 +137,14 @@ describe('errors name the file, line, key path, value and expectation', () => {
     expect(err.issues[0]?.source).toMatchObject({ file: 'site.yaml', line: 4, column: 7 });
   });
 
-  it('cross-field rules: drachtio needs a secret; rtp range order', () => {
+  it('cross-field rules: drachtio needs its secret and the FreeSWITCH ESL password; rtp range order', () => {
     const f = site('telephony:\n  backend: drachtio\nmedia:\n  rtpPortMin: 30000\n  rtpPortMax: 20000\n');
     const err = issuesOf(() => loadConfig({ file: f, env: {}, cwd: dir }));
-    expect(err.issues.map((i) => i.path).sort()).toEqual(['drachtio.secret', 'media.rtpPortMax']);
+    expect(err.issues.map((i) => i.path).sort()).toEqual([
+      'drachtio.freeswitch.secret',
+      'drachtio.secret',
+      'media.rtpPortMax',
+    ]);
     expect(err.issues.find((i) => i.path === 'media.rtpPortMax')?.source).toMatchObject({ file: 'site.yaml', line: 5 });
   });
 

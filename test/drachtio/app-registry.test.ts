@@ -63,7 +63,11 @@ describe('backend registry: drachtio', () => {
 
   it('a drachtio backend that cannot connect is reported unavailable, not a crash', async () => {
     const { config } = loadConfig({
-      env: { FYRKANT_TELEPHONY__BACKEND: 'drachtio', FYRKANT_DRACHTIO__SECRET: 'wrong-secret' },
+      env: {
+        FYRKANT_TELEPHONY__BACKEND: 'drachtio',
+        FYRKANT_DRACHTIO__SECRET: 'wrong-secret',
+        FYRKANT_DRACHTIO__FREESWITCH__SECRET: 'esl-pw',
+      },
       overrides: { drachtio: { host: '127.0.0.1', port: rig.options.drachtio.port } },
     });
     const status = await startBackend({ config, logger: pino({ level: 'silent' }) });
