@@ -3,7 +3,15 @@
  * (office-phone-verify for enrollment, signin-approve for sign-in, pin-verify for PIN mode), runs it
  * with the user's language and the extension, and maps its result to the service's verdicts.
  */
-import { type PromptProvider, runScript, type ScriptRegistry, type ScriptResult } from '../../ivr';
+import {
+  type IvrEventSink,
+  maskSecretDtmf,
+  type PromptProvider,
+  runScript,
+  type ScriptRegistry,
+  type ScriptResult,
+} from '../../ivr';
+import type { TraceSink } from '../../telephony/port';
 import type { ScriptInput, ScriptRun, ScriptRunner, ScriptVerdict } from '../verification/ports';
 
 export interface IvrRunnerOptions {
@@ -43,7 +51,14 @@ export function ivrScriptRunner(o: IvrRunnerOptions): ScriptRunner {
         : purpose === 'sign-in'
           ? o.scripts.signIn
           : o.scripts.test;
+  // Pairs each guarded trace sink with the IVR event hook that switches its masking on and off.
+  const maskHooks = new WeakMap<TraceSink, IvrEventSink>();
   return {
+    guardTrace(sink) {
+      const mask = maskSecretDtmf(sink);
+      maskHooks.set(mask.trace, mask.onEvent);
+      return mask.trace;
+    },
     select({ purpose, pin }) {
       const id = idFor(purpose, pin);
       return { scriptId: id, hash: o.registry.get(id)?.hash ?? 'missing' };
@@ -68,6 +83,7 @@ export function ivrScriptRunner(o: IvrRunnerOptions): ScriptRunner {
         ...(verifyPin ? { pinVerifier: { verify: (digits: string) => verifyPin(digits) } } : {}),
         signal: input.signal,
         trace: input.trace,
+        ...(maskHooks.has(input.trace) ? { onEvent: maskHooks.get(input.trace) } : {}),
         maxCallMs: o.maxCallMs,
         ...(o.extensionDelays ? { extensionDelays: o.extensionDelays } : {}),
       });

@@ -101,4 +101,9 @@ export interface ScriptRunner {
   /** Which script (and its content hash) runs for a purpose; recorded on the attempt. */
   select(request: ScriptRequest): { readonly scriptId: string; readonly hash: string };
   run(call: Call, input: ScriptInput): Promise<ScriptRun>;
+  /**
+   * Wraps the attempt's trace sink before it is handed to the backend, so digits the script marks
+   * secret (a PIN being entered) are masked in the stored trace. `run` must then get the wrapped sink.
+   */
+  guardTrace?(sink: TraceSink): TraceSink;
 }

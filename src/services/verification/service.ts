@@ -312,7 +312,9 @@ export class VerificationService {
     let log = this.deps.log.child({ attemptId: id });
     const controller = new AbortController();
     this.active.set(id, controller);
-    const trace = traceRecorder(store, bus, metrics, log, id);
+    const recorder = traceRecorder(store, bus, metrics, log, id);
+    // The backend traces every received digit; the script runner masks those typed while a PIN is asked for.
+    const trace = scripts.guardTrace?.(recorder) ?? recorder;
     const tried = this.triedMethods(attempt, method.id);
     let call: Call | undefined;
     let callId: string | undefined;
