@@ -133,7 +133,12 @@ export function apiAppService(ctx: AppContext): { name: string; start(): Promise
     async start() {
       const rt = apiRuntime(ctx);
       try {
-        rt.scripts = await loadScripts(ctx.config.ivr.scriptsDir, { watch: true });
+        const scriptLog = ctx.logger.child({ component: 'ivr-scripts' });
+        rt.scripts = await loadScripts(ctx.config.ivr.scriptsDir, {
+          watch: true,
+          // A refused edit (the last good version stays in use) must be visible to the admin in the log.
+          log: (level, message, detail) => scriptLog[level](detail ?? {}, message),
+        });
       } catch (err) {
         // fyrkant still serves the API and answers health checks; calls end as failed ("script not loaded").
         ctx.logger.error({ err, dir: ctx.config.ivr.scriptsDir }, 'could not load the IVR scripts; calls will fail');
