@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SEND_200_TO_LAST } from '../test/support/peers/sipp-scenarios';
 import type { WorkerInput } from './fyrkant-worker';
 import { rtpIntervalStats } from './pcap';
 
@@ -53,18 +54,7 @@ a=fmtp:101 0-15
   <nop><action><exec play_pcap_audio="${PCAP_DIR}/dtmf_2833_pound.pcap"/></action></nop>
   <recv request="BYE"/>
   <label id="ok"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
-</scenario>
+${SEND_200_TO_LAST}</scenario>
 `;
 }
 

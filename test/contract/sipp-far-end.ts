@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dtmfUlawWithSox } from '../support/dtmf-audio';
 import { type SippPeer, startSippUas } from '../support/peers/sipp';
+import { SEND_200_TO_LAST } from '../support/peers/sipp-scenarios';
 import type { FarEnd, FarEndReport, FarEndScript } from './telephony-port';
 
 const EVENT_CODES = '0123456789*#ABCD';
@@ -176,18 +177,7 @@ ${send(200, 'OK')}  <send>
     }
     if (!byeSent) {
       x += `  <recv request="BYE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
-`;
+${SEND_200_TO_LAST}`;
     }
   }
   x += '  <label id="done"/>\n';

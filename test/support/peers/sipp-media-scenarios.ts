@@ -3,7 +3,7 @@
  * sends DTMF as RFC 2833 from the shipped pcap, as an in-band tone file (rtp_stream), or as SIP INFO.
  * `[media_ip]`/`[media_port]` are sipp's `-mi`/`-mp`, where play_pcap_audio/rtp_stream send from.
  */
-import { RECV_BYE_200, RECV_INVITE, SEND_BYE, scenario } from './sipp-scenarios';
+import { RECV_BYE_200, RECV_INVITE, SEND_200_TO_LAST, SEND_BYE, scenario } from './sipp-scenarios';
 
 export const SIPP_PCAP_DIR = '/usr/share/sip-tester';
 
@@ -54,18 +54,7 @@ ${sdp(formats, telephoneEvent)}
  */
 function waitOrBye(ms: number, n: number): string {
   return `  <recv request="BYE" timeout="${ms}" ontimeout="w${n}"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
-  <nop next="end"/>
+${SEND_200_TO_LAST}  <nop next="end"/>
   <label id="w${n}"/>
 `;
 }

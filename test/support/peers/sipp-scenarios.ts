@@ -38,9 +38,8 @@ ${body}
 `;
 }
 
-/** Wait for a BYE from the caller and answer 200. */
-export const RECV_BYE_200 = `  <recv request="BYE"/>
-  <send>
+/** Answer the last received request (BYE, INFO, …) with 200 OK, no body. */
+export const SEND_200_TO_LAST = `  <send>
     <![CDATA[
       SIP/2.0 200 OK
       [last_Via:]
@@ -52,6 +51,10 @@ export const RECV_BYE_200 = `  <recv request="BYE"/>
     ]]>
   </send>
 `;
+
+/** Wait for a BYE from the caller and answer 200. */
+export const RECV_BYE_200 = `  <recv request="BYE"/>
+${SEND_200_TO_LAST}`;
 
 /** 180 then 200 with SDP, wait for ACK, then wait for our BYE. */
 export function answerScenario(opts: { pauseMs?: number } = {}): string {
