@@ -12,6 +12,7 @@ import type { BackendName } from '../telephony/port';
 import { BACKEND_FACTORIES, type BackendFactory, startBackend } from './backends';
 import type { AppContext } from './context';
 import { dialPlanOptions, policyOptions } from './domain-options';
+import { policyGuardedBackend } from './policy-guard';
 import {
   APP_SERVICES,
   type AppService,
@@ -51,16 +52,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     if (interrupted) logger.warn({ interrupted }, 'ended attempts left unfinished by the previous run as interrupted');
 
     const backendStatus = await startBackend({ config, logger }, options.backendFactories ?? BACKEND_FACTORIES);
-    const backend = backendStatus.backend;
-    backendStop = () => backend.stop();
+    backendStop = () => backendStatus.backend.stop();
+    const policy = new DestinationPolicy(policyOptions(config));
 
     const ctx: AppContext = {
       config,
       logger,
       store,
-      policy: new DestinationPolicy(policyOptions(config)),
+      policy,
       dialPlan: dialPlanOptions(config),
-      backend,
+      backend: policyGuardedBackend(backendStatus.backend, (id) => policy.isAuthorized(id)),
       backendStatus,
       version: VERSION,
       startedAt,
@@ -91,7 +92,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         logger.info('stopping');
         await http.close().catch((err: unknown) => logger.error({ err }, 'http close failed'));
         await stopAll(started, logger);
-        await backend.stop().catch((err: unknown) => logger.error({ err }, 'backend stop failed'));
+        await backendStatus.backend.stop().catch((err: unknown) => logger.error({ err }, 'backend stop failed'));
         store?.close();
         logger.info('stopped');
       })();

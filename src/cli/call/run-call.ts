@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { dialPlanOptions, policyOptions } from '../../app/domain-options';
+import { policyGuardedBackend } from '../../app/policy-guard';
 import type { Config } from '../../config/schema';
 import { type CallOutcome, OUTCOME_REASONS, plainReason } from '../../domain/call-outcomes';
 import { planDial } from '../../domain/dialplan';
@@ -153,8 +154,11 @@ export async function runCall(input: CallInput, deps: CallDeps): Promise<CallRep
     });
   }
 
-  const backend = await deps.startBackend(
-    input.backend ? { ...config, telephony: { ...config.telephony, backend: input.backend } } : config,
+  const backend = policyGuardedBackend(
+    await deps.startBackend(
+      input.backend ? { ...config, telephony: { ...config.telephony, backend: input.backend } } : config,
+    ),
+    (id) => policy.isAuthorized(id),
   );
   let call: Call | undefined;
   try {
