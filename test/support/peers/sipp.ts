@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../ports';
+import { freeEvenPortPair, freePort } from '../ports';
 import { requireTool } from '../tools';
 import {
   makeTempDir,
@@ -42,7 +42,25 @@ export interface SippPeer extends PeerProcess {
 }
 
 export function startSippUas(options: SippOptions): Promise<SippPeer> {
-  return retryOnPortClash(() => startSippUasOnce(options));
+  let attempt = 0;
+  return retryOnPortClash(async () => {
+    attempt++;
+    // sipp binds audio RTP/RTCP at -mp and video RTP/RTCP at -mp+2/+3; any of them can be taken
+    // between the caller's probe and sipp's bind. The media port is only a first choice: after a
+    // clash, take four ports that are free now.
+    if (attempt === 1 || !options.mediaPort) return startSippUasOnce(options);
+    return startSippUasOnce({ ...options, mediaPort: await freeMediaPorts() });
+  });
+}
+
+/** An even port with the next three free too (sipp's audio and video RTP/RTCP). */
+async function freeMediaPorts(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const p = await freeEvenPortPair();
+    const [a, b] = await Promise.all([udpPortBound(p + 2), udpPortBound(p + 3)]);
+    if (!a && !b) return p;
+  }
+  throw new Error('no four free UDP ports in a row on 127.0.0.1 for sipp media');
 }
 
 async function startSippUasOnce(options: SippOptions): Promise<SippPeer> {
