@@ -196,6 +196,26 @@ describe('embedded backend over a fake SIP seam with real RTP', () => {
     expect(got.map((e) => `${e.digit}:${e.source}`)).toEqual(['#:inband']);
   });
 
+  it('does not take the echo of its own in-band extension digits for key presses, and still hears the callee', async () => {
+    answerFormats = { formats: '0', extra: [] };
+    const call = await dial();
+    const got = digits(call);
+    // An echoing line: every packet we send comes straight back.
+    peer.socket.on('message', (m) => peer.socket.send(m, peer.ourPort, '127.0.0.1'));
+    await call.sendDigits('10');
+    await sleep(450);
+    expect(trace.filter((t) => t.kind === 'dtmf' && t.direction === 'out').length).toBe(2);
+    expect(got).toEqual([]);
+    // A real key press after the echo window is still heard.
+    const ulaw = mulaw.encode(new ToneGenerator('5', { toneMs: 120, gapMs: 200 }).render());
+    for (let i = 0; i + 160 <= ulaw.length; i += 160) {
+      await peer.send(rtp(0, 1000 + i / 160, 90_000 + i, ulaw.subarray(i, i + 160)));
+      await sleep(1);
+    }
+    await sleep(100);
+    expect(got.map((e) => `${e.digit}:${e.source}`)).toEqual(['5:inband']);
+  });
+
   it('plays a prompt and stops it on a digit (barge-in)', async () => {
     const wav = join(dir, 'long.wav');
     execFileSync(requireTool('sox', 'sox'), [

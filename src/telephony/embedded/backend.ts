@@ -210,6 +210,7 @@ export class EmbeddedBackend implements TelephonyBackend {
       trace,
       receiveModes: this.receiveModes,
       inbandActive: detector !== undefined,
+      ...(detector ? { suppressInbandUntil: (until: number) => detector.suppressUntil(until) } : {}),
       sendMode: this.options.dtmf?.sendMode ?? 'rfc4733',
       toneMs: this.options.dtmf?.toneMs ?? 100,
       gapMs: this.options.dtmf?.gapMs ?? 100,

@@ -46,6 +46,8 @@ export interface EmbeddedCallOptions {
   readonly receiveModes: readonly DtmfSource[];
   /** Whether the in-band detector runs on this call. */
   readonly inbandActive: boolean;
+  /** Tell the in-band detector to ignore digits that begin before this wall-clock time (our own echo). */
+  readonly suppressInbandUntil?: (untilMs: number) => void;
   /** Preferred send mode; `rfc4733` falls back to in-band when telephone-event was not negotiated. */
   readonly sendMode: DtmfSendMode;
   readonly toneMs: number;
@@ -56,6 +58,9 @@ export interface EmbeddedCallOptions {
   /** Flush detectors at the end (in-band digit still sounding). */
   readonly onFlush?: () => void;
 }
+
+/** Echo path allowance after our own in-band digits (network round trip + PBX echo tail). */
+const ECHO_MARGIN_MS = 300;
 
 export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
   readonly attemptId: string;
@@ -159,11 +164,16 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
       return;
     }
     const media = this.o.media;
+    // Tones we send come back on lines with echo (and on an echoing peer); without this the detector
+    // would take our own extension digits for the callee's key presses (a "0" then "#" reads as fraud).
+    const suppressEcho = () => this.o.suppressInbandUntil?.(Date.now() + ECHO_MARGIN_MS);
+    if (mode === 'inband') this.o.suppressInbandUntil?.(start + plan.totalMs + ECHO_MARGIN_MS);
     const sending =
       mode === 'rfc4733'
         ? media.sendEvents(new Rfc4733Sender(digits, { ...timing, startTimestamp: media.nextTimestamp }))
         : media.sendTones(new ToneGenerator(digits, timing));
     await Promise.race([sending, abort, this.ended]);
+    if (mode === 'inband') suppressEcho();
     // Aborted (or the call ended): stop the rest of the digits instead of letting them play out.
     if (options.signal?.aborted) media.cancelOutgoing();
   }
