@@ -197,7 +197,10 @@ export const configSchema = z
       keys: z.strictObject({
         encryptionKey: secret,
         encryptionKeyFile: filePath,
-        rotationDelayHours: z.number().min(0).max(24 * 30),
+        rotationDelayHours: z
+          .number()
+          .min(0)
+          .max(24 * 30),
       }),
     }),
     jobs: z.strictObject({
@@ -238,7 +241,8 @@ export const configSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['entraEam', 'issuer'],
-        message: 'required when entraEam.enabled (or set http.publicUrl): the public HTTPS URL Entra reaches fyrkant at',
+        message:
+          'required when entraEam.enabled (or set http.publicUrl): the public HTTPS URL Entra reaches fyrkant at',
       });
   });
 

@@ -65,15 +65,25 @@ function claimValues(claims: unknown, name: 'acr' | 'amr'): string[] | undefined
   return undefined;
 }
 
-export function checkAuthorizeRequest(p: Params, s: EamSettings): { ok: true; req: ValidRequest } | { ok: false; refusal: Refusal } {
+export function checkAuthorizeRequest(
+  p: Params,
+  s: EamSettings,
+): { ok: true; req: ValidRequest } | { ok: false; refusal: Refusal } {
   const clientId = p.client_id ?? '';
   const client = s.clients.find((c) => c.clientId === clientId);
-  if (!client) return { ok: false, refusal: { code: 'unknown-client', detail: `client_id "${clientId.slice(0, 100)}" is not registered` } };
+  if (!client)
+    return {
+      ok: false,
+      refusal: { code: 'unknown-client', detail: `client_id "${clientId.slice(0, 100)}" is not registered` },
+    };
   const redirectUri = p.redirect_uri ?? '';
   if (!isAllowedRedirect(redirectUri, s.redirectUris))
     return {
       ok: false,
-      refusal: { code: 'redirect-not-allowed', detail: `redirect_uri "${redirectUri.slice(0, 200)}" is not on the allow-list` },
+      refusal: {
+        code: 'redirect-not-allowed',
+        detail: `redirect_uri "${redirectUri.slice(0, 200)}" is not on the allow-list`,
+      },
     };
   const state = p.state ?? '';
   const back = (error: NonNullable<Refusal['redirect']>['error'], code: RefusalCode, detail: string) => ({
@@ -102,7 +112,11 @@ export function checkAuthorizeRequest(p: Params, s: EamSettings): { ok: true; re
     if (acrs) {
       const pick = SATISFIABLE_ACR.find((a) => acrs.includes(a));
       if (!pick)
-        return back('access_denied', 'unsupported-claims', `none of the requested acr values (${acrs.join(', ')}) is met by a phone call`);
+        return back(
+          'access_denied',
+          'unsupported-claims',
+          `none of the requested acr values (${acrs.join(', ')}) is met by a phone call`,
+        );
       acr = pick;
     }
     const amrs = claimValues(claims, 'amr');

@@ -10,10 +10,10 @@ import { SignJWT } from 'jose';
 import type { Logger } from 'pino';
 import type { AttemptBus } from '../../services/verification/attempt-bus';
 import type { StartResult, VerificationService } from '../../services/verification/service';
-import { getAttempt, listPhoneMethods } from '../../store';
-import { audit } from '../../store/repo/audit';
 import type { Store } from '../../store';
+import { getAttempt, listPhoneMethods } from '../../store';
 import type { Attempt } from '../../store/repo/attempts';
+import { audit } from '../../store/repo/audit';
 import type { EamRequestRow, UserRow } from '../../store/schema';
 import { AMR, checkAuthorizeRequest, type Refusal, type ValidRequest } from './authorize-request';
 import type { EntraHintVerifier, HintClaims } from './entra-hint';
@@ -64,7 +64,11 @@ export interface EamResponse {
 
 export type CallAgainResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly reason: 'not-calling' | 'no-calls-left' | 'no-backup' | 'refused'; readonly detail?: string };
+  | {
+      readonly ok: false;
+      readonly reason: 'not-calling' | 'no-calls-left' | 'no-backup' | 'refused';
+      readonly detail?: string;
+    };
 
 function hash(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -109,7 +113,12 @@ export class EamService {
     const hint = await this.deps.hints.verify(req.idTokenHint, req.client, at);
     if (!hint.ok)
       return this.refuse(
-        denied(req, 'hint-invalid', `${hint.code}: ${hint.detail}`, hint.code === 'entra-keys-unavailable' ? 'temporarily_unavailable' : 'access_denied'),
+        denied(
+          req,
+          'hint-invalid',
+          `${hint.code}: ${hint.detail}`,
+          hint.code === 'entra-keys-unavailable' ? 'temporarily_unavailable' : 'access_denied',
+        ),
       );
     const user = this.linkUser(hint.claims);
     const browserSecret = randomBytes(32).toString('base64url');
@@ -132,23 +141,45 @@ export class EamService {
       expiresAt: at + this.deps.settings.timeoutMs,
     });
     if (!row)
-      return this.refuse(denied(req, 'replayed', 'this state or nonce was already used: the request is a replay', 'invalid_request'));
+      return this.refuse(
+        denied(req, 'replayed', 'this state or nonce was already used: the request is a replay', 'invalid_request'),
+      );
     if (!user) {
-      finishEamRequest(this.deps.store.db, row.id, { status: 'denied', error: 'access_denied', errorDescription: 'The user is not enrolled for phone sign-in' }, at);
+      finishEamRequest(
+        this.deps.store.db,
+        row.id,
+        { status: 'denied', error: 'access_denied', errorDescription: 'The user is not enrolled for phone sign-in' },
+        at,
+      );
       markAnswered(this.deps.store.db, row.id, at);
-      return this.refuse(denied(req, 'unknown-user', `no fyrkant user is linked to tenant ${hint.claims.tid} object ${hint.claims.oid}`), row);
+      return this.refuse(
+        denied(req, 'unknown-user', `no fyrkant user is linked to tenant ${hint.claims.tid} object ${hint.claims.oid}`),
+        row,
+      );
     }
-    const started = this.deps.verification.start({ userId: user.id, purpose: 'sign-in', requestedBy: `entra:${req.client.clientId}` });
+    const started = this.deps.verification.start({
+      userId: user.id,
+      purpose: 'sign-in',
+      requestedBy: `entra:${req.client.clientId}`,
+    });
     const problem = startProblem(started);
     if (problem) {
-      finishEamRequest(this.deps.store.db, row.id, { status: 'denied', error: 'access_denied', errorDescription: problem.description }, at);
+      finishEamRequest(
+        this.deps.store.db,
+        row.id,
+        { status: 'denied', error: 'access_denied', errorDescription: problem.description },
+        at,
+      );
       markAnswered(this.deps.store.db, row.id, at);
       if ('attempt' in started) updateEamRequest(this.deps.store.db, row.id, { attemptId: started.attempt.id });
       return this.refuse(denied(req, problem.code, problem.detail), row, user);
     }
     const attempt = (started as Extract<StartResult, { attempt: Attempt }>).attempt;
     updateEamRequest(this.deps.store.db, row.id, { attemptId: attempt.id, calls: 1 });
-    this.deps.log.info({ eamRequest: row.id, attemptId: attempt.id, clientId: req.client.clientId }, 'EAM sign-in: calling');
+    this.deps.log.info(
+      { eamRequest: row.id, attemptId: attempt.id, clientId: req.client.clientId },
+      'EAM sign-in: calling',
+    );
     this.armTimer(row.id, row.expiresAt);
     this.settle(row.id);
     return { kind: 'calling', requestId: row.id, browserSecret };
@@ -163,7 +194,13 @@ export class EamService {
       detail: {
         code: refusal.code,
         detail: refusal.detail,
-        ...(row ? { eamRequestId: row.id, clientRequestId: row.clientRequestId, attemptId: getEamRequest(this.deps.store.db, row.id)?.attemptId ?? null } : {}),
+        ...(row
+          ? {
+              eamRequestId: row.id,
+              clientRequestId: row.clientRequestId,
+              attemptId: getEamRequest(this.deps.store.db, row.id)?.attemptId ?? null,
+            }
+          : {}),
       },
       at: this.now(),
     });
@@ -174,7 +211,8 @@ export class EamService {
     const db = this.deps.store.db;
     const byOid = userByObjectId(db, c.tid, c.oid);
     if (byOid) return byOid;
-    if (this.deps.settings.userLinking === 'object-id-then-upn' && c.preferredUsername) return userByUpn(db, c.preferredUsername);
+    if (this.deps.settings.userLinking === 'object-id-then-upn' && c.preferredUsername)
+      return userByUpn(db, c.preferredUsername);
     return undefined;
   }
 
@@ -216,19 +254,25 @@ export class EamService {
   /** "Call me again" (same phone) or "use my backup phone": stops the current call, places a new one. */
   callAgain(id: string, browserSecret: string | undefined, which: 'same' | 'backup'): CallAgainResult {
     const r = this.request(id, browserSecret);
-    if (!r || r.status !== 'calling' || !r.userId) return { ok: false, reason: 'not-calling' };
+    if (r?.status !== 'calling' || !r.userId) return { ok: false, reason: 'not-calling' };
     if (r.calls >= this.deps.settings.maxCalls) return { ok: false, reason: 'no-calls-left' };
     const db = this.deps.store.db;
     const current = r.attemptId ? getAttempt(db, r.attemptId) : undefined;
     const verified = listPhoneMethods(db, r.userId).filter((m) => m.verifiedAt !== null);
     const method =
       which === 'same'
-        ? verified.find((m) => m.id === current?.phoneMethodId) ?? verified.find((m) => m.isDefault) ?? verified[0]
-        : verified.find((m) => m.id !== current?.phoneMethodId && !m.isDefault) ?? verified.find((m) => m.id !== current?.phoneMethodId);
+        ? (verified.find((m) => m.id === current?.phoneMethodId) ?? verified.find((m) => m.isDefault) ?? verified[0])
+        : (verified.find((m) => m.id !== current?.phoneMethodId && !m.isDefault) ??
+          verified.find((m) => m.id !== current?.phoneMethodId));
     if (!method) return { ok: false, reason: which === 'backup' ? 'no-backup' : 'refused' };
     // Follow the new attempt first, so the old one's `cancelled` end is not taken as the result.
     const previous = r.attemptId;
-    const started = this.deps.verification.start({ userId: r.userId, purpose: 'sign-in', methodId: method.id, requestedBy: `entra:${r.clientId}` });
+    const started = this.deps.verification.start({
+      userId: r.userId,
+      purpose: 'sign-in',
+      methodId: method.id,
+      requestedBy: `entra:${r.clientId}`,
+    });
     const problem = startProblem(started);
     if (problem) return { ok: false, reason: 'refused', detail: problem.detail };
     const attempt = (started as Extract<StartResult, { attempt: Attempt }>).attempt;
@@ -246,7 +290,10 @@ export class EamService {
   }
 
   /** The response form for a finished request, exactly once (the id_token is minted here). */
-  async respond(id: string, browserSecret: string | undefined): Promise<EamResponse | 'not-final' | 'already-answered' | undefined> {
+  async respond(
+    id: string,
+    browserSecret: string | undefined,
+  ): Promise<EamResponse | 'not-final' | 'already-answered' | undefined> {
     const r = this.request(id, browserSecret);
     if (!r) return undefined;
     this.settle(id);
@@ -274,7 +321,11 @@ export class EamService {
     if (!r) return undefined;
     return {
       uri: r.uri,
-      fields: { error: r.error, error_description: r.description.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, ' '), ...(r.state ? { state: r.state } : {}) },
+      fields: {
+        error: r.error,
+        error_description: r.description.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, ' '),
+        ...(r.state ? { state: r.state } : {}),
+      },
       approved: false,
     };
   }
@@ -296,10 +347,13 @@ export class EamService {
 
   private armTimer(id: string, expiresAt: number): void {
     if (this.timers.has(id)) return;
-    const t = setTimeout(() => {
-      this.timers.delete(id);
-      this.settle(id);
-    }, Math.max(0, expiresAt - this.now()) + 50);
+    const t = setTimeout(
+      () => {
+        this.timers.delete(id);
+        this.settle(id);
+      },
+      Math.max(0, expiresAt - this.now()) + 50,
+    );
     t.unref();
     this.timers.set(id, t);
   }
@@ -322,7 +376,7 @@ export class EamService {
   settle(id: string): void {
     const db = this.deps.store.db;
     const r = getEamRequest(db, id);
-    if (!r || r.status !== 'calling') return;
+    if (r?.status !== 'calling') return;
     const at = this.now();
     let attempt = r.attemptId ? getAttempt(db, r.attemptId) : undefined;
     // A retry or backup call continues the chain under a new id.
@@ -334,13 +388,23 @@ export class EamService {
     if (attempt && attempt.id !== r.attemptId) updateEamRequest(db, id, { attemptId: attempt.id });
     if (at >= r.expiresAt) {
       if (attempt && attempt.state !== 'ended') this.deps.verification.cancel(attempt.id);
-      this.finish(r, { status: 'denied', error: 'access_denied', errorDescription: TIMEOUT_DESCRIPTION }, attempt, 'timeout');
+      this.finish(
+        r,
+        { status: 'denied', error: 'access_denied', errorDescription: TIMEOUT_DESCRIPTION },
+        attempt,
+        'timeout',
+      );
       return;
     }
-    if (!attempt || attempt.state !== 'ended' || attempt.retryDueAt !== null) return;
+    if (attempt?.state !== 'ended' || attempt.retryDueAt !== null) return;
     if (attempt.outcome === 'approved') this.finish(r, { status: 'approved' }, attempt, 'approved');
     else
-      this.finish(r, { status: 'denied', error: 'access_denied', errorDescription: describeOutcome(attempt.outcome) }, attempt, attempt.outcome ?? 'failed');
+      this.finish(
+        r,
+        { status: 'denied', error: 'access_denied', errorDescription: describeOutcome(attempt.outcome) },
+        attempt,
+        attempt.outcome ?? 'failed',
+      );
   }
 
   private finish(
@@ -395,14 +459,20 @@ function startProblem(s: StartResult): { code: Refusal['code']; detail: string; 
     case 'bypassed':
       return undefined;
     case 'not-found':
-      return { code: 'unknown-user', detail: `the ${s.what} was not found`, description: 'The user is not enrolled for phone sign-in' };
+      return {
+        code: 'unknown-user',
+        detail: `the ${s.what} was not found`,
+        description: 'The user is not enrolled for phone sign-in',
+      };
     case 'no-method':
       return { code: 'no-phone', detail: s.message.en, description: 'The user has no verified phone' };
     case 'denied':
       return {
         code: 'call-refused',
         detail: `${s.kind}: ${s.reasonCode} - ${s.message.en}`,
-        description: describeOutcome(s.kind === 'rate-limit' ? 'rate-limited' : s.kind === 'policy' ? 'policy-denied' : 'failed'),
+        description: describeOutcome(
+          s.kind === 'rate-limit' ? 'rate-limited' : s.kind === 'policy' ? 'policy-denied' : 'failed',
+        ),
       };
   }
 }

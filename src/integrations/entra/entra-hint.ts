@@ -88,7 +88,11 @@ export class EntraHintVerifier {
     );
     if (typeof c.iat !== 'number') missing.push('iat');
     if (missing.length)
-      return { ok: false, code: 'hint-claims', detail: `the id_token_hint lacks required claims: ${missing.join(', ')}` };
+      return {
+        ok: false,
+        code: 'hint-claims',
+        detail: `the id_token_hint lacks required claims: ${missing.join(', ')}`,
+      };
     const tid = (str('tid') as string).toLowerCase();
     const oid = (str('oid') as string).toLowerCase();
     if (!GUID.test(tid) || !GUID.test(oid))

@@ -49,7 +49,12 @@ export function finishEamRequest(
   return (
     db
       .update(eamRequests)
-      .set({ status: result.status, error: result.error ?? null, errorDescription: result.errorDescription ?? null, finishedAt: at })
+      .set({
+        status: result.status,
+        error: result.error ?? null,
+        errorDescription: result.errorDescription ?? null,
+        finishedAt: at,
+      })
       .where(sql`${eamRequests.id} = ${id} AND ${eamRequests.status} = 'calling'`)
       .run().changes > 0
   );
@@ -105,7 +110,11 @@ export function setEntraIdentity(db: Db, userId: string, input: EntraIdentityInp
 
 /** The user linked to an Entra object id (in that tenant, or with no tenant recorded). */
 export function userByObjectId(db: Db, tenantId: string, objectId: string): UserRow | undefined {
-  const link = db.select().from(userEntraIdentities).where(eq(userEntraIdentities.objectId, objectId.toLowerCase())).get();
+  const link = db
+    .select()
+    .from(userEntraIdentities)
+    .where(eq(userEntraIdentities.objectId, objectId.toLowerCase()))
+    .get();
   if (!link || (link.tenantId && link.tenantId !== tenantId.toLowerCase())) return undefined;
   return db.select().from(users).where(eq(users.id, link.userId)).get();
 }

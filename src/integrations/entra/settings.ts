@@ -35,7 +35,9 @@ export interface EamSettings {
 
 /** `https://host/path` without a trailing slash: the issuer is compared exactly, so normalise once. */
 export function issuerOf(config: Config): string {
-  const base = config.entraEam.issuer ?? `${(config.http.publicUrl ?? `http://${config.http.address}:${config.http.port}`).replace(/\/+$/, '')}/oidc`;
+  const base =
+    config.entraEam.issuer ??
+    `${(config.http.publicUrl ?? `http://${config.http.address}:${config.http.port}`).replace(/\/+$/, '')}/oidc`;
   return base.replace(/\/+$/, '');
 }
 

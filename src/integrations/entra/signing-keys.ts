@@ -71,7 +71,16 @@ export class SigningKeys {
       notBefore: new Date(at - 60_000),
       years: 10,
     });
-    const jwk: JWK = { kty: 'RSA', use: 'sig', alg: 'RS256', kid, x5t: cert.x5t, n: base.n, e: base.e, x5c: [cert.x5c] };
+    const jwk: JWK = {
+      kty: 'RSA',
+      use: 'sig',
+      alg: 'RS256',
+      kid,
+      x5t: cert.x5t,
+      n: base.n,
+      e: base.e,
+      x5c: [cert.x5c],
+    };
     this.db
       .insert(oidcSigningKeys)
       .values({
@@ -104,7 +113,11 @@ export class SigningKeys {
 
   /** The JWKS: keys not past their publication window. */
   jwks(at = this.now()): { keys: JWK[] } {
-    return { keys: this.list(at).filter((k) => k.publishedUntil === undefined || k.publishedUntil > at).map((k) => k.jwk) };
+    return {
+      keys: this.list(at)
+        .filter((k) => k.publishedUntil === undefined || k.publishedUntil > at)
+        .map((k) => k.jwk),
+    };
   }
 
   private signingRow(rows: OidcSigningKeyRow[], at: number): OidcSigningKeyRow | undefined {

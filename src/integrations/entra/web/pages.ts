@@ -103,7 +103,13 @@ ${o.response ? responseForm(o.response, t('back'), false) : ''}
   });
 }
 
-export function responsePage(o: { m: Messages; t: EamTexts; path: string; response: EamResponse; reason?: string }): Html {
+export function responsePage(o: {
+  m: Messages;
+  t: EamTexts;
+  path: string;
+  response: EamResponse;
+  reason?: string;
+}): Html {
   const { m, t, response } = o;
   const title = response.approved ? t('approvedTitle') : t('deniedTitle');
   return page({

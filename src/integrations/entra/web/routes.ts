@@ -7,10 +7,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isCallOutcome, plainReason } from '../../../domain/call-outcomes';
 import { parsePhone } from '../../../domain/phone/parse';
-import { getPhoneMethod } from '../../../store/repo/phone-methods';
 import type { Store } from '../../../store';
+import { getPhoneMethod } from '../../../store/repo/phone-methods';
 import { type CallStatus, callStatus } from '../../../web/call-status';
-import { appendCookie, LANG_COOKIE, sendPage, seeOther } from '../../../web/http/context';
+import { appendCookie, LANG_COOKIE, seeOther, sendPage } from '../../../web/http/context';
 import { parseCookies, serializeCookie } from '../../../web/http/cookies';
 import { sameOriginPost } from '../../../web/http/csrf';
 import { registerFormParser } from '../../../web/http/form';
