@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { compactVerify, createLocalJWKSet, importX509, type JWK, jwtVerify } from 'jose';
 import type { Page } from 'playwright-core';
 import { type RunningApp, startApp } from '../../src/app/app';
-import { type Config, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { setEntraIdentity } from '../../src/integrations/entra/repo';
 import { createLogger } from '../../src/log';
 import {
@@ -99,7 +99,7 @@ async function startDoor(timeoutSeconds: number): Promise<Door> {
           rotationDelayHours: 48,
         },
       },
-    } as Parameters<typeof loadConfig>[0]['overrides'] & Partial<Config>,
+    },
   });
   const app = await startApp(config, { logger: createLogger({ level: 'warn' }) });
   return { app, sippPort, issuer };
