@@ -10,8 +10,9 @@ import type { AppContext } from '../../app/context';
 import { textLanguage } from '../../domain/call-outcomes';
 import { EamService } from './eam-service';
 import { EntraHintVerifier } from './entra-hint';
+import { signingKeysFor } from './keys-for-config';
 import { type EamSettings, eamSettings } from './settings';
-import { SigningKeys } from './signing-keys';
+import type { SigningKeys } from './signing-keys';
 import { registerEamRoutes } from './web/routes';
 
 export interface EamRuntime {
@@ -21,16 +22,6 @@ export interface EamRuntime {
 }
 
 const runtimes = new WeakMap<AppContext, EamRuntime>();
-
-export function signingKeysFor(ctx: Pick<AppContext, 'config' | 'store'>, now?: () => number): SigningKeys {
-  const settings = eamSettings(ctx.config);
-  return new SigningKeys(ctx.store.db, {
-    secret: settings.encryptionKey,
-    rotationDelayMs: settings.rotationDelayMs,
-    commonName: new URL(settings.issuer).host,
-    ...(now ? { now } : {}),
-  });
-}
 
 export function eamRuntime(ctx: AppContext): EamRuntime {
   const existing = runtimes.get(ctx);
