@@ -95,7 +95,10 @@ export interface EntraStandIn {
   readonly caFile: string;
   /** The reply URL (allowed by the test's config as an extra redirect URI). */
   readonly replyUrl: string;
+  /** The key hints are signed with (the newest published). */
   readonly key: EntraKey;
+  /** Rolls Entra's key: a new key is published beside the old ones and signs from now on. */
+  rollKey(): Promise<EntraKey>;
   /** Signs an id_token_hint as Entra does (expired on issue) with `key` (or another key). */
   hint(claims: HintClaims, appId: string, signWith?: EntraKey): Promise<string>;
   /** A page that form-POSTs these parameters to `action` (click the button, as Entra's page auto-posts). */
@@ -129,13 +132,14 @@ export async function startEntraStandIn(dir: string): Promise<EntraStandIn> {
   const ca = makeTestCa();
   const caFile = join(dir, 'entra-test-ca.pem');
   writeFileSync(caFile, ca.caPem);
-  const key = await makeEntraKey();
+  let key = await makeEntraKey();
+  const published: EntraKey[] = [key];
   let fetches = 0;
   const jwksServer = createHttpsServer({ key: ca.keyPem, cert: ca.certPem }, (req, res) => {
     if (req.url === '/common/discovery/v2.0/keys') {
       fetches++;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ keys: [key.jwk] }));
+      res.end(JSON.stringify({ keys: published.map((k) => k.jwk) }));
       return;
     }
     res.writeHead(404).end();
@@ -181,10 +185,18 @@ export async function startEntraStandIn(dir: string): Promise<EntraStandIn> {
     jwksUrl: `${authority}/common/discovery/v2.0/keys`,
     caFile,
     replyUrl: `${webBase}/common/federation/externalauthprovider`,
-    key,
+    get key() {
+      return key;
+    },
+    async rollKey() {
+      key = await makeEntraKey();
+      published.push(key);
+      return key;
+    },
     received,
     jwksFetches: () => fetches,
-    async hint(c, appId, signWith = key) {
+    async hint(c, appId, signWith?: EntraKey) {
+      const signer = signWith ?? key;
       const iat = c.iat ?? Math.floor(Date.now() / 1000);
       const payload: Record<string, unknown> = {
         ver: '2.0',
@@ -200,8 +212,8 @@ export async function startEntraStandIn(dir: string): Promise<EntraStandIn> {
       };
       if (c.oid !== undefined) payload.oid = c.oid;
       return new SignJWT(payload)
-        .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: signWith.kid })
-        .sign(signWith.privateKey);
+        .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: signer.kid })
+        .sign(signer.privateKey);
     },
     startUrl(action, params) {
       const id = randomUUID();

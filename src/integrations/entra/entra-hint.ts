@@ -43,6 +43,8 @@ export interface HintVerifierOptions {
   readonly caFile: string | null;
   /** Allowed clock skew for an `iat` in the future. */
   readonly skewMs?: number;
+  /** Least time between two JWKS fetches caused by unknown key ids (default 30 s). */
+  readonly refetchCooldownMs?: number;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -57,7 +59,7 @@ export class EntraHintVerifier {
       ...(agent ? { agent } : {}),
       timeoutDuration: 5000,
       // Entra rolls its keys; a token with an unknown kid triggers a fetch at most every 30 s.
-      cooldownDuration: 30_000,
+      cooldownDuration: o.refetchCooldownMs ?? 30_000,
       cacheMaxAge: 12 * 3_600_000,
     });
   }
