@@ -18,7 +18,6 @@ import { compactVerify, createLocalJWKSet, importX509, type JWK, jwtVerify } fro
 import type { Page } from 'playwright-core';
 import { type RunningApp, startApp } from '../../src/app/app';
 import { loadConfig } from '../../src/config';
-import { setEntraIdentity } from '../../src/integrations/entra/repo';
 import { createLogger } from '../../src/log';
 import {
   addPhoneMethod,
@@ -28,6 +27,7 @@ import {
   listAudit,
   markPhoneMethodVerified,
 } from '../../src/store';
+import { setEntraIdentity } from '../../src/store/repo/entra-identities';
 import { launchChromium, type TestBrowser } from '../support/browser';
 import { type EntraStandIn, makeEntraKey, startEntraStandIn } from '../support/entra-stand-in';
 import { type SippPeer, startSippUas } from '../support/peers/sipp';

@@ -9,10 +9,10 @@
 import { decodeJwt } from 'jose';
 import pino from 'pino';
 import { EamService } from '../../src/integrations/entra/eam-service';
-import { setEntraIdentity } from '../../src/integrations/entra/repo';
 import type { EamSettings } from '../../src/integrations/entra/settings';
 import { SigningKeys } from '../../src/integrations/entra/signing-keys';
 import { addPhoneMethod, createUser, getAttempt, listAudit, markPhoneMethodVerified } from '../../src/store';
+import { setEntraIdentity } from '../../src/store/repo/entra-identities';
 import { afterPrompt, press } from '../support/fake-telephony';
 import { createHarness, type Harness } from '../support/service-harness';
 

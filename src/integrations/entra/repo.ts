@@ -2,14 +2,9 @@
 import { eq, sql } from 'drizzle-orm';
 import { newId } from '../../store/ids';
 import type { Db } from '../../store/open';
-import {
-  type EamRequestRow,
-  eamRequests,
-  type UserEntraIdentityRow,
-  type UserRow,
-  userEntraIdentities,
-  users,
-} from '../../store/schema';
+import { type EamRequestRow, eamRequests } from '../../store/schema';
+
+export { userByObjectId, userByUpn } from '../../store/repo/entra-identities';
 
 export type NewEamRequest = Omit<
   typeof eamRequests.$inferInsert,
@@ -77,53 +72,4 @@ export function listRecentEamRequests(db: Db, limit = 50): EamRequestRow[] {
 
 export function pendingEamRequests(db: Db): EamRequestRow[] {
   return db.select().from(eamRequests).where(eq(eamRequests.status, 'calling')).all();
-}
-
-// --- Users' Entra identities
-
-export interface EntraIdentityInput {
-  readonly tenantId?: string | null;
-  readonly objectId?: string | null;
-  readonly upn?: string | null;
-}
-
-export function getEntraIdentity(db: Db, userId: string): UserEntraIdentityRow | undefined {
-  return db.select().from(userEntraIdentities).where(eq(userEntraIdentities.userId, userId)).get();
-}
-
-/** Sets (or with all fields null, removes) a user's Entra identity. Values are stored lower case. */
-export function setEntraIdentity(db: Db, userId: string, input: EntraIdentityInput, at = Date.now()): void {
-  const row = {
-    tenantId: input.tenantId?.toLowerCase() || null,
-    objectId: input.objectId?.toLowerCase() || null,
-    upn: input.upn?.toLowerCase() || null,
-  };
-  if (!row.tenantId && !row.objectId && !row.upn) {
-    db.delete(userEntraIdentities).where(eq(userEntraIdentities.userId, userId)).run();
-    return;
-  }
-  db.insert(userEntraIdentities)
-    .values({ userId, ...row, updatedAt: at })
-    .onConflictDoUpdate({ target: userEntraIdentities.userId, set: { ...row, updatedAt: at } })
-    .run();
-}
-
-/** The user linked to an Entra object id (in that tenant, or with no tenant recorded). */
-export function userByObjectId(db: Db, tenantId: string, objectId: string): UserRow | undefined {
-  const link = db
-    .select()
-    .from(userEntraIdentities)
-    .where(eq(userEntraIdentities.objectId, objectId.toLowerCase()))
-    .get();
-  if (!link || (link.tenantId && link.tenantId !== tenantId.toLowerCase())) return undefined;
-  return db.select().from(users).where(eq(users.id, link.userId)).get();
-}
-
-/** The user whose UPN (or, failing that, username) is this `preferred_username`, case-insensitively. */
-export function userByUpn(db: Db, upn: string): UserRow | undefined {
-  const lower = upn.toLowerCase();
-  const link = db.select().from(userEntraIdentities).where(eq(userEntraIdentities.upn, lower)).get();
-  if (link) return db.select().from(users).where(eq(users.id, link.userId)).get();
-  const matches = db.select().from(users).where(sql`lower(${users.username}) = ${lower}`).limit(2).all();
-  return matches.length === 1 ? matches[0] : undefined;
 }
