@@ -21,6 +21,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
 import {
   addPhoneMethod,
+  createApiKey,
   createUser,
   getFraudReportForAttempt,
   listAttempts,
@@ -454,6 +455,34 @@ describe('Entra EAM door (long window)', () => {
         error_description: 'The phone was busy',
       });
       await page.context().close();
+    });
+    it('shows the admin the exact values for Entra, the keys, and the sign-ins linked to their calls', async () => {
+      const adminKey = createApiKey(door.app.ctx.store.db, { name: 'eam admin', scopes: ['admin'] }).key;
+      const ctx = await chrome.newContext({ locale: 'en-GB', acceptLanguage: 'en-GB' });
+      const page = await ctx.newPage();
+      await page.goto(`${door.app.url}/admin/login`);
+      await page.getByLabel('API key').fill(adminKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('link', { name: 'Entra ID' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Entra ID (External Authentication Method)' }).waitFor();
+      expect(await page.locator('#discovery-url').textContent()).toBe(
+        `${door.issuer}/.well-known/openid-configuration`,
+      );
+      expect(await page.locator('#reply-url').textContent()).toBe(`${door.issuer}/authorize`);
+      expect(await page.locator('#client-id-0').textContent()).toBe(CLIENT_ID);
+      expect(await page.locator('#app-id-0').textContent()).toBe(APP_ID);
+      const graph = JSON.parse((await page.locator('#graph-0').textContent()) ?? '{}');
+      expect(graph).toMatchObject({
+        appId: APP_ID,
+        openIdConnectSetting: { clientId: CLIENT_ID, discoveryUrl: `${door.issuer}/.well-known/openid-configuration` },
+      });
+      const { jwks } = await providerMetadata(door);
+      expect(await page.locator('#keys-title ~ .table-wrap tbody tr').count()).toBe(jwks.keys.length);
+      const approved = listAudit(door.app.ctx.store.db, { action: 'eam.sign-in.approved', limit: 1 })[0]!;
+      const attemptId = (approved.detail as { attemptId: string }).attemptId;
+      await page.locator(`a[href="/admin/attempts/${attemptId}"]`).first().click();
+      await page.waitForURL(`**/admin/attempts/${attemptId}`);
+      await ctx.close();
     });
   });
 });
