@@ -1,12 +1,14 @@
 /**
  * The life of a verification attempt, as stored. One attempt = one call (or one policy denial).
  *
- * queued → dialling → ringing → answered → in-script → ended
+ * queued → dialling → ringing → answered → in-script → listening → ended
+ * (`in-script`: the script runs, e.g. asks for a transfer and dials the extension; `listening`: it
+ * asks for the answer and waits for keys — the moment to tell the person "press # now".)
  * Any non-ended state may jump to `ended` (busy, no answer, crash recovery, cancel…). `ended` is final.
  */
 import type { CallOutcome } from './call-outcomes';
 
-export const ATTEMPT_STATES = ['queued', 'dialling', 'ringing', 'answered', 'in-script', 'ended'] as const;
+export const ATTEMPT_STATES = ['queued', 'dialling', 'ringing', 'answered', 'in-script', 'listening', 'ended'] as const;
 export type AttemptState = (typeof ATTEMPT_STATES)[number];
 
 export const ATTEMPT_PURPOSES = ['enrollment', 'sign-in', 'test'] as const;
@@ -19,7 +21,8 @@ const ORDER: Record<AttemptState, number> = {
   ringing: 2,
   answered: 3,
   'in-script': 4,
-  ended: 5,
+  listening: 5,
+  ended: 6,
 };
 
 export function canTransition(from: AttemptState, to: AttemptState): boolean {
@@ -45,6 +48,7 @@ export type AttemptTransition =
       readonly sipStatus?: number;
     }
   | { readonly to: 'in-script'; readonly at?: number; readonly scriptId: string; readonly scriptHash: string }
+  | { readonly to: 'listening'; readonly at?: number }
   | {
       readonly to: 'ended';
       readonly at?: number;

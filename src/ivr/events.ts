@@ -46,6 +46,8 @@ export type IvrEvent =
       readonly attempt: number;
     }
   | { readonly kind: 'digits-sent'; readonly at: number; readonly digits: string }
+  /** A `gather` starts listening for the caller's answer; `buffered` keys were pressed before it. */
+  | { readonly kind: 'listening'; readonly at: number; readonly step: number; readonly buffered: number }
   /** A PIN is being collected (`active`) or no longer: keys in between are secret (see `secret-mask.ts`). */
   | { readonly kind: 'secret-input'; readonly at: number; readonly active: boolean }
   | { readonly kind: 'result'; readonly at: number; readonly result: ScriptResult }
@@ -69,6 +71,8 @@ export function describeEvent(e: IvrEvent): string {
       return `ivr: input "${e.digits}" (try ${e.attempt}) ${e.outcome}${e.source ? ` via ${e.source}` : ''}`;
     case 'digits-sent':
       return `ivr: sent digits "${e.digits}"`;
+    case 'listening':
+      return `ivr: step ${e.step} listens for keys${e.buffered ? ` (${e.buffered} pressed earlier, kept)` : ''}`;
     case 'secret-input':
       return e.active ? 'ivr: PIN entry starts (keys masked)' : 'ivr: PIN entry ends';
     case 'result':

@@ -119,7 +119,9 @@ export const gatherArgs = z.strictObject({
   flush: z
     .boolean()
     .optional()
-    .describe('Discard keys pressed before this step (default true; false keeps type-ahead)'),
+    .describe(
+      'Discard keys pressed before this step (default false: keys pressed earlier in the call, e.g. during a transfer prompt, count)',
+    ),
   retryPrompt: promptKey.optional().describe('Played instead of `prompt` on the second and later tries'),
   invalidPrompt: promptKey.optional().describe('Played after input that matched nothing'),
   noInputPrompt: promptKey.optional().describe('Played after a try without input'),

@@ -6,7 +6,17 @@ import { isCallOutcome, plainReason } from '../domain/call-outcomes';
 import type { Attempt } from '../store/repo/attempts';
 import type { MessageKey, Messages } from './i18n';
 
-export type CallPhase = 'queued' | 'dialling' | 'ringing' | 'answered' | 'in-script' | 'verified' | 'failed';
+export type CallPhase =
+  | 'queued'
+  | 'dialling'
+  | 'ringing'
+  | 'answered'
+  | 'in-script'
+  | 'listening'
+  /** This call failed, and fyrkant calls again on its own (retry after busy / no answer, backup phone). */
+  | 'retrying'
+  | 'verified'
+  | 'failed';
 /** The steps shown as a progress row. */
 export const CALL_STEPS = ['dialling', 'ringing', 'answered', 'verified'] as const;
 export type CallStep = (typeof CALL_STEPS)[number];
@@ -43,6 +53,7 @@ function tipFor(attempt: Pick<Attempt, 'outcome' | 'reasonCode' | 'digitsSent'>)
     case 'fraud':
     case 'policy-denied':
     case 'rate-limited':
+    case 'blocked':
       return `tip.${outcome}`;
     case 'timeout':
       return 'tip.no-answer';
@@ -51,16 +62,30 @@ function tipFor(attempt: Pick<Attempt, 'outcome' | 'reasonCode' | 'digitsSent'>)
   }
 }
 
-export function callStatus(
-  attempt: Pick<Attempt, 'state' | 'outcome' | 'sipStatus' | 'reasonCode' | 'digitsSent'>,
-  m: Messages,
-): CallStatus {
+type StatusInput = Pick<Attempt, 'state' | 'outcome' | 'sipStatus' | 'reasonCode' | 'digitsSent'> &
+  Partial<Pick<Attempt, 'retryDueAt' | 'nextAttemptId'>>;
+
+/**
+ * The status of the LATEST attempt of a chain (callers follow retries and backup calls forward): a
+ * failed call with a retry still to come is not final — the page keeps following the chain.
+ */
+export function callStatus(attempt: StatusInput, m: Messages, now = Date.now()): CallStatus {
   if (attempt.state === 'ended') {
     if (attempt.outcome === 'approved') {
       return { phase: 'verified', step: 'verified', status: m.t('call.status.verified'), final: true };
     }
     const outcome = attempt.outcome && isCallOutcome(attempt.outcome) ? attempt.outcome : 'failed';
     const reached: CallStep = attempt.outcome === 'no-input' || attempt.outcome === 'hangup' ? 'answered' : 'dialling';
+    if (attempt.retryDueAt != null && !attempt.nextAttemptId) {
+      const seconds = Math.max(1, Math.ceil((attempt.retryDueAt - now) / 1000));
+      return {
+        phase: 'retrying',
+        step: 'dialling',
+        status: m.t('call.status.retrying', { seconds }),
+        reason: m.t('call.reason', { reason: plainReason(outcome, attempt.sipStatus, m.lang) }),
+        final: false,
+      };
+    }
     return {
       phase: 'failed',
       step: reached,
@@ -73,7 +98,7 @@ export function callStatus(
   const step: CallStep =
     attempt.state === 'ringing'
       ? 'ringing'
-      : attempt.state === 'answered' || attempt.state === 'in-script'
+      : attempt.state === 'answered' || attempt.state === 'in-script' || attempt.state === 'listening'
         ? 'answered'
         : 'dialling';
   return { phase: attempt.state, step, status: m.t(`call.status.${attempt.state}`), final: false };

@@ -112,6 +112,7 @@ export type WebActions = Pick<
   | 'updatePhoneMethod'
   | 'removePhoneMethod'
   | 'startCall'
+  | 'callAgain'
   | 'watchAttempt'
   | 'takeIssuedAppPassword'
   | 'createAppPassword'
@@ -158,8 +159,22 @@ export interface WebServices {
     actor: string,
   ): Promise<{ readonly attemptId: string }>;
 
+  /**
+   * "Call me again" on an attempt of `userId`: never a second chain — the chain's running call, or
+   * its waiting retry placed now, or (the chain has ended) a new call to the same phone.
+   */
+  callAgain(
+    userId: string,
+    attemptId: string,
+    purpose: Extract<AttemptPurpose, 'enrollment' | 'test'>,
+    lang: UiLanguage,
+    actor: string,
+  ): Promise<{ readonly attemptId: string }>;
+
   // --- attempts
   getAttempt(attemptId: string): Attempt | undefined;
+  /** The latest attempt of the chain (retries, backup phone) `attemptId` starts or belongs to. */
+  latestOfChain(attemptId: string): Attempt | undefined;
   listAttempts(filter: {
     userId?: string;
     outcome?: string;

@@ -76,6 +76,14 @@ export function serviceActions(ctx: ApiContext): WebActions {
       return { attemptId: r.attempt.id };
     },
 
+    async callAgain(userId, attemptId, purpose, lang, actor) {
+      const r = ctx.verification.callAgain(attemptId, { purpose, requestedBy: actor });
+      startResultToHttp(r, lang); // throws for denials, rate limits and unknown ids
+      if (r.status !== 'queued' && r.status !== 'bypassed') throw new ApiError(500, 'unexpected', r.status);
+      if (r.attempt.userId !== userId) throw notFound('attempt');
+      return { attemptId: r.attempt.id };
+    },
+
     watchAttempt(attemptId, listener) {
       return ctx.bus.subscribe(attemptId, (u) => {
         if (u.type === 'trace') return; // the page shows states, not every SIP message

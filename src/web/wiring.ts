@@ -11,6 +11,7 @@ import { parsePhone } from '../domain/phone/parse';
 import type { PromptLibrary } from '../ivr/prompts/library';
 import type { ScriptRegistry } from '../ivr/registry';
 import type { Db } from '../store/open';
+import { chainTailId } from '../store/repo/attempt-chain';
 import { type Attempt, getAttempt, listAttemptEvents, listAttempts } from '../store/repo/attempts';
 import { listPhoneMethods } from '../store/repo/phone-methods';
 import { getUser, listUsers } from '../store/repo/users';
@@ -56,7 +57,7 @@ export function phoneMethodView(pm: PhoneMethodRow): PhoneMethodView {
   };
 }
 
-const ACTIVE_STATES = ['queued', 'dialling', 'ringing', 'answered', 'in-script'] as const;
+const ACTIVE_STATES = ['queued', 'dialling', 'ringing', 'answered', 'in-script', 'listening'] as const;
 
 /** Prompt ids in preview URLs: `<key>~<language>`. */
 function promptId(key: string, language: string): string {
@@ -74,6 +75,7 @@ const ACTION_NAMES = [
   'updatePhoneMethod',
   'removePhoneMethod',
   'startCall',
+  'callAgain',
   'watchAttempt',
   'takeIssuedAppPassword',
   'createAppPassword',
@@ -102,6 +104,7 @@ export function createWebServices(w: WebWiring): WebServices {
     listPhoneMethods: (userId) => listPhoneMethods(db, userId).map(phoneMethodView),
 
     getAttempt: (id) => getAttempt(db, id),
+    latestOfChain: (id) => getAttempt(db, chainTailId(db, id)),
     listAttempts: (f) => {
       const rows = listAttempts(db, {
         limit: f.scriptHash ? 2000 : f.limit,

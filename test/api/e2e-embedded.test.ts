@@ -126,8 +126,8 @@ async function newUser(name: string, extension?: string) {
 }
 
 /**
- * Presses # (SIP INFO) every second from 6 s after the answer: keys pressed while "please transfer"
- * or the extension digits play are ignored by the script; the first one during the greeting counts.
+ * Presses # (SIP INFO) every second from 6 s after the answer; the first one the script gets decides
+ * (keys pressed earlier in the call count too, see test/e2e/early-pound.test.ts).
  * (Replaying the same RFC 2833 pcap would repeat its RTP timestamp: rightly taken as one key press.)
  */
 const POUND_REPEATEDLY = timedInfoScenario(

@@ -40,6 +40,24 @@ describe('session: office-phone-verify on the fake port', () => {
     expect(events.at(-1)).toMatchObject({ kind: 'result', result: 'approved' });
   });
 
+  it("a '#' pressed during the transfer prompt reaches the gather after the extension is dialled", async () => {
+    const call = fakeCall({ playMs: 300, steps: [press('#', afterPrompt('transfer'), 20)] });
+    const out = await runScript({
+      script: office(),
+      call,
+      vars: { ...vars, extension: '12' },
+      prompts: namedPrompts(),
+      maxCallMs: 10_000,
+      extensionDelays: { preDelayMs: 0, postDelayMs: 10 },
+    });
+    expect(out).toMatchObject({ result: 'approved', digits: '#', extensionSent: true });
+    // The greeting is not played to someone who already pressed #.
+    expect(call.plays.map((p) => p.name)).toEqual([
+      'office-phone-verify/transfer@sv-SE',
+      'office-phone-verify/success@sv-SE',
+    ]);
+  });
+
   it('without an extension greets directly and reports fraud on 0#', async () => {
     const call = fakeCall({ steps: [press('0#', afterPrompt('greeting'), 5, { gapMs: 10 })] });
     const out = await runScript({ script: office(), call, vars, prompts: namedPrompts(), maxCallMs: 10_000 });

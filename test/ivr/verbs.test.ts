@@ -187,12 +187,23 @@ ${extra}`;
     expect(without.call.plays[0]!.result?.status).toBe('completed');
   });
 
-  it('discards keys pressed before it unless flush is false', async () => {
+  it('keeps keys pressed before it (default) unless flush is true', async () => {
     const steps = (flush: string) =>
       `  - play: { prompt: ask, bargeIn: true }\n  - gather:\n      timeoutMs: 100\n      tries: 1\n${flush}      match: [{ digits: "", result: approved }]\n      noInput: { result: no-input }\n`;
     const plan: FakeCallPlan = { playMs: 300, steps: [press('#', afterPrompt('ask'), 5)] };
-    expect((await run(steps(''), plan)).out.result).toBe('no-input');
+    expect((await run(steps(''), plan)).out.result).toBe('approved');
     expect((await run(steps('      flush: false\n'), plan)).out.result).toBe('approved');
+    expect((await run(steps('      flush: true\n'), plan)).out.result).toBe('no-input');
+  });
+
+  it('a key pressed before it barges in on its prompt (the prompt is not played), and it says it listens', async () => {
+    const r = await run(
+      `  - play: ask\n  - gather:\n      prompt: again\n      tries: 1\n      match: [{ digits: "", result: approved }]\n`,
+      { playMs: 200, steps: [press('#', afterPrompt('ask'), 5)] },
+    );
+    expect(r.out).toMatchObject({ result: 'approved', digits: '#' });
+    expect(r.plays).toEqual(['ask@en-US']);
+    expect(r.events.find((e) => e.kind === 'listening')).toMatchObject({ buffered: 1 });
   });
 
   it('checks a PIN through the verifier, masks it everywhere, and retries on a wrong one', async () => {

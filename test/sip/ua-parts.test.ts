@@ -44,8 +44,18 @@ describe('unsolicited traffic', () => {
     expect(rl.dropped).toBe(6);
   });
 
+  it('refills by its injected clock', () => {
+    let now = 5_000;
+    const rl = new RateLimiter(2, 1, () => now);
+    expect([rl.allow('a'), rl.allow('a')]).toEqual([true, false]);
+    now += 499;
+    expect(rl.allow('a')).toBe(false);
+    now += 1;
+    expect(rl.allow('a')).toBe(true);
+  });
+
   it('bounds its memory', () => {
-    const rl = new RateLimiter(1, 1, 100);
+    const rl = new RateLimiter(1, 1, () => 0, 100);
     for (let i = 0; i < 1000; i++) rl.allow(`10.0.${i >> 8}.${i & 255}`, 0);
     expect((rl as unknown as { buckets: Map<string, unknown> }).buckets.size).toBeLessThanOrEqual(100);
   });

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createMetrics, type Metrics } from '../../src/observability/metrics';
 import { AttemptBus } from '../../src/services/verification/attempt-bus';
-import type { CallPlan, CallPlanner, CallTarget, DestinationCheck } from '../../src/services/verification/ports';
+import type {
+  CallPlan,
+  CallPlanner,
+  CallTarget,
+  DestinationCheck,
+  ScriptRunner,
+} from '../../src/services/verification/ports';
 import { VerificationService } from '../../src/services/verification/service';
 import { DEFAULT_VERIFICATION_SETTINGS, type VerificationSettings } from '../../src/services/verification/settings';
 import { type Attempt, getAttempt, openStore, type Store } from '../../src/store';
@@ -86,6 +92,8 @@ export function createHarness(
     dir?: string;
     /** Replaces the steerable test planner (e.g. the real policy adapter). */
     planner?: CallPlanner;
+    /** Replaces the simple script runner (e.g. the real IVR interpreter). */
+    scripts?: ScriptRunner;
   } = {},
 ): Harness {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'fyrkant-svc-'));
@@ -107,7 +115,7 @@ export function createHarness(
     store,
     backend,
     planner: options.planner ?? planner,
-    scripts,
+    scripts: options.scripts ?? scripts,
     bus,
     metrics,
     log: pino({ level: 'silent' }),

@@ -76,6 +76,27 @@ describe('call status in plain words', () => {
     });
   });
 
+  it('says "press #" only once the script listens, not while the transfer prompt plays', () => {
+    expect(callStatus({ ...base, state: 'in-script', outcome: null }, en).status).toBe(
+      'The call was answered. Listen to the message.',
+    );
+    expect(callStatus({ ...base, state: 'listening', outcome: null }, en)).toMatchObject({
+      phase: 'listening',
+      step: 'answered',
+      status: 'Press # (the pound key) on your phone now.',
+      final: false,
+    });
+  });
+
+  it('a failed call with an automatic retry to come is not final and says when it calls again', () => {
+    const busy = { ...base, state: 'ended' as const, outcome: 'busy' as const, sipStatus: 486 };
+    const s = callStatus({ ...busy, retryDueAt: 61_000, nextAttemptId: null }, en, 1_000);
+    expect(s).toMatchObject({ phase: 'retrying', final: false });
+    expect(s.status).toBe('We will call you again automatically in about 60 s. Keep the phone near you.');
+    expect(s.reason).toBe('What happened: The line was busy (486 Busy Here).');
+    expect(callStatus({ ...busy, retryDueAt: null, nextAttemptId: null }, en).final).toBe(true);
+  });
+
   it('explains a busy line with the SIP status and says what to try', () => {
     const s = callStatus({ ...base, state: 'ended', outcome: 'busy', sipStatus: 486 }, en);
     expect(s.phase).toBe('failed');

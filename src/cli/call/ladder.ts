@@ -4,6 +4,8 @@
  */
 import type { TraceEvent } from '../../telephony/port';
 
+const READABLE_NOTE = /^(ivr: input |ivr: step \d+ listens|ivr: sent digits|ivr: result |outcome: )/;
+
 export function textLadder(events: readonly TraceEvent[]): string {
   if (events.length === 0) return '  (no events)';
   const t0 = events[0]!.at;
@@ -32,6 +34,8 @@ export function textLadder(events: readonly TraceEvent[]): string {
         break;
       case 'note':
         if (e.level !== 'info') lines.push(`${t}  ${e.level}: ${e.message}`);
+        // What the script heard and why the call ended; the step-by-step notes stay out.
+        else if (READABLE_NOTE.test(e.message)) lines.push(`${t}  ${e.message}`);
         break;
     }
   }

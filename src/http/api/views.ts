@@ -46,7 +46,8 @@ const STATE_WORDS: Record<string, { sv: string; en: string }> = {
   dialling: { sv: 'Ringer upp.', en: 'Dialling.' },
   ringing: { sv: 'Det ringer.', en: 'Ringing.' },
   answered: { sv: 'Samtalet besvarades.', en: 'The call was answered.' },
-  'in-script': { sv: 'Samtalet pågår; väntar på knapptryckning.', en: 'Call in progress; waiting for a key press.' },
+  'in-script': { sv: 'Samtalet pågår; meddelandet spelas.', en: 'Call in progress; the message is playing.' },
+  listening: { sv: 'Samtalet pågår; väntar på knapptryckning.', en: 'Call in progress; waiting for a key press.' },
 };
 
 export function attemptReasons(a: AttemptRecord): { sv: string; en: string } {

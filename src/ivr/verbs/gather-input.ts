@@ -11,6 +11,8 @@ export const GATHER_DEFAULTS = {
   interDigitTimeoutMs: 3000,
   tries: 3,
   bargeIn: true,
+  /** Keys pressed before the step count (false) or are discarded when it starts (true). */
+  flush: false,
 } as const;
 
 export type Input =

@@ -38,13 +38,18 @@ export class GatherVerb implements Verb<'gather'> {
     let hadInput = false;
     let lastKeys = '';
     let lastSource: DtmfSource | undefined;
+    // Keys pressed earlier in the call (during a transfer prompt, while the extension was dialled) are
+    // kept unless the step asks for a clean slate: a person at a direct line presses # as soon as they
+    // hear us. Echoes of our own in-band extension tones never get here (the backend drops them).
+    if (a.flush ?? GATHER_DEFAULTS.flush) ctx.dtmf.clear();
+    ctx.emit({ kind: 'listening', at: Date.now(), step: this.step.index, buffered: ctx.dtmf.pending });
     for (let attempt = 1; attempt <= tries; attempt++) {
-      if (a.flush ?? true) ctx.dtmf.clear();
       const key = attempt > 1 && a.retryPrompt ? a.retryPrompt : a.prompt;
-      if (key) {
+      // With barge-in, a key already pressed has interrupted the prompt before it began.
+      if (key && !(bargeIn && ctx.dtmf.pending > 0)) {
         const played = await ctx.play({ kind: 'prompt', key }, bargeIn);
         if (played.status === 'call-ended' || played.status === 'aborted' || ctx.signal.aborted) return STOP;
-        // Without barge-in, keys pressed during the prompt do not count.
+        // Without barge-in, keys pressed before the prompt ended do not count.
         if (!bargeIn) ctx.dtmf.clear();
       }
       const input = await collectInput(ctx, a);

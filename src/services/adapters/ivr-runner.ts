@@ -62,7 +62,10 @@ export function ivrScriptRunner(o: IvrRunnerOptions): ScriptRunner {
         ...(verifyPin ? { pinVerifier: { verify: (digits: string) => verifyPin(digits) } } : {}),
         signal: input.signal,
         trace: input.trace,
-        ...(maskHooks.has(input.trace) ? { onEvent: maskHooks.get(input.trace) } : {}),
+        onEvent: (e) => {
+          maskHooks.get(input.trace)?.(e);
+          if (e.kind === 'listening') input.onListening?.();
+        },
         maxCallMs: o.maxCallMs,
         ...(o.extensionDelays ? { extensionDelays: o.extensionDelays } : {}),
       });

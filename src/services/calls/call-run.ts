@@ -103,11 +103,23 @@ export async function runVerificationCall(input: CallRunInput): Promise<CallRunR
     }
     decisionId = plan.decisionId;
     input.hooks?.onAuthorized?.(plan);
-    return await dialAndRun(input, plan, stopper);
+    const result = await dialAndRun(input, plan, stopper);
+    // The trace's last word: why the call ended, in one line a person can read.
+    input.trace({ kind: 'note', at: Date.now(), level: 'info', message: whyItEnded(result) });
+    return result;
   } finally {
     input.signal?.removeEventListener('abort', forward);
     if (decisionId) input.release(decisionId);
   }
+}
+
+/** `outcome: busy (sip-486) — not answered: busy (486 Busy Here)` and the like. */
+export function whyItEnded(r: CallRunResult): string {
+  const head = `outcome: ${r.outcome} (${r.reasonCode})`;
+  if (r.stage === 'refused') return `${head} — not dialled: ${r.refusal.message.en}`;
+  if (r.stage === 'not-answered') return `${head} — not answered: ${r.failure.reason} (${r.failure.message})`;
+  const heard = r.run.digits ? `heard "${r.run.digits}" via ${r.run.dtmfSource ?? '?'}` : 'heard no keys';
+  return `${head} — script result ${r.run.result}${r.run.detail ? ` (${r.run.detail})` : ''}; ${heard}`;
 }
 
 async function dialAndRun(input: CallRunInput, plan: AllowedPlan, stopper: AbortController): Promise<CallRunResult> {

@@ -87,6 +87,8 @@ export interface ScriptInput {
   readonly verifyPin?: (pin: string) => Promise<boolean>;
   readonly signal: AbortSignal;
   readonly trace: TraceSink;
+  /** The script starts asking for the answer (its first `gather`): "press # now" from here on. */
+  readonly onListening?: () => void;
 }
 
 export interface ScriptRunner {

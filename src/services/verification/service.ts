@@ -17,6 +17,7 @@ import {
   type Attempt,
   activeAppPasswordHashes,
   audit,
+  chainTailId,
   claimRetry,
   consumeBypass,
   createAttempt,
@@ -35,7 +36,7 @@ import {
   setAttemptOrigin,
   transitionAttempt,
 } from '../../store';
-import type { PhoneMethodRow, UserRow } from '../../store/schema';
+import type { AttemptRow, PhoneMethodRow, UserRow } from '../../store/schema';
 import type { TelephonyBackend } from '../../telephony/port';
 import { type AllowedPlan, type CallRunResult, runVerificationCall } from '../calls/call-run';
 import { type Classified, classifyRefusal, OUTCOME_OF_STOP, type StopReason, stopReasonOf } from '../calls/outcome';
@@ -100,12 +101,14 @@ export type StartResult =
       readonly retryAfterMs?: number;
     }
   | { readonly status: 'no-method'; readonly message: Texts }
-  | { readonly status: 'not-found'; readonly what: 'user' | 'phone method' };
+  | { readonly status: 'not-found'; readonly what: 'user' | 'phone method' | 'attempt' };
 
 export class VerificationService {
   readonly queue: CallQueue;
   private readonly secrets: OneTimeSecrets;
   private readonly active = new Map<string, AbortController>();
+  /** Timers that place a scheduled retry on time (the retry job is the fallback after a restart). */
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
 
   constructor(private readonly deps: VerificationDeps) {
@@ -366,6 +369,7 @@ export class VerificationService {
             ...(pinHash ? { verifyPin: (pin: string) => verifySecret(pin, pinHash) } : {}),
             signal: ctx.signal,
             trace,
+            onListening: () => this.transition(id, { to: 'listening' }),
           });
         },
       });
@@ -451,8 +455,9 @@ export class VerificationService {
           password: appPassword.password,
         });
       this.reportEnded(r.attempt);
-      // A backup phone is called at once; a retry after backoff waits for the retry job.
+      // A backup phone is called at once; a retry when it is due (the retry job catches up after a restart).
       if (r.next.kind === 'backup-now') void this.processDueRetries();
+      if (r.next.kind === 'retry') this.retryAt(r.next.at);
       return r;
     } catch (err) {
       log.error({ err }, 'could not record the end of the attempt');
@@ -493,6 +498,18 @@ export class VerificationService {
     return [...ids];
   }
 
+  private retryAt(at: number): void {
+    const timer = setTimeout(
+      () => {
+        this.retryTimers.delete(timer);
+        void this.processDueRetries();
+      },
+      Math.max(0, at - Date.now()),
+    );
+    timer.unref();
+    this.retryTimers.add(timer);
+  }
+
   /**
    * Places the retries (same phone after backoff) and backup calls (next verified phone, sign-in)
    * that are due. Run by the retry job and right after an attempt asks for an immediate backup.
@@ -501,39 +518,56 @@ export class VerificationService {
     if (this.stopping) return 0;
     const { store } = this.deps;
     let placed = 0;
-    for (const prev of dueRetries(store.db, at)) {
-      const user = prev.userId ? getUser(store.db, prev.userId) : undefined;
-      const prevMethod = prev.phoneMethodId ? getPhoneMethod(store.db, prev.phoneMethodId) : undefined;
-      let method = prevMethod;
-      const chosen = false;
-      if (prev.purpose === 'sign-in' && user) {
-        const tried = this.triedMethods(prev as Attempt, prev.phoneMethodId ?? '');
-        method = listPhoneMethods(store.db, user.id).find((m) => m.verifiedAt !== null && !tried.includes(m.id));
-      }
-      if (!user || !method || isBlocked(user)) {
-        claimRetry(store.db, prev.id, '');
-        continue;
-      }
-      const request: StartRequest = {
-        userId: user.id,
-        purpose: prev.purpose,
-        methodId: method.id,
-        requestedBy: prev.requestedBy ?? 'system',
-      };
-      const result = this.place(request, user, method, prev.tryNo + 1, prev.id, chosen);
-      if (result.status === 'queued' || result.status === 'denied') {
-        if (claimRetry(store.db, prev.id, result.attempt.id)) {
-          placed++;
-          this.deps.bus.publish({
-            type: 'continued',
-            attemptId: prev.id,
-            nextAttemptId: result.attempt.id,
-            at: Date.now(),
-          });
-        }
-      }
-    }
+    for (const prev of dueRetries(store.db, at)) if (this.placeRetry(prev)) placed++;
     return placed;
+  }
+
+  /** Places the pending retry or backup call of `prev` now; what `place` said, or undefined if none was placed. */
+  private placeRetry(prev: AttemptRow): StartResult | undefined {
+    const { store } = this.deps;
+    const user = prev.userId ? getUser(store.db, prev.userId) : undefined;
+    let method = prev.phoneMethodId ? getPhoneMethod(store.db, prev.phoneMethodId) : undefined;
+    if (prev.purpose === 'sign-in' && user) {
+      const tried = this.triedMethods(prev as Attempt, prev.phoneMethodId ?? '');
+      method = listPhoneMethods(store.db, user.id).find((m) => m.verifiedAt !== null && !tried.includes(m.id));
+    }
+    if (!user || !method || isBlocked(user)) {
+      claimRetry(store.db, prev.id, '');
+      return undefined;
+    }
+    const request: StartRequest = {
+      userId: user.id,
+      purpose: prev.purpose,
+      methodId: method.id,
+      requestedBy: prev.requestedBy ?? 'system',
+    };
+    const result = this.place(request, user, method, prev.tryNo + 1, prev.id, false);
+    if (result.status !== 'queued' && result.status !== 'denied') return undefined;
+    if (!claimRetry(store.db, prev.id, result.attempt.id)) return undefined;
+    this.deps.bus.publish({ type: 'continued', attemptId: prev.id, nextAttemptId: result.attempt.id, at: Date.now() });
+    return result;
+  }
+
+  /** The latest attempt of the chain `attemptId` belongs to (retries and backup calls followed forward). */
+  chainTail(attemptId: string): Attempt | undefined {
+    return getAttempt(this.deps.store.db, chainTailId(this.deps.store.db, attemptId));
+  }
+
+  /**
+   * "Call me again" on an attempt: never a second chain. While the chain's latest attempt is still
+   * running that one is the answer; a retry that is waiting is placed now; only a chain that has
+   * ended for good starts a new attempt (`start`).
+   */
+  callAgain(attemptId: string, request: Omit<StartRequest, 'methodId' | 'userId'>): StartResult {
+    const tail = this.chainTail(attemptId);
+    if (!tail) return { status: 'not-found', what: 'attempt' };
+    if (tail.state !== 'ended') return { status: 'queued', attempt: tail };
+    if (tail.retryDueAt !== null && !tail.nextAttemptId) {
+      const placed = this.placeRetry(tail);
+      if (placed) return placed;
+    }
+    if (!tail.userId || !tail.phoneMethodId) return { status: 'not-found', what: 'phone method' };
+    return this.start({ ...request, userId: tail.userId, methodId: tail.phoneMethodId });
   }
 
   /**
@@ -575,6 +609,8 @@ export class VerificationService {
   /** Graceful stop: calls in progress are hung up and recorded as interrupted. */
   async shutdown(timeoutMs = 5000): Promise<void> {
     this.stopping = true;
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
     for (const c of this.active.values()) c.abort('shutdown' satisfies StopReason);
     await Promise.race([this.queue.whenIdle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     endUnfinishedAttempts(this.deps.store.db);

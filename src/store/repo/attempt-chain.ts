@@ -50,6 +50,17 @@ export function claimRetry(db: Db, id: string, nextAttemptId: string): boolean {
   );
 }
 
+/** The id of the latest attempt of the chain `id` belongs to (following retries and backup calls forward). */
+export function chainTailId(db: Db, id: string): string {
+  let cur = id;
+  for (let i = 0; i < 50; i++) {
+    const row = db.select({ next: attempts.nextAttemptId }).from(attempts).where(eq(attempts.id, cur)).get();
+    if (!row?.next) break;
+    cur = row.next;
+  }
+  return cur;
+}
+
 /** Drops pending retries of a chain, e.g. when a later call was approved or the user was blocked. */
 export function cancelRetry(db: Db, id: string): void {
   db.update(attempts).set({ retryDueAt: null }).where(eq(attempts.id, id)).run();

@@ -118,6 +118,8 @@ export function transitionAttempt(db: Db, id: string, t: AttemptTransition): Att
         Object.assign(set, { scriptStartedAt: at, scriptId: t.scriptId, scriptHash: t.scriptHash });
         detail = t.scriptId;
         break;
+      case 'listening':
+        break;
       case 'ended':
         Object.assign(set, { endedAt: at, outcome: t.outcome });
         for (const k of [

@@ -57,9 +57,11 @@ export const en = {
   'call.status.dialling': 'Calling your phone…',
   'call.status.ringing': 'Your phone is ringing. Answer it.',
   'call.status.answered': 'The call was answered. Listen to the message.',
-  'call.status.in-script': 'Press # (the pound key) on your phone now.',
+  'call.status.in-script': 'The call was answered. Listen to the message.',
+  'call.status.listening': 'Press # (the pound key) on your phone now.',
   'call.status.verified': 'Verified. Thank you!',
   'call.status.failed': 'We could not verify your phone.',
+  'call.status.retrying': 'We will call you again automatically in about {seconds} s. Keep the phone near you.',
   'call.reason': 'What happened: {reason}',
   'call.try': 'What to try: {tip}',
   'call.again': 'Call me again',
@@ -80,6 +82,7 @@ export const en = {
   'tip.fraud': 'You reported this call as fraud. If that was a mistake, contact your administrator.',
   'tip.policy-denied': 'This number cannot be used here. Use another number or contact your administrator.',
   'tip.rate-limited': 'Wait a few minutes, then try again.',
+  'tip.blocked': 'You are blocked from verification calls. Contact your administrator.',
   'tip.generic': 'Try again. If it keeps failing, contact your administrator.',
 
   'app.intro':
@@ -239,6 +242,7 @@ export const en = {
   'state.ringing': 'Ringing',
   'state.answered': 'Answered',
   'state.in-script': 'In script',
+  'state.listening': 'Listening for keys',
   'state.ended': 'Ended',
 
   'scripts.title': 'IVR scripts',

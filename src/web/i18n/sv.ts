@@ -55,9 +55,11 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'call.status.dialling': 'Ringer din telefon…',
   'call.status.ringing': 'Din telefon ringer. Svara.',
   'call.status.answered': 'Samtalet besvarades. Lyssna på meddelandet.',
-  'call.status.in-script': 'Tryck på # (fyrkant) på telefonen nu.',
+  'call.status.in-script': 'Samtalet besvarades. Lyssna på meddelandet.',
+  'call.status.listening': 'Tryck på # (fyrkant) på telefonen nu.',
   'call.status.verified': 'Verifierad. Tack!',
   'call.status.failed': 'Vi kunde inte verifiera din telefon.',
+  'call.status.retrying': 'Vi ringer upp dig igen automatiskt om ungefär {seconds} s. Ha telefonen nära dig.',
   'call.reason': 'Vad som hände: {reason}',
   'call.try': 'Det här kan du göra: {tip}',
   'call.again': 'Ring mig igen',
@@ -78,6 +80,7 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'tip.fraud': 'Du rapporterade samtalet som bedrägeri. Var det ett misstag, kontakta din administratör.',
   'tip.policy-denied': 'Numret kan inte användas här. Använd ett annat nummer eller kontakta din administratör.',
   'tip.rate-limited': 'Vänta några minuter och försök sedan igen.',
+  'tip.blocked': 'Du är spärrad för verifieringssamtal. Kontakta din administratör.',
   'tip.generic': 'Försök igen. Om det fortsätter att misslyckas, kontakta din administratör.',
 
   'app.intro':
@@ -237,6 +240,7 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'state.ringing': 'Ringer',
   'state.answered': 'Besvarad',
   'state.in-script': 'I skriptet',
+  'state.listening': 'Väntar på knapptryck',
   'state.ended': 'Avslutad',
 
   'scripts.title': 'IVR-skript',

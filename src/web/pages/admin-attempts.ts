@@ -140,8 +140,10 @@ ${fact(m.t('att.col.outcome'), a.outcome ? outcomeBadge(m, a) : null)}
 ${fact(m.t('att.col.reason'), html`<strong data-testid="plain-reason">${reasonText(m, a)}</strong>`)}
 ${fact(
   m.t('att.sipStatus'),
-  // The store keeps the last provisional status (180) on answered calls; show a status only when it explains the end.
-  a.sipStatus && (a.sipStatus >= 300 || a.state !== 'ended') ? `${a.sipStatus} ${a.sipReason ?? ''}` : null,
+  // The final status of the INVITE (200 once answered; rows from before it was stored kept the 180).
+  a.sipStatus && (a.sipStatus >= 200 || a.state !== 'ended')
+    ? `${a.sipStatus} ${a.sipReason ?? (a.sipStatus < 300 ? 'OK' : '')}`.trim()
+    : null,
 )}
 ${fact(m.t('att.col.destination'), a.destination)}
 ${fact(m.t('att.dialled'), a.dialledTarget ? html`<span class="mono">${a.dialledTarget}</span>` : null)}

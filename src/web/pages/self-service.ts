@@ -117,7 +117,7 @@ ${o.notice ? html`<div class="notice warn" role="alert">${o.notice}</div>` : ''}
 </section>
 <p class="hint" data-part="poll-note">${m.t('call.noScript')}</p>
 <div class="actions">
-<form method="post" action="${o.againAction}"${showOn('failed')}${hiddenUnless('failed')}>${csrfField(o.csrf)}<button type="submit">${m.t('call.again')}</button></form>
+<form method="post" action="${o.againAction}"${showOn('failed retrying')}${hiddenUnless('failed retrying')}>${csrfField(o.csrf)}<button type="submit">${m.t('call.again')}</button></form>
 <a class="button secondary" href="${o.changeHref}"${showOn('failed')}${hiddenUnless('failed')}>${m.t('call.change')}</a>
 <a class="button" href="${o.continueHref}"${showOn('verified')}${hiddenUnless('verified')}>${m.t('call.continue')}</a>
 </div>

@@ -29,7 +29,8 @@ export function registerLive(app: FastifyInstance, deps: WebDeps): void {
       'x-accel-buffering': 'no',
       connection: 'keep-alive',
     });
-    let currentId = first.id;
+    // The page may be for an earlier attempt of the chain: follow it to the latest one.
+    let currentId = services.latestOfChain(first.id)?.id ?? first.id;
     let closed = false;
     let unsubscribe = () => {};
     const close = () => {

@@ -183,6 +183,11 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     return a && a.userId === userIdOf(s) ? a : undefined;
   }
 
+  /** The latest attempt of the chain `id` belongs to, if it is this session's user's. */
+  function ownLatest(s: Session, id: string) {
+    return ownAttempt(s, id) ? ownAttempt(s, services.latestOfChain(id)?.id ?? id) : undefined;
+  }
+
   function renderCall(
     w: WebRequest,
     reply: FastifyReply,
@@ -191,7 +196,8 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     notice?: string,
     status = 200,
   ) {
-    const a = ownAttempt(s, attemptId);
+    // A reload after an automatic retry shows where the chain is now, not the first call's failure.
+    const a = ownLatest(s, attemptId);
     if (!a) return notFoundPage(reply, w);
     const method = services.listPhoneMethods(userIdOf(s)).find((pm) => pm.id === a.phoneMethodId);
     const number = method
@@ -233,13 +239,8 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     if (!a?.phoneMethodId) return notFoundPage(reply, w);
     try {
       const purpose = a.purpose === 'test' ? 'test' : 'enrollment';
-      const { attemptId } = await services.startCall(
-        userIdOf(s),
-        a.phoneMethodId,
-        purpose,
-        w.m.lang,
-        actorOfSession(s),
-      );
+      // Never a second chain: a call in progress or a retry still to come is this chain's next call.
+      const { attemptId } = await services.callAgain(userIdOf(s), a.id, purpose, w.m.lang, actorOfSession(s));
       return seeOther(reply, `/me/calls/${attemptId}`);
     } catch (err) {
       const p = serviceProblem(err, w.m.lang);
@@ -257,7 +258,8 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     const w = ctx(req, reply);
     const s = withSelf(w, reply);
     if (!s) return reply;
-    const a = req.query.attempt ? ownAttempt(s, req.query.attempt) : undefined;
+    // Any attempt of the chain may have verified the phone (an automatic retry, say): take the latest.
+    const a = req.query.attempt ? ownLatest(s, req.query.attempt) : undefined;
     let password: string | undefined;
     if (s.enrolling && a && a.outcome === 'approved') {
       const issued = services.takeIssuedAppPassword(a.id);

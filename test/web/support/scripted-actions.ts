@@ -13,6 +13,7 @@ import type { Db } from '../../../src/store/open';
 import {
   appendAttemptEvent,
   createAttempt,
+  getAttempt,
   transitionAttempt,
   updateAttemptDetails,
 } from '../../../src/store/repo/attempts';
@@ -152,6 +153,13 @@ export class ScriptedActions implements WebActions {
     const plan = this.plans.shift() ?? [];
     void this.play(attempt.id, methodId, purpose, plan);
     return { attemptId: attempt.id };
+  }
+
+  /** The scripted double places a new call; the real chain rules are tested against the service. */
+  async callAgain(userId: string, attemptId: string, purpose: 'enrollment' | 'test', lang: string) {
+    const a = getAttempt(this.db, attemptId);
+    if (!a?.phoneMethodId) throw problem(404, 'not-found', 'no such attempt');
+    return this.startCall(userId, a.phoneMethodId, purpose, lang);
   }
 
   private publish(attemptId: string, state: string, outcome?: string) {

@@ -38,8 +38,11 @@ export interface SipCoreOptions {
    * and honour what the far end asks for.
    */
   readonly sessionExpires?: number;
-  /** Out-of-dialog requests per source IP (token bucket); excess is dropped silently. */
-  readonly rateLimit?: { readonly perSecond: number; readonly burst: number };
+  /**
+   * Out-of-dialog requests per source IP (token bucket); excess is dropped silently. `now` is the
+   * bucket's clock (default `Date.now`; tests pass a manual one).
+   */
+  readonly rateLimit?: { readonly perSecond: number; readonly burst: number; readonly now?: () => number };
 }
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 65_535;

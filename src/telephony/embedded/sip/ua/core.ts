@@ -46,7 +46,7 @@ export interface CoreConfig {
   readonly timers: TimerConfig;
   readonly userAgent: string;
   readonly maxMessageSize: number;
-  readonly rateLimit: { readonly perSecond: number; readonly burst: number };
+  readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly now?: () => number };
 }
 
 export class SipCore {
@@ -71,7 +71,7 @@ export class SipCore {
       },
       logger,
     );
-    this.limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst);
+    this.limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, config.rateLimit.now);
     this.transactions = new TransactionLayer((m, d) => this.send(m, d), config.timers, {
       onRequest: (req, tx, source) => this.onRequest(req, tx, source),
       onStrayResponse: (res) => this.host?.onStrayResponse(res),

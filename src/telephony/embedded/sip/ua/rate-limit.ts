@@ -34,10 +34,12 @@ export class RateLimiter {
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
+    /** The clock the buckets refill by (injected so tests control time instead of sleeping). */
+    private readonly clock: () => number = Date.now,
     private readonly maxSources = 10_000,
   ) {}
 
-  allow(source: string, now = Date.now()): boolean {
+  allow(source: string, now = this.clock()): boolean {
     let b = this.buckets.get(source);
     if (!b) {
       if (this.buckets.size >= this.maxSources) this.evict(now);
