@@ -15,7 +15,7 @@ import {
   type TelephonyBackend,
 } from '../port';
 import { type DtmfSendMode, EmbeddedCall } from './call';
-import { CallMedia } from './media/call-media';
+import { type AudioListener, CallMedia, type EventReceiver } from './media/call-media';
 import { type MediaClock, monotonicClock } from './media/clock';
 import { DtmfMerger, InbandDetector, Rfc4733Receiver } from './media/dtmf';
 import { PromptCache } from './media/prompts';
@@ -44,10 +44,12 @@ export interface EmbeddedDtmfOptions {
   readonly toneMs?: number;
   readonly gapMs?: number;
   /**
-   * When to run the in-band detector (if `inband` is a receive mode): `auto` only when no
-   * telephone-event was negotiated, `always` on every call. Default auto.
+   * When to run the in-band detector (if `inband` is a receive mode; config `media.inbandDtmf`):
+   * `auto` when no telephone-event was negotiated, and also when it was but no RFC 4733 event has
+   * arrived on the call yet (phones and gateways that send tones anyway); `always` on every call;
+   * `never` not at all. A press heard both ways counts once (the DTMF merger). Default auto.
    */
-  readonly inbandDetection?: 'auto' | 'always';
+  readonly inbandDetection?: 'auto' | 'always' | 'never';
 }
 
 export interface EmbeddedBackendOptions {
@@ -186,18 +188,13 @@ export class EmbeddedBackend implements TelephonyBackend {
     const negotiated = result.media;
     const te = negotiated.telephoneEventPt !== undefined;
     const wall = () => Date.now();
-    const eventReceiver =
-      te && this.receiveModes.includes('rfc4733')
-        ? new Rfc4733Receiver({ payloadType: negotiated.telephoneEventPt!, onDigit: (e) => merger.push(e) })
-        : undefined;
-    const wantInband = this.receiveModes.includes('inband') && (!te || this.options.dtmf?.inbandDetection === 'always');
-    const detector = wantInband ? new InbandDetector({ onDigit: (e) => merger.push(e) }) : undefined;
+    const { eventReceiver, audioListener, detector } = this.dtmfReceivers(te, negotiated.telephoneEventPt, merger);
     media = new CallMedia({
       endpoint,
       scheduler: this.scheduler,
       media: negotiated,
       eventReceiver,
-      audioListener: detector ? { process: (pcm, now) => detector.onSamples(pcm, now) } : undefined,
+      audioListener,
       wallNow: wall,
     });
     call = new EmbeddedCall({
@@ -230,6 +227,47 @@ export class EmbeddedBackend implements TelephonyBackend {
     media.start();
     return call;
   }
+
+  /**
+   * The call's DTMF receivers. In `auto` with telephone-event agreed, the in-band detector listens
+   * until the first RFC 4733 packet shows the phone really sends events (then tones in the audio
+   * would only be the same presses again).
+   */
+  private dtmfReceivers(
+    te: boolean,
+    telephoneEventPt: number | undefined,
+    merger: DtmfMerger,
+  ): { eventReceiver?: EventReceiver; audioListener?: AudioListener; detector?: InbandDetector } {
+    const receiver =
+      te && this.receiveModes.includes('rfc4733')
+        ? new Rfc4733Receiver({ payloadType: telephoneEventPt!, onDigit: (e) => merger.push(e) })
+        : undefined;
+    const mode = this.options.dtmf?.inbandDetection ?? 'auto';
+    if (!this.receiveModes.includes('inband') || mode === 'never') return receiver ? { eventReceiver: receiver } : {};
+    const detector = new InbandDetector({ onDigit: (e) => merger.push(e) });
+    if (mode === 'always' || !te || !receiver) {
+      return {
+        eventReceiver: receiver,
+        audioListener: { process: (pcm, now) => detector.onSamples(pcm, now) },
+        detector,
+      };
+    }
+    let eventSeen = false;
+    const eventReceiver: EventReceiver = {
+      onPacket: (packet, now) => {
+        eventSeen = true;
+        receiver.onPacket(packet, now);
+      },
+      poll: (now) => receiver.poll(now),
+      setPayloadType: (pt) => receiver.setPayloadType(pt),
+    };
+    const audioListener: AudioListener = {
+      process: (pcm, now) => {
+        if (!eventSeen) detector.onSamples(pcm, now);
+      },
+    };
+    return { eventReceiver, audioListener, detector };
+  }
 }
 
 export function createEmbeddedBackend(options: EmbeddedBackendOptions): EmbeddedBackend {
@@ -247,10 +285,14 @@ function toDialFailure(err: unknown, signal: AbortSignal | undefined): DialFailu
     case 'cancelled':
       return new DialFailure(signal?.aborted ? 'cancelled' : 'no-answer', reason, sip, reason, callId);
     case 'timeout':
-      // Our ring timer fired and we CANCELled (487), or nothing answered at all (Timer B).
-      return status === 487 || status === 0
-        ? new DialFailure(status ? 'no-answer' : 'timeout', reason || 'no answer', sip, reason, callId)
-        : new DialFailure('no-answer', reason, sip, reason, callId);
+      // Our ring timer fired and we CANCELled (487, or nothing after the CANCEL).
+      return new DialFailure('no-answer', reason || 'no answer', sip, reason, callId);
+    case 'no-response':
+      // Timer B: not a single response — the PBX or trunk is down or unreachable, not a person not answering.
+      return new DialFailure('unavailable', reason, undefined, undefined, callId);
+    case 'auth-unsupported':
+      // Not our credentials' fault: the status's plain words ("credentials not accepted") would mislead.
+      return new DialFailure('rejected', reason, undefined, undefined, callId);
     case 'transport':
       return new DialFailure('network', reason, sip, reason, callId);
     case 'auth-failed':

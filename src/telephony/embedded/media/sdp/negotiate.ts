@@ -42,8 +42,14 @@ export interface NegotiatedMedia {
   readonly codec: G711Codec;
   /** Payload type for the codec (0 or 8, or a dynamic number the peer mapped). */
   readonly payloadType: number;
-  /** Payload type of telephone-event, when both sides support it. */
+  /** Payload type of telephone-event we SEND with (the one the peer named), when both sides support it. */
   readonly telephoneEventPt: number | undefined;
+  /**
+   * Payload type the peer may send telephone-event with when it differs from `telephoneEventPt`: the
+   * one WE offered (RFC 3264 §5.1: each side receives on the types it listed). Phones that answer
+   * `100` but send with our `101` exist; both are accepted.
+   */
+  readonly telephoneEventRecvPt?: number;
   /** May we send audio (false on hold / recvonly / inactive / 0.0.0.0)? */
   readonly send: boolean;
   /** Will the peer send to us? */
@@ -123,7 +129,8 @@ export class SdpNegotiator {
       return { ok: false, reason: `no common codec (answer offers ${audio.formats.join(' ') || 'nothing'})` };
     }
     const te = this.telephoneEvent ? telephoneEventPtOf(audio, maps) : undefined;
-    return this.settle(sdp, audio, codec, te, directionOf(sdp, audio));
+    const recv = te !== undefined && te !== this.telephoneEventPt && this.telephoneEventPt !== codec.pt;
+    return this.settle(sdp, audio, codec, te, directionOf(sdp, audio), recv ? this.telephoneEventPt : undefined);
   }
 
   /**
@@ -196,6 +203,7 @@ export class SdpNegotiator {
     codec: { codec: G711Codec; pt: number },
     telephoneEventPt: number | undefined,
     remoteDirection: MediaDirection,
+    telephoneEventRecvPt?: number,
   ): NegotiationResult {
     const address = connectionOf(sdp, audio);
     if (!address) return { ok: false, reason: 'SDP has no connection address (c=)' };
@@ -209,6 +217,7 @@ export class SdpNegotiator {
       codec: codec.codec,
       payloadType: codec.pt,
       telephoneEventPt,
+      ...(telephoneEventRecvPt !== undefined ? { telephoneEventRecvPt } : {}),
       send: !held && (remoteDirection === 'sendrecv' || remoteDirection === 'recvonly'),
       receive: remoteDirection === 'sendrecv' || remoteDirection === 'sendonly',
       ptime,
