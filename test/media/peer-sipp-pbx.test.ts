@@ -32,9 +32,10 @@ class Phone {
   private socket!: Socket;
   ourPort = 0;
   port = 0;
+  constructor(readonly address = '127.0.0.1') {}
   async open(): Promise<this> {
-    this.socket = createSocket('udp4');
-    await new Promise<void>((r) => this.socket.bind(0, '127.0.0.1', () => r()));
+    this.socket = createSocket(this.address.includes(':') ? 'udp6' : 'udp4');
+    await new Promise<void>((r) => this.socket.bind(0, this.address, () => r()));
     this.port = this.socket.address().port;
     this.socket.on('message', (m, rinfo) => {
       const h = newRtpHeader();
@@ -48,7 +49,7 @@ class Phone {
     const b = Buffer.alloc(12 + payload.length);
     writeRtpHeader(b, pt, marker, seq & 0xffff, ts, 0x5eed);
     b.set(payload, 12);
-    return new Promise((r) => this.socket.send(b, this.ourPort, '127.0.0.1', () => r()));
+    return new Promise((r) => this.socket.send(b, this.ourPort, this.address, () => r()));
   }
   /** One key press as RFC 4733 events with payload type `pt` (6 updates, 3 end packets). */
   async event(code: number, pt: number, ts: number, seq: number): Promise<void> {
@@ -82,13 +83,14 @@ async function until(cond: () => boolean, what: string, timeoutMs = 8000): Promi
   }
 }
 
-function sdp(port: number, opts: { tePt?: number; ptime?: number } = {}): string {
+function sdp(port: number, opts: { tePt?: number; ptime?: number; ip6?: boolean } = {}): string {
   const te = opts.tePt;
+  const net = opts.ip6 ? 'IN IP6 ::1' : 'IN IP4 127.0.0.1';
   return [
     'v=0',
-    'o=pbx 1 1 IN IP4 127.0.0.1',
+    `o=pbx 1 1 ${net}`,
     's=-',
-    'c=IN IP4 127.0.0.1',
+    `c=${net}`,
     't=0 0',
     `m=audio ${port} RTP/AVP 0${te !== undefined ? ` ${te}` : ''}`,
     'a=rtpmap:0 PCMU/8000',
@@ -136,15 +138,15 @@ describe('embedded backend ↔ sipp: PBX and carrier media flows', () => {
     sipp = undefined;
   });
 
-  async function phone(): Promise<Phone> {
-    const p = await new Phone().open();
+  async function phone(address?: string): Promise<Phone> {
+    const p = await new Phone(address).open();
     phones.push(p);
     return p;
   }
 
   async function start(
     xml: string,
-    opts: { inband?: 'auto' | 'always' | 'never'; t1?: number } = {},
+    opts: { inband?: 'auto' | 'always' | 'never'; t1?: number; mediaAddress?: string } = {},
   ): Promise<EmbeddedBackend> {
     sipp = await startSippUas({ scenarioXml: xml, timeoutS: 30 });
     const t1 = opts.t1 ?? 100;
@@ -157,7 +159,7 @@ describe('embedded backend ↔ sipp: PBX and carrier media flows', () => {
     const base = await freePort();
     backend = createEmbeddedBackend({
       signalling,
-      media: { address: '127.0.0.1', rtpPortMin: base, rtpPortMax: Math.min(65534, base + 200) },
+      media: { address: opts.mediaAddress ?? '127.0.0.1', rtpPortMin: base, rtpPortMax: Math.min(65534, base + 200) },
       ...(opts.inband ? { dtmf: { inbandDetection: opts.inband } } : {}),
     });
     await backend.start();
@@ -356,6 +358,41 @@ ${BYE_LATER}`,
       expect(((audio[i]!.ts - audio[i - 1]!.ts) >>> 0) % 240).toBe(0);
     }
     await hangUp(call);
+  });
+
+  it('IPv6 media: with media.address ::1 the offer says IN IP6, RTP flows to an IPv6 answer and its # is heard', async () => {
+    const a = await phone('::1');
+    const xml = scenario(
+      'ipv6',
+      `  <recv request="INVITE">
+    <action>
+      <ereg regexp="c=IN IP6 ::1" search_in="body" check_it="true" assign_to="c6"/>
+    </action>
+  </recv>
+  <Reference variables="c6"/>
+${ok200(sdp(a.port, { tePt: 101, ip6: true }))}  <recv request="ACK"/>
+${BYE_LATER}`,
+    );
+    const call = await dial(await start(xml, { mediaAddress: '::1' }));
+    const got = digits(call);
+    await until(() => a.ourPort > 0, 'RTP over IPv6');
+    await a.event(11, 101, 8000, 300);
+    await until(() => got.length > 0, 'the # over IPv6');
+    expect(shown(got)).toEqual(['#:rfc4733']);
+    await hangUp(call);
+  });
+
+  it('an IPv6 answer to IPv4 media fails at once saying so (not "no free RTP port", not a silent call)', async () => {
+    const xml = scenario(
+      'ipv6-mismatch',
+      `  <recv request="INVITE"/>
+${ok200(sdp(40000, { tePt: 101, ip6: true }))}  <recv request="ACK"/>
+${BYE_LATER}`,
+    );
+    const err = await dial(await start(xml)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'media' });
+    expect((err as Error).message).toMatch(/IPv6.*media\.address/);
+    expect(await sipp!.finished()).toBe(0);
   });
 
   it('a PBX that never answers the INVITE (Timer B) is unavailable, not no-answer', async () => {
