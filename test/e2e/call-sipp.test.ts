@@ -150,6 +150,24 @@ describe('fyrkant call against sipp', () => {
     expect(await peer.finished()).toBe(0);
   });
 
+  it('a PBX that never answers (Timer B) is unavailable; the reason is in the request language only', async () => {
+    const silent = scenario(
+      'silent',
+      `  <recv request="INVITE"/>\n  <recv request="CANCEL" timeout="8000" ontimeout="end"/>\n  <label id="end"/>\n`,
+    );
+    const fast = {
+      extra: { sip: { address: '127.0.0.1', port: 0, timers: { t1Ms: 50 }, trunk: { keepaliveSeconds: 0 } } },
+    };
+    const sv = await call((await sipp(silent)).uri('1001'), { lang: 'sv-SE' }, fast);
+    expect(sv.json).toMatchObject({ outcome: 'unavailable', sipStatus: null });
+    // Before: "Ingen svarade. (no response to INVITE)" — no-answer, and half of it in English.
+    expect(sv.json.reason).toMatch(/tillgänglig/);
+    expect(sv.json.reason).not.toMatch(/INVITE|response|no /i);
+    const en = await call((await sipp(silent)).uri('1001'), { lang: 'en-US' }, fast);
+    expect(en.json).toMatchObject({ outcome: 'unavailable' });
+    expect(en.json.reason).toMatch(/unavailable.*no response to INVITE/);
+  });
+
   it('sends no INVITE when the policy denies the destination', async () => {
     const peer = await sipp(answerScenario());
     const { code, json } = await call(peer.uri('1001'), {}, { allowSipUriDial: false });

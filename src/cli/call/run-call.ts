@@ -180,9 +180,11 @@ export async function runCall(input: CallInput, deps: CallDeps): Promise<CallRep
       return done({
         outcome,
         sipStatus: err.sipStatus ?? null,
+        // One language per reason: the SIP stack's detail is English, so it is added in English only
+        // (it is in the trace either way).
         reason: err.sipStatus
           ? plainReason(outcome, err.sipStatus, words)
-          : `${OUTCOME_REASONS[outcome][words]} (${err.message})`,
+          : `${OUTCOME_REASONS[outcome][words]}${words === 'en' ? ` (${err.message})` : ''}`,
         callId: err.callId ?? null,
         extensionSent: null,
         requestUri,
