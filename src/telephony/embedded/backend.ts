@@ -4,7 +4,8 @@
  *
  * Options are a plain object; mapping the configuration file onto it is the app layer's job.
  */
-import { meaningOfSipStatus } from '../../domain/call-outcomes';
+
+import { dialFailure } from '../dial-failure';
 import {
   type BackendHealth,
   type Call,
@@ -274,35 +275,23 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
   return new EmbeddedBackend(options);
 }
 
+/** The SIP core's `InviteFailure` as a `DialEnd` for the shared classification (src/telephony/dial-failure.ts). */
 function toDialFailure(err: unknown, signal: AbortSignal | undefined): DialFailure {
   if (err instanceof DialFailure) return err;
   if (!(err instanceof InviteFailure)) {
-    return new DialFailure('network', err instanceof Error ? err.message : String(err));
+    return dialFailure({ cause: 'transport', message: err instanceof Error ? err.message : String(err) });
   }
   const { status, reason, kind, callId } = err;
-  const sip = status || undefined;
-  switch (kind) {
-    case 'cancelled':
-      return new DialFailure(signal?.aborted ? 'cancelled' : 'no-answer', reason, sip, reason, callId);
-    case 'timeout':
-      // Our ring timer fired and we CANCELled (487, or nothing after the CANCEL).
-      return new DialFailure('no-answer', reason || 'no answer', sip, reason, callId);
-    case 'no-response':
-      // Timer B: not a single response — the PBX or trunk is down or unreachable, not a person not answering.
-      return new DialFailure('unavailable', reason, undefined, undefined, callId);
-    case 'auth-unsupported':
-      // Not our credentials' fault: the status's plain words ("credentials not accepted") would mislead.
-      return new DialFailure('rejected', reason, undefined, undefined, callId);
-    case 'transport':
-      return new DialFailure('network', reason, sip, reason, callId);
-    case 'auth-failed':
-      return new DialFailure('rejected', reason, sip, reason, callId);
-    default: {
-      if (status === 487)
-        return new DialFailure(signal?.aborted ? 'cancelled' : 'no-answer', reason, 487, reason, callId);
-      if (status === 488 || status === 606) return new DialFailure('media', reason, status, reason, callId);
-      const meaning = meaningOfSipStatus(status);
-      return new DialFailure(meaning.failure, reason, sip, reason, callId);
-    }
-  }
+  const end = { status, sipReason: reason, message: reason || undefined, callId };
+  if (kind === 'cancelled' || (signal?.aborted && status === 487)) return dialFailure({ ...end, cause: 'abort' });
+  // Our ring timer fired and we CANCELled (487, or nothing came after the CANCEL).
+  if (kind === 'timeout') return dialFailure({ ...end, cause: 'ring-timeout' });
+  // Timer B: not a single response — the PBX or trunk is down or unreachable, nobody "did not answer".
+  if (kind === 'no-response') return dialFailure({ ...end, cause: 'no-response' });
+  if (kind === 'transport') return dialFailure({ ...end, cause: 'transport' });
+  if (kind === 'auth-failed') return dialFailure({ ...end, cause: 'auth-failed' });
+  // A challenge we cannot answer (qop=auth-int only) is not a credentials problem: no 401 for the
+  // plain words to read as "credentials not accepted"; the message names what is unsupported.
+  if (kind === 'auth-unsupported') return dialFailure({ message: reason, callId, cause: 'auth-failed' });
+  return dialFailure(end);
 }
