@@ -16,7 +16,7 @@ import {
   rfc2833Scenario,
   ringOutScenario,
 } from '../support/peers/sipp-media-scenarios';
-import { answerScenario, response, scenario } from '../support/peers/sipp-scenarios';
+import { answerScenario, neverAnswerScenario, response, scenario } from '../support/peers/sipp-scenarios';
 import { freeEvenPortPair } from '../support/ports';
 import { requireTool } from '../support/tools';
 
@@ -151,10 +151,7 @@ describe('fyrkant call against sipp', () => {
   });
 
   it('a PBX that never answers (Timer B) is unavailable; the reason is in the request language only', async () => {
-    const silent = scenario(
-      'silent',
-      `  <recv request="INVITE"/>\n  <recv request="CANCEL" timeout="8000" ontimeout="end"/>\n  <label id="end"/>\n`,
-    );
+    const silent = neverAnswerScenario(8000);
     const fast = {
       extra: { sip: { address: '127.0.0.1', port: 0, timers: { t1Ms: 50 }, trunk: { keepaliveSeconds: 0 } } },
     };

@@ -14,7 +14,14 @@ import { newRtpHeader, parseRtp, writeRtpHeader } from '../../src/telephony/embe
 import { createSipSignalling } from '../../src/telephony/embedded/sip';
 import type { Call, DtmfEvent } from '../../src/telephony/port';
 import { type SippPeer, startSippUas } from '../support/peers/sipp';
-import { RECV_INVITE, SEND_200_TO_LAST, scenario } from '../support/peers/sipp-scenarios';
+import {
+  inDialogAck,
+  inDialogRequest,
+  neverAnswerScenario,
+  RECV_INVITE,
+  SEND_200_TO_LAST,
+  scenario,
+} from '../support/peers/sipp-scenarios';
 import { freePort } from '../support/ports';
 
 jest.setTimeout(30_000);
@@ -195,37 +202,9 @@ describe('embedded backend ↔ sipp: PBX and carrier media flows', () => {
       'late-answer',
       `${RECV_INVITE}${ok200(sdp(a.port, { tePt: 101 }))}  <recv request="ACK"/>
   <pause milliseconds="300"/>
-  <send retrans="500">
-    <![CDATA[
-      INVITE [$caller_contact] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
-      To: [$caller_from]
-      [last_Call-ID:]
-      CSeq: 2 INVITE
-      Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]>
-  </send>
-  <recv response="100" optional="true"/>
+${inDialogRequest('INVITE', 2)}  <recv response="100" optional="true"/>
   <recv response="200"/>
-  <send>
-    <![CDATA[
-      ACK [$caller_contact] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
-      To: [$caller_from]
-      [last_Call-ID:]
-      CSeq: 2 ACK
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-${sdp(b.port, { tePt: 101 })}
-    ]]>
-  </send>
-${BYE_LATER}`,
+${inDialogAck(2, sdp(b.port, { tePt: 101 }))}${BYE_LATER}`,
     );
     const call = await dial(await start(xml));
     const got = digits(call);
@@ -396,10 +375,7 @@ ${BYE_LATER}`,
   });
 
   it('a PBX that never answers the INVITE (Timer B) is unavailable, not no-answer', async () => {
-    const xml = scenario(
-      'silent',
-      `  <recv request="INVITE"/>\n  <recv request="CANCEL" timeout="6000" ontimeout="end"/>\n  <label id="end"/>\n`,
-    );
+    const xml = neverAnswerScenario(6000);
     const b = await start(xml, { t1: 50 });
     const err = await dial(b, 30_000).catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'unavailable' });

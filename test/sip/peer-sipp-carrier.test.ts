@@ -6,7 +6,16 @@
 import type { SessionBody } from '../../src/telephony/embedded/signalling';
 import type { SipSignalling } from '../../src/telephony/embedded/sip';
 import { type SippPeer, startSippUas } from '../support/peers/sipp';
-import { RECV_BYE_200, RECV_INVITE, response, SEND_200_TO_LAST, scenario } from '../support/peers/sipp-scenarios';
+import {
+  inDialogAck,
+  inDialogRequest,
+  neverAnswerScenario,
+  RECV_BYE_200,
+  RECV_INVITE,
+  response,
+  SEND_200_TO_LAST,
+  scenario,
+} from '../support/peers/sipp-scenarios';
 import { makeUa, OFFER, traceCollector } from './support/ua';
 
 jest.setTimeout(30_000);
@@ -185,42 +194,14 @@ ${RECV_BYE_200}`,
     const xml = scenario(
       'late-answer',
       `${RECV_INVITE}${response(200, 'OK', { sdp: true })}  <recv request="ACK"/>
-  <send retrans="500">
-    <![CDATA[
-      INVITE [$caller_contact] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
-      To: [$caller_from]
-      [last_Call-ID:]
-      CSeq: 2 INVITE
-      Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]>
-  </send>
-  <recv response="100" optional="true"/>
+${inDialogRequest('INVITE', 2)}  <recv response="100" optional="true"/>
   <recv response="200">
     <action>
       <ereg regexp="m=audio 40000" search_in="body" check_it="true" assign_to="offer"/>
     </action>
   </recv>
   <Reference variables="offer"/>
-  <send>
-    <![CDATA[
-      ACK [$caller_contact] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
-      To: [$caller_from]
-      [last_Call-ID:]
-      CSeq: 2 ACK
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-${SDP_LINES.join('\n').replace('m=audio 42000', 'm=audio 43000')}
-    ]]>
-  </send>
-${RECV_BYE_200}`,
+${inDialogAck(2, SDP_LINES.join('\n').replace('m=audio 42000', 'm=audio 43000'))}${RECV_BYE_200}`,
     );
     const u = await setup(xml);
     const dialog = await invite(u);
@@ -291,10 +272,7 @@ ${SEND_200_TO_LAST}${RECV_BYE_200}`,
 
   it('a PBX that never answers the INVITE fails with kind no-response (Timer B), not as a ring timeout', async () => {
     // sipp takes the INVITE (and its retransmissions) and says nothing.
-    const xml = scenario(
-      'silent',
-      `  <recv request="INVITE"/>\n  <recv request="CANCEL" timeout="6000" ontimeout="end"/>\n  <label id="end"/>\n`,
-    );
+    const xml = neverAnswerScenario(6000);
     const u = await setup(xml, { t1: 50, t2: 400, t4: 500 });
     const started = Date.now();
     const err = await invite(u, { ringTimeoutMs: 30_000 }).catch((e: unknown) => e);
