@@ -41,6 +41,7 @@ export function drachtioOptions(config: Config): Omit<DrachtioBackendOptions, 'l
     media: {
       promptDirLocal: d.promptPathMapping.localDir ?? config.ivr.promptCacheDir,
       promptDirRemote: d.promptPathMapping.remoteDir ?? d.promptPathMapping.localDir ?? config.ivr.promptCacheDir,
+      inbandDtmf: config.media.inbandDtmf,
     },
   };
 }

@@ -50,6 +50,7 @@ export function embeddedBackendFromConfig(config: Config, logger?: SipLogger): E
       sendMode: m.dtmf.sendMode,
       toneMs: m.dtmf.toneMs,
       gapMs: m.dtmf.gapMs,
+      inbandDetection: m.inbandDtmf,
     },
   });
 }

@@ -102,6 +102,7 @@ export const configSchema = z
         advertisedAddress: host.nullable(),
         rtpPortMin: port,
         rtpPortMax: port,
+        inbandDtmf: z.enum(['auto', 'always', 'never']),
         dtmf: z.strictObject({
           receiveModes: z.array(z.enum(DTMF_MODES)).min(1),
           sendMode: z.enum(DTMF_MODES),

@@ -37,7 +37,8 @@ export interface DialEnd {
 const BY_CAUSE: Readonly<Record<OwnCause, DialFailureReason>> = {
   abort: 'cancelled',
   'ring-timeout': 'no-answer',
-  'no-response': 'timeout',
+  // Not a single response (Timer B): the PBX or trunk is down or unreachable — not a person not answering.
+  'no-response': 'unavailable',
   media: 'media',
   transport: 'network',
   'auth-failed': 'rejected',

@@ -1,5 +1,5 @@
 import { drachtioOptions } from '../../src/app/backend-options';
-import { sipCoreOptions } from '../../src/app/embedded-backend';
+import { embeddedBackendFromConfig, sipCoreOptions } from '../../src/app/embedded-backend';
 import { type DeepPartial, loadConfig } from '../../src/config';
 import type { Config } from '../../src/config/schema';
 
@@ -77,5 +77,20 @@ describe('config → adapter options', () => {
     });
     // Routing follows the request URI unless an outbound proxy is configured explicitly.
     expect(o.trunk).not.toHaveProperty('proxy');
+  });
+
+  it('media.inbandDtmf reaches both backends (default auto); other values are refused', () => {
+    expect(config().media.inbandDtmf).toBe('auto');
+    const c = config({
+      telephony: { backend: 'drachtio' },
+      drachtio: { secret: 's', freeswitch: { secret: 'e' } },
+      media: { inbandDtmf: 'never' },
+    });
+    expect(drachtioOptions(c).media.inbandDtmf).toBe('never');
+    const backend = embeddedBackendFromConfig(config({ media: { inbandDtmf: 'always' } }));
+    expect(
+      (backend as unknown as { options: { dtmf: { inbandDetection: string } } }).options.dtmf.inbandDetection,
+    ).toBe('always');
+    expect(() => config({ media: { inbandDtmf: 'sometimes' as 'auto' } })).toThrow(/inbandDtmf/);
   });
 });

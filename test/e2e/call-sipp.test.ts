@@ -16,7 +16,7 @@ import {
   rfc2833Scenario,
   ringOutScenario,
 } from '../support/peers/sipp-media-scenarios';
-import { answerScenario, response, scenario } from '../support/peers/sipp-scenarios';
+import { answerScenario, neverAnswerScenario, response, scenario } from '../support/peers/sipp-scenarios';
 import { freeEvenPortPair } from '../support/ports';
 import { requireTool } from '../support/tools';
 
@@ -148,6 +148,21 @@ describe('fyrkant call against sipp', () => {
     expect(json).toMatchObject({ outcome: 'no-answer' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(5000);
     expect(await peer.finished()).toBe(0);
+  });
+
+  it('a PBX that never answers (Timer B) is unavailable; the reason is in the request language only', async () => {
+    const silent = neverAnswerScenario(8000);
+    const fast = {
+      extra: { sip: { address: '127.0.0.1', port: 0, timers: { t1Ms: 50 }, trunk: { keepaliveSeconds: 0 } } },
+    };
+    const sv = await call((await sipp(silent)).uri('1001'), { lang: 'sv-SE' }, fast);
+    expect(sv.json).toMatchObject({ outcome: 'unavailable', sipStatus: null });
+    // Before: "Ingen svarade. (no response to INVITE)" — no-answer, and half of it in English.
+    expect(sv.json.reason).toMatch(/tillgänglig/);
+    expect(sv.json.reason).not.toMatch(/INVITE|response|no /i);
+    const en = await call((await sipp(silent)).uri('1001'), { lang: 'en-US' }, fast);
+    expect(en.json).toMatchObject({ outcome: 'unavailable' });
+    expect(en.json.reason).toMatch(/unavailable.*no response to INVITE/);
   });
 
   it('sends no INVITE when the policy denies the destination', async () => {

@@ -136,7 +136,8 @@ describe('embedded backend over a fake SIP seam with real RTP', () => {
     );
     expect(progress).toEqual(['ringing']);
     expect(signalling.invites[0]!.offer.content).toContain('RTP/AVP 0 8 101');
-    expect(call.dtmfModes).toEqual(['rfc4733', 'info']);
+    // In-band listens too (media.inbandDtmf auto) until the phone shows it sends RFC 4733 events.
+    expect(call.dtmfModes).toEqual(['rfc4733', 'info', 'inband']);
     const t0 = Date.now();
     await sleep(420);
     const elapsed = Date.now() - t0;
@@ -359,6 +360,10 @@ describe('embedded backend over a fake SIP seam with real RTP', () => {
     [new InviteFailure(487, 'Request Terminated', 'timeout', 'c'), 'no-answer', 487],
     [new InviteFailure(407, 'Proxy Authentication Required', 'auth-failed', 'c'), 'rejected', 407],
     [new InviteFailure(0, 'no response', 'transport', 'c'), 'network', undefined],
+    // Timer B: the PBX is unreachable, nobody "did not answer" (that would also change the retry decision).
+    [new InviteFailure(0, 'no response to INVITE (Timer B)', 'no-response', 'c'), 'unavailable', undefined],
+    // A challenge we cannot answer is not a credentials problem: no 401 for the plain words to misread.
+    [new InviteFailure(401, 'qop=auth-int not supported', 'auth-unsupported', 'c'), 'rejected', undefined],
   ])('maps %s to a typed dial failure', async (failure, reason, status) => {
     signalling.script = async () => {
       throw failure;

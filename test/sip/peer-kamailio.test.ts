@@ -19,10 +19,14 @@ describe('SIP core ↔ kamailio (407, record-route) ↔ baresip 1001', () => {
     ua = kam = phone = undefined;
   });
 
-  async function setup(algorithm: 'MD5' | 'SHA-256' = 'MD5', password = 'trunk-secret'): Promise<SipSignalling> {
+  async function setup(
+    algorithm: 'MD5' | 'SHA-256' = 'MD5',
+    password = 'trunk-secret',
+    challengeByeFrom?: string,
+  ): Promise<SipSignalling> {
     const users = { fyrkant: 'trunk-secret', '1001': 'phone-secret' };
     if (algorithm === 'MD5') {
-      kam = await startKamailio({ users, algorithm });
+      kam = await startKamailio({ users, algorithm, ...(challengeByeFrom ? { challengeByeFrom } : {}) });
       phone = await startBaresip({
         user: '1001',
         registrar: { hostport: `127.0.0.1:${kam.port}`, password: 'phone-secret' },
@@ -82,6 +86,27 @@ describe('SIP core ↔ kamailio (407, record-route) ↔ baresip 1001', () => {
     const bye = trace.events.find((e) => e.kind === 'sip' && e.direction === 'out' && e.summary.startsWith('BYE'));
     expect(bye?.kind === 'sip' && bye.raw).toMatch(/\r\nRoute: <sip:127\.0\.0\.1:\d+;lr/);
     expect(bye?.kind === 'sip' && bye.peer).toBe(`udp:127.0.0.1:${kam!.port}`);
+    expect(u.activeDialogs).toBe(0);
+  }, 20000);
+
+  it('kamailio challenges our BYE with 407: it is sent again with credentials and reaches 1001', async () => {
+    const u = await setup('MD5', 'trunk-secret', 'fyrkant');
+    const trace = traceCollector();
+    const dialog = await u.invite({
+      requestUri: kam!.uri('1001'),
+      offer: OFFER,
+      ringTimeoutMs: 8000,
+      trace: trace.sink,
+    });
+    await phone!.waitEvent('CALL_ESTABLISHED');
+    const ended = new Promise<{ by: string; status?: number }>((r) => dialog.once('terminated', r));
+    await dialog.bye();
+    expect(await ended).toMatchObject({ by: 'local', status: 200 });
+    await phone!.waitEvent('CALL_CLOSED');
+    expect(trace.summaries()).toEqual(expect.arrayContaining(['in 407 Proxy Authentication Required (BYE)']));
+    const byes = trace.events.filter((e) => e.kind === 'sip' && e.direction === 'out' && e.summary.startsWith('BYE'));
+    expect(byes).toHaveLength(2);
+    expect(byes[1]?.kind === 'sip' && byes[1].raw).toContain('Proxy-Authorization: <redacted>');
     expect(u.activeDialogs).toBe(0);
   }, 20000);
 

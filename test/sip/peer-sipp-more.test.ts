@@ -4,6 +4,7 @@ import type { SipSignalling } from '../../src/telephony/embedded/sip';
 import { type SippPeer, startSippUas } from '../support/peers/sipp';
 import {
   answerScenario,
+  inDialogAck,
   inDialogRequest,
   OPTIONS_200,
   RECV_BYE_200,
@@ -107,19 +108,7 @@ ${inDialogRequest('INVITE', 2, { sdp: true })}  <recv response="100" optional="t
     </action>
   </recv>
   <Reference variables="dummy"/>
-  <send>
-    <![CDATA[
-      ACK [$caller_contact] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
-      To: [$caller_from]
-      [last_Call-ID:]
-      CSeq: 2 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-    ]]>
-  </send>
-${inDialogRequest('INFO', 3, { body: { type: 'application/dtmf-relay', text: 'Signal=#\nDuration=250' } })}  <recv response="200"/>
+${inDialogAck(2)}${inDialogRequest('INFO', 3, { body: { type: 'application/dtmf-relay', text: 'Signal=#\nDuration=250' } })}  <recv response="200"/>
   <recv request="INFO"/>
 ${response(200, 'OK').replace(';tag=[pid]SIPpTag01[call_number]', '')}${RECV_BYE_200}`,
     );

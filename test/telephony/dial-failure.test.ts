@@ -32,7 +32,7 @@ describe('SIP final status → dial failure', () => {
   it('our own cause wins over the status (a 487 answers our CANCEL)', () => {
     expect(dialFailure({ status: 487, cause: 'abort' }).reason).toBe('cancelled');
     expect(dialFailure({ status: 487, cause: 'ring-timeout' }).reason).toBe('no-answer');
-    expect(dialFailure({ cause: 'no-response' })).toMatchObject({ reason: 'timeout', sipStatus: undefined });
+    expect(dialFailure({ cause: 'no-response' })).toMatchObject({ reason: 'unavailable', sipStatus: undefined });
     expect(dialFailure({ status: 401, cause: 'auth-failed' }).reason).toBe('rejected');
     expect(dialFailure({ cause: 'transport', message: 'unroutable' })).toMatchObject({
       reason: 'network',

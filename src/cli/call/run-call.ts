@@ -207,11 +207,11 @@ function reportOf(
     return {
       ...base,
       sipStatus: r.sipStatus ?? null,
-      reason: r.sipStatus ? reason : `${reason} (${r.failure.message})`,
+      reason: r.sipStatus ? reason : `${reason}${technical(r.failure.message, words)}`,
       callId: r.callId ?? null,
     };
   }
-  const detail = r.run.detail ? ` (${r.run.detail})` : '';
+  const detail = r.run.detail ? technical(r.run.detail, words) : '';
   return {
     outcome: r.outcome,
     sipStatus: r.sipStatus,
@@ -221,4 +221,12 @@ function reportOf(
     extensionSent: r.run.digitsSent ? r.run.digitsSent : null,
     callId: r.callId,
   };
+}
+
+/**
+ * One language per reason: technical details (SIP stack, script errors) are English, so they are
+ * added to English reasons only; they stay in the trace either way.
+ */
+function technical(detail: string, words: Language): string {
+  return words === 'en' ? ` (${detail})` : '';
 }

@@ -16,7 +16,7 @@ import {
   type TelephonyBackend,
 } from '../port';
 import { type DtmfSendMode, EmbeddedCall } from './call';
-import { CallMedia } from './media/call-media';
+import { type AudioListener, CallMedia, type EventReceiver } from './media/call-media';
 import { type MediaClock, monotonicClock } from './media/clock';
 import { DtmfMerger, InbandDetector, Rfc4733Receiver } from './media/dtmf';
 import { PromptCache } from './media/prompts';
@@ -45,10 +45,12 @@ export interface EmbeddedDtmfOptions {
   readonly toneMs?: number;
   readonly gapMs?: number;
   /**
-   * When to run the in-band detector (if `inband` is a receive mode): `auto` only when no
-   * telephone-event was negotiated, `always` on every call. Default auto.
+   * When to run the in-band detector (if `inband` is a receive mode; config `media.inbandDtmf`):
+   * `auto` when no telephone-event was negotiated, and also when it was but no RFC 4733 event has
+   * arrived on the call yet (phones and gateways that send tones anyway); `always` on every call;
+   * `never` not at all. A press heard both ways counts once (the DTMF merger). Default auto.
    */
-  readonly inbandDetection?: 'auto' | 'always';
+  readonly inbandDetection?: 'auto' | 'always' | 'never';
 }
 
 export interface EmbeddedBackendOptions {
@@ -187,18 +189,13 @@ export class EmbeddedBackend implements TelephonyBackend {
     const negotiated = result.media;
     const te = negotiated.telephoneEventPt !== undefined;
     const wall = () => Date.now();
-    const eventReceiver =
-      te && this.receiveModes.includes('rfc4733')
-        ? new Rfc4733Receiver({ payloadType: negotiated.telephoneEventPt!, onDigit: (e) => merger.push(e) })
-        : undefined;
-    const wantInband = this.receiveModes.includes('inband') && (!te || this.options.dtmf?.inbandDetection === 'always');
-    const detector = wantInband ? new InbandDetector({ onDigit: (e) => merger.push(e) }) : undefined;
+    const { eventReceiver, audioListener, detector } = this.dtmfReceivers(te, negotiated.telephoneEventPt, merger);
     media = new CallMedia({
       endpoint,
       scheduler: this.scheduler,
       media: negotiated,
       eventReceiver,
-      audioListener: detector ? { process: (pcm, now) => detector.onSamples(pcm, now) } : undefined,
+      audioListener,
       wallNow: wall,
     });
     call = new EmbeddedCall({
@@ -231,6 +228,47 @@ export class EmbeddedBackend implements TelephonyBackend {
     media.start();
     return call;
   }
+
+  /**
+   * The call's DTMF receivers. In `auto` with telephone-event agreed, the in-band detector listens
+   * until the first RFC 4733 packet shows the phone really sends events (then tones in the audio
+   * would only be the same presses again).
+   */
+  private dtmfReceivers(
+    te: boolean,
+    telephoneEventPt: number | undefined,
+    merger: DtmfMerger,
+  ): { eventReceiver?: EventReceiver; audioListener?: AudioListener; detector?: InbandDetector } {
+    const receiver =
+      te && this.receiveModes.includes('rfc4733')
+        ? new Rfc4733Receiver({ payloadType: telephoneEventPt!, onDigit: (e) => merger.push(e) })
+        : undefined;
+    const mode = this.options.dtmf?.inbandDetection ?? 'auto';
+    if (!this.receiveModes.includes('inband') || mode === 'never') return receiver ? { eventReceiver: receiver } : {};
+    const detector = new InbandDetector({ onDigit: (e) => merger.push(e) });
+    if (mode === 'always' || !te || !receiver) {
+      return {
+        eventReceiver: receiver,
+        audioListener: { process: (pcm, now) => detector.onSamples(pcm, now) },
+        detector,
+      };
+    }
+    let eventSeen = false;
+    const eventReceiver: EventReceiver = {
+      onPacket: (packet, now) => {
+        eventSeen = true;
+        receiver.onPacket(packet, now);
+      },
+      poll: (now) => receiver.poll(now),
+      setPayloadType: (pt) => receiver.setPayloadType(pt),
+    };
+    const audioListener: AudioListener = {
+      process: (pcm, now) => {
+        if (!eventSeen) detector.onSamples(pcm, now);
+      },
+    };
+    return { eventReceiver, audioListener, detector };
+  }
 }
 
 export function createEmbeddedBackend(options: EmbeddedBackendOptions): EmbeddedBackend {
@@ -246,9 +284,14 @@ function toDialFailure(err: unknown, signal: AbortSignal | undefined): DialFailu
   const { status, reason, kind, callId } = err;
   const end = { status, sipReason: reason, message: reason || undefined, callId };
   if (kind === 'cancelled' || (signal?.aborted && status === 487)) return dialFailure({ ...end, cause: 'abort' });
-  // Our ring timer fired and we CANCELled (487), or nothing answered at all (Timer B).
-  if (kind === 'timeout') return dialFailure({ ...end, cause: status ? 'ring-timeout' : 'no-response' });
+  // Our ring timer fired and we CANCELled (487, or nothing came after the CANCEL).
+  if (kind === 'timeout') return dialFailure({ ...end, cause: 'ring-timeout' });
+  // Timer B: not a single response — the PBX or trunk is down or unreachable, nobody "did not answer".
+  if (kind === 'no-response') return dialFailure({ ...end, cause: 'no-response' });
   if (kind === 'transport') return dialFailure({ ...end, cause: 'transport' });
   if (kind === 'auth-failed') return dialFailure({ ...end, cause: 'auth-failed' });
+  // A challenge we cannot answer (qop=auth-int only) is not a credentials problem: no 401 for the
+  // plain words to read as "credentials not accepted"; the message names what is unsupported.
+  if (kind === 'auth-unsupported') return dialFailure({ message: reason, callId, cause: 'auth-failed' });
   return dialFailure(end);
 }

@@ -82,6 +82,7 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
     // Nobody may be listening for `error`-like events; an EventEmitter without listeners is fine for ours.
     const dialog = options.dialog;
     dialog.on('info', (body) => this.onInfo(body));
+    dialog.on('answer', (body) => this.onAnswer(body));
     dialog.on('terminated', (t) => this.finish({ at: Date.now(), by: t.by, reason: t.reason, sipStatus: t.status }));
     dialog.setOfferHandler((offer) => this.onOffer(offer));
   }
@@ -250,18 +251,28 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
 
   private onOffer(offer: SessionBody | undefined): SessionBody {
     const { body, result } = this.o.negotiator.answerOffer(offer?.content);
-    if (result.ok) {
-      this.o.media.update(result.media);
-      const m = result.media;
-      this.o.trace({
-        kind: 'media',
-        at: Date.now(),
-        summary: `re-negotiated: ${m.codec} to ${m.remoteAddress}:${m.remotePort} (${m.direction})`,
-      });
-    } else {
-      this.o.trace({ kind: 'note', at: Date.now(), level: 'warn', message: `SDP offer not usable: ${result.reason}` });
-    }
+    // Without an offer we made one (in the 2xx); the media moves when its answer comes in the ACK.
+    if (offer) this.applyMedia(result, 'SDP offer');
     return { contentType: 'application/sdp', content: body };
+  }
+
+  /** The answer to the offer we put in a 2xx (the far end re-INVITEd without SDP), from the ACK. */
+  private onAnswer(answer: SessionBody): void {
+    this.applyMedia(this.o.negotiator.applyAnswer(answer.content), 'SDP answer in ACK');
+  }
+
+  private applyMedia(result: ReturnType<SdpNegotiator['applyAnswer']>, what: string): void {
+    if (!result.ok) {
+      this.o.trace({ kind: 'note', at: Date.now(), level: 'warn', message: `${what} not usable: ${result.reason}` });
+      return;
+    }
+    this.o.media.update(result.media);
+    const m = result.media;
+    this.o.trace({
+      kind: 'media',
+      at: Date.now(),
+      summary: `re-negotiated (${what}): ${m.codec} to ${m.remoteAddress}:${m.remotePort} (${m.direction})`,
+    });
   }
 }
 

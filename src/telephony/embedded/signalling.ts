@@ -33,13 +33,25 @@ export interface InviteOptions {
   readonly onProvisional?: (response: ProvisionalResponse) => void;
 }
 
-/** Why an INVITE did not produce a confirmed dialog. `status` is 0 when no final response came. */
+/**
+ * Why an INVITE did not produce a confirmed dialog. `status` is 0 when no final response came.
+ * Kinds: `no-response` nothing at all came back (Timer B: the PBX is down or unreachable);
+ * `timeout` our ring timer CANCELled it; `auth-unsupported` the challenge asks for something we do
+ * not implement (qop=auth-int only) — not a wrong password.
+ */
 export class InviteFailure extends Error {
   override readonly name = 'InviteFailure';
   constructor(
     readonly status: number,
     readonly reason: string,
-    readonly kind: 'final-response' | 'timeout' | 'cancelled' | 'transport' | 'auth-failed',
+    readonly kind:
+      | 'final-response'
+      | 'timeout'
+      | 'no-response'
+      | 'cancelled'
+      | 'transport'
+      | 'auth-failed'
+      | 'auth-unsupported',
     readonly callId: string,
   ) {
     super(status ? `${status} ${reason}` : reason);
@@ -54,6 +66,11 @@ export interface DialogEvents {
   bye: [{ readonly reason?: string }];
   /** In-dialog INFO (already answered 200 by the core), e.g. `application/dtmf-relay`. */
   info: [SessionBody];
+  /**
+   * The far end's answer to an offer we made in a 2xx (it re-INVITEd without SDP, RFC 3261 §14.2):
+   * it arrives in the ACK. The media layer applies it like any answer.
+   */
+  answer: [SessionBody];
   /** The dialog ended for any reason (BYE either way, session-timer expiry, transport failure). */
   terminated: [{ readonly by: 'local' | 'remote' | 'error'; readonly reason: string; readonly status?: number }];
 }
@@ -65,7 +82,11 @@ export interface Dialog extends EventEmitter<DialogEvents> {
   readonly remoteBody: SessionBody | undefined;
   /** Peer of the signalling (transport:host:port), for the trace. */
   readonly peer: string;
-  /** Set by the media layer; called for re-INVITE/UPDATE offers. Without one the core answers with the last local body. */
+  /**
+   * Set by the media layer; called for re-INVITE/UPDATE offers. Without one the core answers with the
+   * last local body. With no offer (`undefined`) the handler returns OUR offer; the answer then comes
+   * as the `answer` event.
+   */
   setOfferHandler(handler: OfferHandler): void;
   /** Send an in-dialog INFO; resolves with the final status. */
   sendInfo(body: SessionBody): Promise<number>;

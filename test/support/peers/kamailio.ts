@@ -16,6 +16,8 @@ export interface KamailioOptions {
   readonly algorithm?: 'MD5' | 'SHA-256';
   /** Challenge INVITEs with 407 (default true). */
   readonly challengeInvite?: boolean;
+  /** Challenge in-dialog BYEs from this user with 407 (PBXs that authenticate BYE too). */
+  readonly challengeByeFrom?: string;
   /** Extra lines appended to the request route before relaying (for tests that need more). */
   readonly extraRouteLines?: string;
 }
@@ -73,7 +75,16 @@ ${pw}
 request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
   if (has_totag()) {
-    if (loose_route()) { t_relay(); exit; }
+${
+  options.challengeByeFrom
+    ? `    if (is_method("BYE") && $fU == "${options.challengeByeFrom}") {
+      route(PASSWORD);
+      if (!pv_proxy_authenticate("$fd", "$var(pw)", "0")) { proxy_challenge("$fd", "1"); exit; }
+      consume_credentials();
+    }
+`
+    : ''
+}    if (loose_route()) { t_relay(); exit; }
     if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
     sl_send_reply("404", "Not here");
     exit;

@@ -119,6 +119,37 @@ ${body}
 `;
 }
 
+/**
+ * The ACK sipp sends for the 2xx to its own re-INVITE (needs RECV_INVITE). `sdp`: the answer in the
+ * ACK, when sipp's re-INVITE had no offer and the 2xx carried ours (RFC 3261 §14.2).
+ */
+export function inDialogAck(cseq: number, sdp?: string): string {
+  const body = sdp
+    ? `      Content-Type: application/sdp\n      Content-Length: [len]\n\n${sdp}\n`
+    : '      Content-Length: 0\n';
+  return `  <send>
+    <![CDATA[
+      ACK [$caller_contact] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
+      To: [$caller_from]
+      [last_Call-ID:]
+      CSeq: ${cseq} ACK
+      Max-Forwards: 70
+${body}
+    ]]>
+  </send>
+`;
+}
+
+/** A PBX that takes the INVITE (and its retransmissions) and never answers: Timer B on our side. */
+export function neverAnswerScenario(waitMs = 8000): string {
+  return scenario(
+    'never-answers',
+    `  <recv request="INVITE"/>\n  <recv request="CANCEL" timeout="${waitMs}" ontimeout="end"/>\n  <label id="end"/>\n`,
+  );
+}
+
 /** Answer an OPTIONS (trunk probe / keep-alive). */
 export const OPTIONS_200 = `  <recv request="OPTIONS"/>
   <send>

@@ -15,6 +15,13 @@ import type { G711Codec, NegotiatedMedia } from './sdp/negotiate';
 
 /** One 20 ms frame at 8 kHz. */
 export const FRAME_SAMPLES = 160;
+/** Packet times we send other than 20 ms when the answer asks for them (a=ptime); anything else gets 20. */
+const PTIMES = [10, 30, 40, 50, 60];
+
+/** Samples per audio packet for the peer's a=ptime (RFC 4566 §6: how it wants to receive). */
+export function packetSamples(ptime: number): number {
+  return PTIMES.includes(ptime) ? ptime * 8 : FRAME_SAMPLES;
+}
 
 /** What the media needs from an RFC 4733 sender (the DTMF module's `Rfc4733Sender`). */
 export interface EventSender {
@@ -115,6 +122,16 @@ export class CallMedia implements PacedStream {
   } = { payloadType: 0, sequence: 0, timestamp: 0, marker: false, payload: new Uint8Array(0) };
   framesSent = 0;
   eventPacketsSent = 0;
+  /**
+   * When the peer's ptime is not 20 ms the 20 ms frames are gathered here and cut into packets of
+   * `packetSamples` (30 ms: one packet after 40 ms, the next after 60 ms, timestamps exactly 240 apart).
+   */
+  private packetSamples = FRAME_SAMPLES;
+  private readonly gathered = Buffer.alloc(FRAME_SAMPLES + 480);
+  private gatheredLength = 0;
+  private gatheredTimestamp = 0;
+  private gatheredMarker = false;
+  private sized: Buffer[] = [];
 
   constructor(options: CallMediaOptions) {
     this.endpoint = options.endpoint;
@@ -207,10 +224,11 @@ export class CallMedia implements PacedStream {
   readonly onPacket = (h: RtpHeader, datagram: Buffer, _arrivalMs: number): void => {
     if (this.closed) return;
     const te = this.media.telephoneEventPt;
-    if (te !== undefined && h.payloadType === te) {
+    if (te !== undefined && (h.payloadType === te || h.payloadType === this.media.telephoneEventRecvPt)) {
       if (!this.eventReceiver) return;
       const v = this.view;
-      v.payloadType = h.payloadType;
+      // Either PT is the one event stream (we offered one, the peer named another): one receiver.
+      v.payloadType = te;
       v.sequence = h.sequence;
       v.timestamp = h.timestamp;
       v.marker = h.marker;
@@ -226,7 +244,10 @@ export class CallMedia implements PacedStream {
 
   tick(skipped: number): void {
     if (this.closed) return;
-    if (skipped > 0) this.timestamp = (this.timestamp + skipped * FRAME_SAMPLES) >>> 0;
+    if (skipped > 0) {
+      this.timestamp = (this.timestamp + skipped * FRAME_SAMPLES) >>> 0;
+      this.gatheredLength = 0;
+    }
     this.eventReceiver?.poll(this.wallNow());
     const sending = this.media.send;
     this.packetIndex = (this.packetIndex + 1) & 3;
@@ -243,6 +264,8 @@ export class CallMedia implements PacedStream {
           this.seq = (this.seq + 1) & 0xffff;
           this.eventPacketsSent++;
         }
+        // Audio gathered for a longer packet is superseded by the event.
+        this.gatheredLength = 0;
         // The audio clock runs on under the event (RFC 4733 §2.5.1.2): the next audio frame's
         // timestamp is where it would have been.
         this.timestamp = (this.timestamp + FRAME_SAMPLES) >>> 0;
@@ -268,7 +291,8 @@ export class CallMedia implements PacedStream {
     } else {
       marker = this.writeAudio(pkt) || marker;
     }
-    if (sending) {
+    if (sending && this.packetSamples !== FRAME_SAMPLES) this.gather(pkt, marker);
+    else if (sending) {
       writeRtpHeader(pkt, this.media.payloadType, marker, this.seq, this.timestamp, this.ssrc);
       this.endpoint.send(pkt, RTP_HEADER_BYTES + FRAME_SAMPLES);
       this.seq = (this.seq + 1) & 0xffff;
@@ -276,6 +300,29 @@ export class CallMedia implements PacedStream {
       this.nextMarker = false;
     }
     this.timestamp = (this.timestamp + FRAME_SAMPLES) >>> 0;
+  }
+
+  /** Add this 20 ms frame to the gathered audio and send every whole packet of the peer's ptime. */
+  private gather(frame: Buffer, marker: boolean): void {
+    if (this.gatheredLength === 0) this.gatheredTimestamp = this.timestamp;
+    frame.copy(this.gathered, this.gatheredLength, RTP_HEADER_BYTES, RTP_HEADER_BYTES + FRAME_SAMPLES);
+    this.gatheredLength += FRAME_SAMPLES;
+    this.gatheredMarker ||= marker;
+    const n = this.packetSamples;
+    while (this.gatheredLength >= n) {
+      this.packetIndex = (this.packetIndex + 1) & 3;
+      const out = this.sized[this.packetIndex]!;
+      writeRtpHeader(out, this.media.payloadType, this.gatheredMarker, this.seq, this.gatheredTimestamp, this.ssrc);
+      this.gathered.copy(out, RTP_HEADER_BYTES, 0, n);
+      this.endpoint.send(out, out.length);
+      this.seq = (this.seq + 1) & 0xffff;
+      this.framesSent++;
+      this.nextMarker = false;
+      this.gatheredMarker = false;
+      this.gathered.copyWithin(0, n, this.gatheredLength);
+      this.gatheredLength -= n;
+      this.gatheredTimestamp = (this.gatheredTimestamp + n) >>> 0;
+    }
   }
 
   /** Fill the payload with the next prompt frame or silence; returns true at a prompt's first frame. */
@@ -332,8 +379,15 @@ export class CallMedia implements PacedStream {
 
   private apply(media: NegotiatedMedia): void {
     this.endpoint.setRemote(media.remoteAddress, media.remotePort);
+    const samples = packetSamples(media.ptime);
+    if (samples !== this.packetSamples) {
+      this.packetSamples = samples;
+      this.gatheredLength = 0;
+      this.sized = Array.from({ length: 4 }, () => Buffer.alloc(RTP_HEADER_BYTES + samples));
+    }
     const types = [media.payloadType];
     if (media.telephoneEventPt !== undefined) types.push(media.telephoneEventPt);
+    if (media.telephoneEventRecvPt !== undefined) types.push(media.telephoneEventRecvPt);
     this.endpoint.setAcceptedPayloadTypes(types);
     if (media.telephoneEventPt !== undefined) this.eventReceiver?.setPayloadType(media.telephoneEventPt);
   }

@@ -5,7 +5,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 
 export interface PortRange {
   readonly min: number;
@@ -60,7 +60,8 @@ export class RtpPortAllocator {
 
 function bind(address: string, port: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
-    const socket = createSocket({ type: 'udp4', lookup: literalLookup });
+    // IPv6 media when media.address is an IPv6 address (the SDP then says IN IP6).
+    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', lookup: literalLookup });
     const onError = () => {
       socket.close();
       resolve(undefined);
@@ -84,6 +85,7 @@ function literalLookup(
   options: LookupOneOptions,
   callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
-  if (isIPv4(hostname)) callback(null, hostname, 4);
+  const family = isIP(hostname);
+  if (family) callback(null, hostname, family);
   else dnsLookup(hostname, options, callback);
 }

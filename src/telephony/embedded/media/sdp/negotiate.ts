@@ -6,6 +6,7 @@
  * it. `SdpNegotiator` keeps the state for one call: our origin line, the session version, and what
  * is currently agreed.
  */
+import { isIPv4, isIPv6 } from 'node:net';
 import {
   directionOf,
   fmtpOf,
@@ -21,7 +22,7 @@ export type G711Codec = 'PCMU' | 'PCMA';
 export const STATIC_PT: Readonly<Record<G711Codec, number>> = { PCMU: 0, PCMA: 8 };
 
 export interface LocalMediaOptions {
-  /** IPv4 address written into c= and o= (the configured media address). */
+  /** Address written into c= and o= (the configured media address; IPv4 or IPv6). */
   readonly address: string;
   /** Our RTP port. */
   readonly port: number;
@@ -42,8 +43,14 @@ export interface NegotiatedMedia {
   readonly codec: G711Codec;
   /** Payload type for the codec (0 or 8, or a dynamic number the peer mapped). */
   readonly payloadType: number;
-  /** Payload type of telephone-event, when both sides support it. */
+  /** Payload type of telephone-event we SEND with (the one the peer named), when both sides support it. */
   readonly telephoneEventPt: number | undefined;
+  /**
+   * Payload type the peer may send telephone-event with when it differs from `telephoneEventPt`: the
+   * one WE offered (RFC 3264 §5.1: each side receives on the types it listed). Phones that answer
+   * `100` but send with our `101` exist; both are accepted.
+   */
+  readonly telephoneEventRecvPt?: number;
   /** May we send audio (false on hold / recvonly / inactive / 0.0.0.0)? */
   readonly send: boolean;
   /** Will the peer send to us? */
@@ -123,7 +130,8 @@ export class SdpNegotiator {
       return { ok: false, reason: `no common codec (answer offers ${audio.formats.join(' ') || 'nothing'})` };
     }
     const te = this.telephoneEvent ? telephoneEventPtOf(audio, maps) : undefined;
-    return this.settle(sdp, audio, codec, te, directionOf(sdp, audio));
+    const recv = te !== undefined && te !== this.telephoneEventPt && this.telephoneEventPt !== codec.pt;
+    return this.settle(sdp, audio, codec, te, directionOf(sdp, audio), recv ? this.telephoneEventPt : undefined);
   }
 
   /**
@@ -196,10 +204,12 @@ export class SdpNegotiator {
     codec: { codec: G711Codec; pt: number },
     telephoneEventPt: number | undefined,
     remoteDirection: MediaDirection,
+    telephoneEventRecvPt?: number,
   ): NegotiationResult {
     const address = connectionOf(sdp, audio);
     if (!address) return { ok: false, reason: 'SDP has no connection address (c=)' };
-    if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) return { ok: false, reason: `unsupported media address ${address}` };
+    const family = familyMismatch(address, this.local.address);
+    if (family) return { ok: false, reason: family };
     const held = isNullAddress(address);
     const ptimeAttr = audio.attributes.find((a) => a.name === 'ptime')?.value;
     const ptime = ptimeAttr && /^\d+$/.test(ptimeAttr) ? Number(ptimeAttr) : this.ptime;
@@ -209,6 +219,7 @@ export class SdpNegotiator {
       codec: codec.codec,
       payloadType: codec.pt,
       telephoneEventPt,
+      ...(telephoneEventRecvPt !== undefined ? { telephoneEventRecvPt } : {}),
       send: !held && (remoteDirection === 'sendrecv' || remoteDirection === 'recvonly'),
       receive: remoteDirection === 'sendrecv' || remoteDirection === 'sendonly',
       ptime,
@@ -219,13 +230,8 @@ export class SdpNegotiator {
   }
 
   private header(): string[] {
-    return [
-      'v=0',
-      `o=fyrkant ${this.sessionId} ${this.version} IN IP4 ${this.local.address}`,
-      's=fyrkant',
-      `c=IN IP4 ${this.local.address}`,
-      't=0 0',
-    ];
+    const net = `IN ${ipVersion(this.local.address)} ${this.local.address}`;
+    return ['v=0', `o=fyrkant ${this.sessionId} ${this.version} ${net}`, 's=fyrkant', `c=${net}`, 't=0 0'];
   }
 
   /** RFC 3264 §8: the version goes up exactly when the description changes. */
@@ -233,7 +239,7 @@ export class SdpNegotiator {
     const withoutOrigin = lines.filter((l) => !l.startsWith('o=')).join('\r\n');
     if (this.lastBody !== undefined && this.lastBody !== withoutOrigin) {
       this.version++;
-      lines[1] = `o=fyrkant ${this.sessionId} ${this.version} IN IP4 ${this.local.address}`;
+      lines[1] = `o=fyrkant ${this.sessionId} ${this.version} IN ${ipVersion(this.local.address)} ${this.local.address}`;
     }
     this.lastBody = withoutOrigin;
     return `${lines.join('\r\n')}\r\n`;
@@ -280,7 +286,21 @@ function connectionOf(sdp: SessionDescription, audio: SdpMedia): string | undefi
 }
 
 function isNullAddress(address: string | undefined): boolean {
-  return address === '0.0.0.0';
+  return address === '0.0.0.0' || address === '::';
+}
+
+function ipVersion(address: string): 'IP4' | 'IP6' {
+  return isIPv6(address) ? 'IP6' : 'IP4';
+}
+
+/** Why we cannot send to `remote` from a socket bound to `local`'s family, if we cannot. */
+function familyMismatch(remote: string, local: string): string | undefined {
+  const remote6 = isIPv6(remote);
+  if (!remote6 && !isIPv4(remote)) return `unsupported media address ${remote} (expected an IPv4 or IPv6 address)`;
+  if (remote6 === isIPv6(local)) return undefined;
+  return remote6
+    ? `the far end's media address ${remote} is IPv6 but fyrkant's media address ${local} is IPv4 (set media.address to an IPv6 address for IPv6 media)`
+    : `the far end's media address ${remote} is IPv4 but fyrkant's media address ${local} is IPv6 (set media.address to an IPv4 address)`;
 }
 
 function answerDirection(offer: MediaDirection, nullAddress: boolean): MediaDirection {

@@ -78,3 +78,25 @@ export function pickChallenge(values: readonly string[]): DigestChallenge | unde
   }
   return best;
 }
+
+/**
+ * Why none of `values` can be answered, in words for the attempt's reason: a digest challenge that
+ * insists on qop=auth-int, an algorithm we do not implement, or another scheme.
+ */
+export function unsupportedChallengeReason(values: readonly string[]): string {
+  const seen: string[] = [];
+  for (const v of values) {
+    const parsed = parseAuthParams(v);
+    if (!parsed) continue;
+    if (parsed.scheme.toLowerCase() !== 'digest') {
+      seen.push(`scheme ${parsed.scheme}`);
+      continue;
+    }
+    const algorithm = (parsed.params.get('algorithm') ?? 'MD5').toUpperCase();
+    const qop = parsed.params.get('qop');
+    if (!SUPPORTED.has(algorithm)) seen.push(`algorithm ${algorithm}`);
+    else if (qop !== undefined && !/(^|,)\s*auth\s*(,|$)/i.test(qop)) seen.push(`qop=${qop.trim()}`);
+  }
+  if (seen.length === 0) return 'no supported digest challenge';
+  return `the server asks for digest authentication fyrkant does not support (${seen.join(', ')}; supported: qop=auth or none, MD5/SHA-256)`;
+}

@@ -4,7 +4,7 @@
  * anything else means the credentials are wrong — never loop.
  */
 import type { SipResponse } from '../message';
-import { pickChallenge } from './challenge';
+import { pickChallenge, unsupportedChallengeReason } from './challenge';
 import { buildAuthorization } from './digest';
 
 export interface Credentials {
@@ -14,7 +14,12 @@ export interface Credentials {
 
 export type AuthDecision =
   | { readonly action: 'retry'; readonly header: 'Authorization' | 'Proxy-Authorization'; readonly value: string }
-  | { readonly action: 'fail'; readonly reason: string };
+  | {
+      readonly action: 'fail';
+      readonly reason: string;
+      /** The challenge is one we cannot answer (qop=auth-int only, unknown algorithm), not a wrong password. */
+      readonly unsupported?: boolean;
+    };
 
 export class DigestSession {
   private answered = 0;
@@ -28,7 +33,7 @@ export class DigestSession {
     const values = challengeResponse.getAll(proxy ? 'proxy-authenticate' : 'www-authenticate');
     if (!this.credentials) return { action: 'fail', reason: 'authentication required but no credentials configured' };
     const challenge = pickChallenge(values);
-    if (!challenge) return { action: 'fail', reason: 'no supported digest challenge' };
+    if (!challenge) return { action: 'fail', reason: unsupportedChallengeReason(values), unsupported: true };
     if (this.answered > 0) {
       if (!challenge.stale || this.staleRetried) {
         return {

@@ -1,3 +1,4 @@
+export * from './body';
 export * from './charset';
 export * from './header-names';
 export * from './lists';

@@ -1,15 +1,18 @@
 /**
  * One outgoing call attempt (UAC, RFC 3261 §13.2): INVITE → provisional/early dialogs → 2xx + ACK,
- * digest challenges, CANCEL (only after a provisional, §9.1), 2xx racing a CANCEL, forked 2xx.
+ * digest challenges, CANCEL (only after a provisional, §9.1), 2xx racing a CANCEL, forked 2xx,
+ * reliable provisionals with PRACK (RFC 3262), SDP in multipart bodies (RFC 5621).
  */
 import { InviteFailure, type InviteOptions, type SessionBody } from '../../signalling';
 import { DigestSession } from '../auth';
 import { DialogState } from '../dialog';
-import { parseUri, quote, SipRequest, type SipResponse } from '../message';
+import { parseUri, quote, SipRequest, type SipResponse, sessionBodyOf } from '../message';
 import { type ClientTransaction, InviteClientTransaction } from '../transaction';
 import { formatAddress, type TransportAddress } from '../transport';
+import { requestWithAuth } from './authed-request';
 import type { SipCore } from './core';
 import { newCallId, newTag } from './ids';
+import { ReliableProvisionals } from './reliable-provisionals';
 import { SipDialog } from './sip-dialog';
 
 export interface TrunkIdentity {
@@ -53,6 +56,9 @@ export class InviteClient {
   private triedMinSE = false;
   /** Early dialogs (RFC 3261 §12.1.2): one per To tag of a 1xx; dropped at the final response. */
   readonly earlyDialogs = new Map<string, DialogState>();
+  /** SDP from a 1xx per To tag: the answer when the 2xx carries none (reliable 183, RFC 3262 §5). */
+  private readonly earlyBodies = new Map<string, SessionBody>();
+  private readonly reliable = new ReliableProvisionals();
   private sessionExpires: number | undefined;
 
   constructor(
@@ -105,7 +111,7 @@ export class InviteClient {
     req.add('Contact', `<${core.contactUri(user, this.dest.transport)}>`);
     if (identity.pAssertedIdentity) req.add('P-Asserted-Identity', identity.pAssertedIdentity);
     req.add('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE');
-    req.add('Supported', 'timer');
+    req.add('Supported', '100rel, timer');
     if (this.sessionExpires) {
       req.add('Session-Expires', String(this.sessionExpires));
       req.add('Min-SE', String(Math.min(90, this.sessionExpires)));
@@ -121,7 +127,8 @@ export class InviteClient {
     if (extra) this.request.add(extra.header, extra.value);
     this.tx = this.host.core.request(this.request, this.dest, {
       onResponse: (res) => this.onResponse(res),
-      onTimeout: () => this.fail(0, 'no response to INVITE', this.cancelKind ?? 'timeout'),
+      // Timer B: nothing came back at all — the PBX or trunk is down or unreachable, nobody "did not answer".
+      onTimeout: () => this.fail(0, 'no response to INVITE (Timer B)', this.cancelKind ?? 'no-response'),
       onTransportError: (err) => this.fail(0, `transport error: ${err.message}`, 'transport'),
     });
   }
@@ -164,16 +171,18 @@ export class InviteClient {
     const s = res.status;
     if (s < 200) {
       this.provisionalSeen = true;
+      const reliable = this.reliable.check(res);
+      if (reliable.kind === 'repeat') return;
       const tag = res.toTag;
       if (tag && s > 100 && !this.earlyDialogs.has(tag)) {
         const early = DialogState.fromUac(this.request, res);
         if (early) this.earlyDialogs.set(tag, early);
       }
+      if (reliable.kind === 'new' && tag) this.prack(tag, reliable.rack);
       if (this.cancelKind) this.sendCancel();
+      const body = sessionBodyOf(res);
+      if (body && tag) this.earlyBodies.set(tag, body);
       if (!this.settled) {
-        const body = res.body.length
-          ? { contentType: res.get('content-type') ?? '', content: res.bodyText }
-          : undefined;
         try {
           this.options.onProvisional?.(
             body ? { status: s, reason: res.reason, body } : { status: s, reason: res.reason },
@@ -194,7 +203,7 @@ export class InviteClient {
         this.seq++;
         this.send({ header: decision.header, value: decision.value });
       } else {
-        this.fail(s, decision.reason, 'auth-failed');
+        this.fail(s, decision.reason, decision.unsupported ? 'auth-unsupported' : 'auth-failed');
       }
       return;
     }
@@ -214,14 +223,17 @@ export class InviteClient {
   /** 2xx through the transaction (first) or stray (retransmission / fork). */
   on2xx(res: SipResponse): void {
     if (res.cseq.method !== 'INVITE') return;
-    this.earlyDialogs.clear();
     const tag = res.toTag;
+    // The early dialog of this To tag becomes the dialog: its CSeq space (PRACKs) carries on.
+    const early = tag ? this.earlyDialogs.get(tag) : undefined;
+    this.earlyDialogs.clear();
     if (this.dialog && tag === this.dialog.state.id.remoteTag) {
       this.dialog.resendAck(res);
       return;
     }
     const state = DialogState.fromUac(this.request, res);
     if (!state) return;
+    if (early) state.localSeq = Math.max(state.localSeq, early.localSeq);
     const ack = state.createRequest('ACK', this.request.cseq.seq);
     for (const h of this.request.headers) {
       if (h.name === 'proxy-authorization' || h.name === 'authorization') ack.add(h.wireName, h.value);
@@ -237,9 +249,7 @@ export class InviteClient {
     }
     this.settled = true;
     this.clearTimers();
-    const remoteBody: SessionBody | undefined = res.body.length
-      ? { contentType: res.get('content-type') ?? '', content: res.bodyText }
-      : undefined;
+    const remoteBody = sessionBodyOf(res) ?? (tag ? this.earlyBodies.get(tag) : undefined);
     const core = this.host.core;
     const dialog = new SipDialog(
       core,
@@ -254,6 +264,7 @@ export class InviteClient {
         contact: this.request.contacts()[0]?.uri.text ?? core.contactUri(undefined, ackDest.transport),
         response: res,
         state,
+        credentials: this.host.identity.credentials,
       },
       (d) => this.host.removeDialog(d),
     );
@@ -261,6 +272,29 @@ export class InviteClient {
     this.host.addDialog(dialog);
     this.lingerForRetransmissions();
     this.resolve(dialog);
+  }
+
+  /** PRACK a reliable provisional inside its early dialog (RFC 3262 §7.2), answering a challenge if one comes. */
+  private prack(tag: string, rack: string): void {
+    const early = this.earlyDialogs.get(tag);
+    const hop = early?.nextHop();
+    if (!early || !hop) return;
+    const core = this.host.core;
+    requestWithAuth(
+      core,
+      this.host.identity.credentials,
+      () => {
+        const req = early.createRequest('PRACK');
+        req.add('RAck', rack);
+        return req;
+      },
+      core.destination(hop),
+      {
+        onFinal: (res) => {
+          if (res && res.status >= 300) core.logger.warn({ status: res.status, rack }, 'PRACK refused');
+        },
+      },
+    );
   }
 
   private byeUnwanted(state: DialogState, dest: TransportAddress): void {
@@ -272,6 +306,7 @@ export class InviteClient {
     if (this.settled) return;
     this.settled = true;
     this.earlyDialogs.clear();
+    this.earlyBodies.clear();
     this.clearTimers();
     if (this.tx instanceof InviteClientTransaction && this.tx.state === 'calling' && kind !== 'timeout') {
       // Nothing came back yet; stop retransmitting.

@@ -1,14 +1,18 @@
 /**
  * A confirmed INVITE dialog as the media layer sees it (`Dialog` of the signalling seam): BYE either
- * way, INFO both ways, re-INVITE/UPDATE answered through the offer handler, RFC 4028 session timers.
+ * way, INFO both ways, re-INVITE/UPDATE answered through the offer handler (an offerless re-INVITE
+ * gets our offer in the 2xx and its answer comes in the ACK), RFC 4028 session timers. Every request
+ * we send in the dialog answers a digest challenge.
  */
 import { EventEmitter } from 'node:events';
 import type { TraceSink } from '../../../port';
 import type { Dialog, DialogEvents, OfferHandler, SessionBody } from '../../signalling';
+import type { Credentials } from '../auth';
 import { type DialogState, dialogKey } from '../dialog';
-import { createResponse, type SipRequest, type SipResponse } from '../message';
+import { createResponse, type SipRequest, type SipResponse, sessionBodyOf } from '../message';
 import type { ServerTransaction } from '../transaction';
 import type { TransportAddress } from '../transport';
+import { requestWithAuth } from './authed-request';
 import { ALLOW, type SipCore } from './core';
 import { SessionTimer } from './session-timer';
 
@@ -25,6 +29,8 @@ export interface DialogSetup {
   readonly contact: string;
   /** The 2xx that confirmed the dialog (session timer negotiation). */
   readonly response: SipResponse;
+  /** Trunk credentials for challenged in-dialog requests. */
+  readonly credentials?: Credentials;
 }
 
 export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
@@ -43,6 +49,9 @@ export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
   private readonly sessionTimer: SessionTimer;
   /** 2xx to a re-INVITE, retransmitted until its ACK (RFC 3261 §13.3.1.4). */
   private pending2xx: { seq: number; stop: () => void } | undefined;
+  /** CSeq of a re-INVITE whose 2xx carried our offer: its ACK carries the answer (RFC 3261 §14.2). */
+  private offerInAckSeq: number | undefined;
+  private readonly credentials: Credentials | undefined;
 
   constructor(
     private readonly core: SipCore,
@@ -60,6 +69,7 @@ export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
     const allow = setup.response.getAll('allow').map((m) => m.toUpperCase());
     this.peerAllowsUpdate = allow.length === 0 || allow.includes('UPDATE');
     this.contact = setup.contact;
+    this.credentials = setup.credentials;
     this.sessionTimer = new SessionTimer({
       refresh: () => this.refreshSession(),
       expired: () => this.expire(),
@@ -88,28 +98,39 @@ export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
     return hop ? this.core.destination(hop) : undefined;
   }
 
-  /** Send an in-dialog non-INVITE request; resolves with the final status (0 = timeout/transport). */
-  private requestInDialog(req: SipRequest): Promise<SipResponse | undefined> {
+  /**
+   * Send an in-dialog request built by `decorate` on a fresh CSeq (again, with credentials, after a
+   * 401/407); resolves with the final response (undefined = timeout/transport).
+   */
+  private requestInDialog(
+    method: string,
+    decorate?: (req: SipRequest) => void,
+    onFinal?: (res: SipResponse, req: SipRequest) => void,
+  ): Promise<SipResponse | undefined> {
     const dest = this.dest();
     if (!dest) return Promise.resolve(undefined);
-    req.add('Contact', `<${this.contact}>`);
+    const make = () => {
+      const req = this.state.createRequest(method);
+      req.add('Contact', `<${this.contact}>`);
+      decorate?.(req);
+      return req;
+    };
     return new Promise((resolve) => {
-      this.core.request(req, dest, {
-        onResponse: (res) => {
-          if (res.status >= 200) resolve(res);
+      requestWithAuth(this.core, this.credentials, make, dest, {
+        onFinal: (res, req) => {
+          if (res) onFinal?.(res, req);
+          resolve(res);
         },
-        onTimeout: () => resolve(undefined),
-        onTransportError: () => resolve(undefined),
       });
     });
   }
 
   async sendInfo(body: SessionBody): Promise<number> {
     if (this.phase !== 'confirmed') return 481;
-    const req = this.state.createRequest('INFO');
-    req.add('Content-Type', body.contentType);
-    req.body = Buffer.from(body.content, 'utf8');
-    const res = await this.requestInDialog(req);
+    const res = await this.requestInDialog('INFO', (req) => {
+      req.add('Content-Type', body.contentType);
+      req.body = Buffer.from(body.content, 'utf8');
+    });
     const status = res?.status ?? 0;
     // RFC 5057: 481/408 (or no answer) to a mid-dialog request ends the dialog.
     if (status === 481 || status === 408 || status === 0) this.terminate('error', `INFO got ${status || 'no answer'}`);
@@ -122,8 +143,7 @@ export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
     this.phase = 'terminating';
     this.sessionTimer.stop();
     this.pending2xx?.stop();
-    const req = this.state.createRequest('BYE');
-    this.byePromise = this.requestInDialog(req).then((res) => {
+    this.byePromise = this.requestInDialog('BYE').then((res) => {
       this.terminate('local', reason, res?.status);
     });
     return this.byePromise;
@@ -133,6 +153,7 @@ export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
   onRequest(req: SipRequest, tx: ServerTransaction | undefined): void {
     if (req.method === 'ACK') {
       if (this.pending2xx && req.cseq.seq === this.pending2xx.seq) this.pending2xx.stop();
+      if (this.offerInAckSeq === req.cseq.seq) this.onAckAnswer(req);
       return;
     }
     if (!tx) return;
@@ -176,8 +197,7 @@ export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
       return;
     }
     if (req.method === 'INVITE') this.core.respond(tx, 100);
-    const offer =
-      req.body.length > 0 ? { contentType: req.get('content-type') ?? '', content: req.bodyText } : undefined;
+    const offer = sessionBodyOf(req);
     let answer: SessionBody;
     try {
       answer = this.offerHandler ? await this.offerHandler(offer) : this.localBody;
@@ -199,7 +219,23 @@ export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
       res.body = Buffer.from(answer.content, 'utf8');
     }
     tx.respond(res);
-    if (req.method === 'INVITE') this.retransmit2xx(res, tx.dest, req.cseq.seq);
+    if (req.method === 'INVITE') {
+      // No offer in the re-INVITE: ours went in the 2xx, the answer comes in the ACK.
+      this.offerInAckSeq = offer ? undefined : req.cseq.seq;
+      this.retransmit2xx(res, tx.dest, req.cseq.seq);
+    }
+  }
+
+  /** The ACK to a 2xx that carried our offer (RFC 3261 §13.3.1, §14.2; RFC 3264 §5). */
+  private onAckAnswer(ack: SipRequest): void {
+    this.offerInAckSeq = undefined;
+    const answer = sessionBodyOf(ack);
+    if (!answer) {
+      this.core.logger.warn({ callId: this.callId }, 'ACK without the SDP answer to our offer; media unchanged');
+      return;
+    }
+    this.remoteBody = answer;
+    this.emit('answer', answer);
   }
 
   private retransmit2xx(res: SipResponse, dest: TransportAddress, seq: number): void {
@@ -253,37 +289,26 @@ export class SipDialog extends EventEmitter<DialogEvents> implements Dialog {
   }
 
   private refreshWithUpdate(): Promise<SipResponse | undefined> {
-    const req = this.state.createRequest('UPDATE');
-    this.sessionTimer.decorateRefresh(req);
-    return this.requestInDialog(req);
+    return this.requestInDialog('UPDATE', (req) => this.sessionTimer.decorateRefresh(req));
   }
 
   private refreshWithReInvite(): Promise<SipResponse | undefined> {
-    const dest = this.dest();
-    if (!dest) return Promise.resolve(undefined);
-    const req = this.state.createRequest('INVITE');
-    req.add('Contact', `<${this.contact}>`);
-    req.add('Allow', ALLOW);
-    this.sessionTimer.decorateRefresh(req);
-    req.add('Content-Type', this.localBody.contentType);
-    req.body = Buffer.from(this.localBody.content, 'utf8');
-    return new Promise((resolve) => {
-      this.core.request(req, dest, {
-        onResponse: (res) => {
-          if (res.status < 200) return;
-          if (res.status < 300) {
-            // 2xx to our re-INVITE: ACK end to end (non-2xx are ACKed by the transaction).
-            const ack = this.state.createRequest('ACK', req.cseq.seq);
-            this.acks.set(req.cseq.seq, ack);
-            void this.core.sendAck(ack, dest);
-            if (res.body.length)
-              this.remoteBody = { contentType: res.get('content-type') ?? '', content: res.bodyText };
-          }
-          resolve(res);
-        },
-        onTimeout: () => resolve(undefined),
-        onTransportError: () => resolve(undefined),
-      });
+    const body = this.localBody;
+    const decorate = (req: SipRequest) => {
+      req.add('Allow', ALLOW);
+      this.sessionTimer.decorateRefresh(req);
+      req.add('Content-Type', body.contentType);
+      req.body = Buffer.from(body.content, 'utf8');
+    };
+    return this.requestInDialog('INVITE', decorate, (res, req) => {
+      if (res.status >= 300) return;
+      // 2xx to our re-INVITE: ACK end to end (non-2xx are ACKed by the transaction).
+      const dest = this.dest();
+      const ack = this.state.createRequest('ACK', req.cseq.seq);
+      this.acks.set(req.cseq.seq, ack);
+      if (dest) void this.core.sendAck(ack, dest);
+      const answer = sessionBodyOf(res);
+      if (answer) this.remoteBody = answer;
     });
   }
 
