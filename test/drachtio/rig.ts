@@ -28,6 +28,7 @@ export interface Rig extends ContractHarness {
 
 export interface RigOptions {
   readonly srtp?: boolean;
+  readonly dtmfSend?: 'rfc4733' | 'inband' | 'info';
   /** Do not start the backend (connection tests start it themselves). */
   readonly startBackend?: boolean;
   readonly fsPassword?: string;
@@ -71,7 +72,7 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
       from: { user: '4687654321', host: 'fyrkant.test', displayName: 'Fyrkant' },
       headers: { 'X-Trunk': 'test' },
     },
-    media: { srtp: o.srtp ?? false, promptDirLocal, promptDirRemote },
+    media: { srtp: o.srtp ?? false, promptDirLocal, promptDirRemote, ...(o.dtmfSend ? { dtmfSend: o.dtmfSend } : {}) },
   };
   const backend = createDrachtioBackend(options, { startTimeoutMs: o.startTimeoutMs ?? 5000 });
   if (o.startBackend !== false) await backend.start();
