@@ -306,12 +306,17 @@ export interface SippFarEnd extends FarEnd {
   stop(): Promise<void>;
 }
 
-export async function startSippFarEnd(script: FarEndScript): Promise<SippFarEnd> {
+/** `port`: the SIP port sipp listens on (e.g. where a running fyrkant's trunk points); default a free one. */
+export async function startSippFarEnd(script: FarEndScript, port?: number): Promise<SippFarEnd> {
   const media = new PhoneMedia(script.codec ?? 'PCMU');
   const mediaPort = await media.bind();
   let sipp: SippPeer;
   try {
-    sipp = await startSippUas({ scenarioXml: sippScenario(script, mediaPort), timeoutS: 30 });
+    sipp = await startSippUas({
+      scenarioXml: sippScenario(script, mediaPort),
+      timeoutS: 30,
+      ...(port !== undefined ? { port } : {}),
+    });
   } catch (err) {
     media.close();
     throw err;
