@@ -12,7 +12,7 @@ import type { FarEndReport, FarEndScript } from '../contract/telephony-port';
 import { writeCallConfig } from '../support/call-config';
 import { freePort } from '../support/ports';
 import { requireTool } from '../support/tools';
-import { realServers } from './real-env';
+import { drachtioConfig, realServers } from './real-env';
 
 jest.setTimeout(90_000);
 const real = realServers();
@@ -38,19 +38,7 @@ describe(`fyrkant call --backend drachtio on real servers (${real.versions || 'v
         promptCacheDir: prompts,
         ringTimeoutSeconds: 5,
         extra: {
-          drachtio: {
-            host: real.drachtio.host,
-            port: real.drachtio.port,
-            secret: real.drachtio.secret,
-            freeswitch: {
-              address: real.freeswitch.host,
-              port: real.freeswitch.port,
-              secret: real.freeswitch.password,
-              listenAddress: '127.0.0.1',
-              listenPort: await freePort(),
-              profile: real.profile,
-            },
-          },
+          drachtio: drachtioConfig(real, await freePort()),
         },
       });
       let out = '';

@@ -2,15 +2,14 @@
  * The drachtio backend pointed at the REAL servers (see real-env.ts), with real sipp callees as the
  * far end — the same far end the embedded backend's contract suite uses.
  */
-import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WaveFile } from 'wavefile';
 import { createDrachtioBackend, type DrachtioBackend, type DrachtioBackendOptions } from '../../src/telephony/drachtio';
 import type { PromptAudio } from '../../src/telephony/port';
 import { type SippFarEnd, startSippFarEnd } from '../contract/sipp-far-end';
 import type { ContractHarness } from '../contract/telephony-port';
+import { writeTonePrompt } from '../contract/tone-prompt';
 import { realServers } from './real-env';
 
 export interface RealHarness extends ContractHarness {
@@ -50,15 +49,7 @@ export async function realHarness(media: Partial<DrachtioBackendOptions['media']
       return far;
     },
     async prompt(durationMs: number): Promise<PromptAudio> {
-      const samples = new Int16Array(Math.round((durationMs / 1000) * 8000));
-      for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000));
-      const wav = new WaveFile();
-      wav.fromScratch(1, 8000, '16', samples);
-      const bytes = wav.toBuffer();
-      const hash = createHash('sha256').update(bytes).digest('hex');
-      const path = join(dir, `${hash}.wav`);
-      writeFileSync(path, bytes, { mode: 0o644 });
-      return { name: `test/tone-${durationMs}ms`, path, hash };
+      return writeTonePrompt(dir, durationMs);
     },
     async assertClean() {
       const deadline = Date.now() + 5000;

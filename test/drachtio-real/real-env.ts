@@ -60,3 +60,20 @@ export function controlFreeswitch(action: 'stop' | 'start'): void {
   const cmd = action === 'stop' ? process.env.FREESWITCH_REAL_STOP! : process.env.FREESWITCH_REAL_START!;
   execFileSync('bash', ['-c', cmd], { stdio: 'pipe', timeout: 120_000 });
 }
+
+/** The `drachtio` section of a fyrkant site config pointing at the real servers. */
+export function drachtioConfig(real: RealServers, listenPort: number): Record<string, unknown> {
+  return {
+    host: real.drachtio.host,
+    port: real.drachtio.port,
+    secret: real.drachtio.secret,
+    freeswitch: {
+      address: real.freeswitch.host,
+      port: real.freeswitch.port,
+      secret: real.freeswitch.password,
+      listenAddress: '127.0.0.1',
+      listenPort,
+      profile: real.profile,
+    },
+  };
+}

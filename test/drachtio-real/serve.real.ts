@@ -11,7 +11,7 @@ import { startSippFarEnd } from '../contract/sipp-far-end';
 import { writeCallConfig } from '../support/call-config';
 import { spawnCli, waitForExit, waitForJsonLine } from '../support/cli';
 import { freePort } from '../support/ports';
-import { realServers } from './real-env';
+import { drachtioConfig, realServers } from './real-env';
 
 jest.setTimeout(180_000);
 const real = realServers();
@@ -42,19 +42,7 @@ describe(`fyrkant serve --backend drachtio on real servers (${real.versions || '
         telephony: { backend: 'drachtio', allowSipUriDial: false, ringTimeoutSeconds: 10 },
         http: { address: '127.0.0.1', port: 0 },
         dialPlan: { requestUri: 'sip:{e164}@{host}' },
-        drachtio: {
-          host: real.drachtio.host,
-          port: real.drachtio.port,
-          secret: real.drachtio.secret,
-          freeswitch: {
-            address: real.freeswitch.host,
-            port: real.freeswitch.port,
-            secret: real.freeswitch.password,
-            listenAddress: '127.0.0.1',
-            listenPort: await freePort(),
-            profile: real.profile,
-          },
-        },
+        drachtio: drachtioConfig(real, await freePort()),
       },
     });
     const store = openStore({ path: join(dir, 'data', 'fyrkant.db') });

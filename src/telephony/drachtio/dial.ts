@@ -1,7 +1,7 @@
 /**
- * Dialling with third-party call control (the flow seen working against drachtio-server 0.9 and
- * FreeSWITCH 1.10): FreeSWITCH makes the offer on a fresh endpoint, drachtio-srf sends it to the PBX
- * with `createUAC`, and the PBX's answer (or 183 early media) goes back to FreeSWITCH with `modify`.
+ * Dialling: a FreeSWITCH endpoint is created with a plain offer, the PBX gets our G.711 offer pointing
+ * at FreeSWITCH's media (media-setup.ts says why not FreeSWITCH's own 3pcc offer), drachtio-srf sends
+ * it with `createUAC`, and the PBX's answer (or 183 early media) goes to FreeSWITCH with `modify`.
  * Nothing is left behind on failure: the endpoint is destroyed, a racing 200 after our CANCEL is
  * BYEd.
  */
