@@ -95,20 +95,22 @@ describe(`fyrkant call --backend drachtio on real servers (${real.versions || 'v
     ['without', 'none'],
   ] as const)('--ext 1001: the callee receives the digits %s telephone-event', async (_label, dtmfMode) => {
     const { json, far } = await call(
-      // # once the prompt runs: after preDelay 2 s + 4 digits + postDelay 1.5 s (config defaults).
+      // # repeated: the script only takes it once its "press #" question runs, after the extension
+      // (preDelay 2 s + digits + postDelay 1.5 s) and the greeting; earlier presses are not answers.
       {
         final: { kind: 'answer' },
         dtmfMode,
-        afterAnswer: [
-          { atMs: 7000, kind: 'dtmf', digits: '#', via: 'info' },
-          { atMs: 9000, kind: 'dtmf', digits: '#', via: 'info' },
-        ],
+        afterAnswer: [7000, 10_000, 13_000, 16_000, 19_000].map((atMs) => ({
+          atMs,
+          kind: 'dtmf' as const,
+          digits: '#',
+          via: 'info' as const,
+        })),
       },
       { ext: '1001' },
     );
     expect(json).toMatchObject({ extensionSent: '1001' });
     expect(far.digitsReceived).toBe('1001');
-    // Not yet: the # (SIP INFO) after the extension ends as no-input on the real servers (see docs).
     expect(json.outcome).toBe('approved');
     if (dtmfMode === 'none') expect(far.audio.inbandDigits).toBe('1001');
   });
