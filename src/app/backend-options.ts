@@ -39,6 +39,9 @@ export function drachtioOptions(config: Config): Omit<DrachtioBackendOptions, 'l
       ...(t.pAssertedIdentity ? { headers: { 'P-Asserted-Identity': t.pAssertedIdentity } } : {}),
     },
     media: {
+      srtp: config.media.srtp,
+      codecs: config.media.codecs,
+      dtmfSend: config.media.dtmf.sendMode,
       promptDirLocal: d.promptPathMapping.localDir ?? config.ivr.promptCacheDir,
       promptDirRemote: d.promptPathMapping.remoteDir ?? d.promptPathMapping.localDir ?? config.ivr.promptCacheDir,
       inbandDtmf: config.media.inbandDtmf,

@@ -44,6 +44,7 @@ export function embeddedBackendFromConfig(config: Config, logger?: SipLogger): E
       ...(m.advertisedAddress ? { advertisedAddress: m.advertisedAddress } : {}),
       rtpPortMin: m.rtpPortMin,
       rtpPortMax: m.rtpPortMax,
+      codecs: m.codecs,
     },
     dtmf: {
       receiveModes: m.dtmf.receiveModes,

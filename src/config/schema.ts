@@ -103,6 +103,10 @@ export const configSchema = z
         rtpPortMin: port,
         rtpPortMax: port,
         inbandDtmf: z.enum(['auto', 'always', 'never']),
+        /** G.711 codecs offered to the PBX, in preference order (telephone-event is always added). */
+        codecs: z.array(z.enum(['PCMU', 'PCMA'])).min(1),
+        /** Offer SRTP toward the PBX (drachtio backend only); default false = plain RTP/AVP. */
+        srtp: z.boolean(),
         dtmf: z.strictObject({
           receiveModes: z.array(z.enum(DTMF_MODES)).min(1),
           sendMode: z.enum(DTMF_MODES),

@@ -2,11 +2,9 @@
  * The telephony-port contract suite on the embedded backend (fyrkant's own SIP/RTP stack) against
  * real peers: sipp as the PBX/phone's signalling and a test-owned RTP socket as its media.
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WaveFile } from 'wavefile';
 import { createEmbeddedBackend } from '../../src/telephony/embedded/backend';
 import { PromptCache } from '../../src/telephony/embedded/media/prompts';
 import { createSipSignalling } from '../../src/telephony/embedded/sip';
@@ -14,6 +12,7 @@ import type { PromptAudio } from '../../src/telephony/port';
 import { freePort } from '../support/ports';
 import { type SippFarEnd, startSippFarEnd } from './sipp-far-end';
 import { type ContractHarness, describeTelephonyPortContract } from './telephony-port';
+import { writeTonePrompt } from './tone-prompt';
 
 async function embeddedHarness(): Promise<ContractHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'fyrkant-contract-embedded-'));
@@ -42,15 +41,7 @@ async function embeddedHarness(): Promise<ContractHarness> {
       return far;
     },
     async prompt(durationMs: number): Promise<PromptAudio> {
-      const samples = new Int16Array(Math.round((durationMs / 1000) * 8000));
-      for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000));
-      const wav = new WaveFile();
-      wav.fromScratch(1, 8000, '16', samples);
-      const bytes = wav.toBuffer();
-      const hash = createHash('sha256').update(bytes).digest('hex');
-      const path = join(dir, `${hash}.wav`);
-      writeFileSync(path, bytes);
-      const audio = { name: `test/tone-${durationMs}ms`, path, hash };
+      const audio = writeTonePrompt(dir, durationMs);
       await prompts.get(audio, 'PCMU');
       return audio;
     },

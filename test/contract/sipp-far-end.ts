@@ -8,24 +8,27 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dtmfUlawWithSox } from '../support/dtmf-audio';
+import { alaw, mulaw } from 'alawmulaw';
+import { dtmfPcmWithSox } from '../support/dtmf-audio';
 import { type SippPeer, startSippUas } from '../support/peers/sipp';
 import { SEND_200_TO_LAST } from '../support/peers/sipp-scenarios';
+import { FarEndAudio } from './far-end-audio';
 import type { FarEnd, FarEndReport, FarEndScript } from './telephony-port';
 
 const EVENT_CODES = '0123456789*#ABCD';
 const REALM = 'sipp.test';
 const NONCE = '4c0ffee5b1gd1g1tn0nce';
 
-function sdp(port: number, telephoneEvent: boolean): string {
+function sdp(port: number, telephoneEvent: boolean, codec: 'PCMU' | 'PCMA'): string {
+  const pt = codec === 'PCMU' ? 0 : 8;
   return [
     'v=0',
     'o=sipp 1 1 IN IP4 127.0.0.1',
     's=-',
     'c=IN IP4 127.0.0.1',
     't=0 0',
-    `m=audio ${port} RTP/AVP 0${telephoneEvent ? ' 101' : ''}`,
-    'a=rtpmap:0 PCMU/8000',
+    `m=audio ${port} RTP/AVP ${pt}${telephoneEvent ? ' 101' : ''}`,
+    `a=rtpmap:${pt} ${codec}/8000`,
     ...(telephoneEvent ? ['a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-15'] : []),
     '',
   ].join('\n');
@@ -108,7 +111,7 @@ const CHALLENGE = `WWW-Authenticate: Digest realm="${REALM}", nonce="${NONCE}", 
 /** The sipp scenario for a script; `mediaPort` is the test's RTP socket. */
 export function sippScenario(script: FarEndScript, mediaPort: number): string {
   const te = (script.dtmfMode ?? 'rfc4733') === 'rfc4733';
-  const body = sdp(mediaPort, te);
+  const body = sdp(mediaPort, te, script.codec ?? 'PCMU');
   const final = script.final;
   const need: Captures = {
     dialog: final.kind === 'answer' && (script.afterAnswer ?? []).some((a) => a.kind === 'bye' || a.via === 'info'),
@@ -211,11 +214,12 @@ class PhoneMedia {
   private onFirst!: () => void;
   private lastEventTs: number | undefined;
   readonly digits: string[] = [];
+  readonly audio = new FarEndAudio();
   private seq = 1000;
   private ts = 160_000;
   private readonly timers: NodeJS.Timeout[] = [];
 
-  constructor() {
+  constructor(private readonly codec: 'PCMU' | 'PCMA') {
     this.firstPacket = new Promise((resolve) => {
       this.onFirst = resolve;
     });
@@ -226,9 +230,10 @@ class PhoneMedia {
       }
       if (msg.length < 16 || (msg[0]! & 0xc0) !== 0x80) return;
       const pt = msg[1]! & 0x7f;
+      const cc = msg[0]! & 0x0f;
+      this.audio.push(pt, msg.subarray(12 + cc * 4));
       if (pt !== 101) return;
       const ts = msg.readUInt32BE(4);
-      const cc = msg[0]! & 0x0f;
       const event = msg[12 + cc * 4];
       if (event === undefined || ts === this.lastEventTs) return;
       this.lastEventTs = ts;
@@ -281,10 +286,12 @@ class PhoneMedia {
   }
 
   async inband(digits: string): Promise<void> {
-    const ulaw = dtmfUlawWithSox(digits, { leadMs: 100, toneMs: 200, gapMs: 200, trailMs: 200 });
-    for (let off = 0; off + 160 <= ulaw.length; off += 160) {
+    const pcm = dtmfPcmWithSox(digits, { leadMs: 100, toneMs: 200, gapMs: 200, trailMs: 200 });
+    const encoded = Buffer.from(this.codec === 'PCMU' ? mulaw.encode(pcm) : alaw.encode(pcm));
+    const pt = this.codec === 'PCMU' ? 0 : 8;
+    for (let off = 0; off + 160 <= encoded.length; off += 160) {
       this.ts += 160;
-      await this.sendRaw(this.packet(0, off === 0, this.ts, ulaw.subarray(off, off + 160)));
+      await this.sendRaw(this.packet(pt, off === 0, this.ts, encoded.subarray(off, off + 160)));
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -299,12 +306,17 @@ export interface SippFarEnd extends FarEnd {
   stop(): Promise<void>;
 }
 
-export async function startSippFarEnd(script: FarEndScript): Promise<SippFarEnd> {
-  const media = new PhoneMedia();
+/** `port`: the SIP port sipp listens on (e.g. where a running fyrkant's trunk points); default a free one. */
+export async function startSippFarEnd(script: FarEndScript, port?: number): Promise<SippFarEnd> {
+  const media = new PhoneMedia(script.codec ?? 'PCMU');
   const mediaPort = await media.bind();
   let sipp: SippPeer;
   try {
-    sipp = await startSippUas({ scenarioXml: sippScenario(script, mediaPort), timeoutS: 30 });
+    sipp = await startSippUas({
+      scenarioXml: sippScenario(script, mediaPort),
+      timeoutS: 30,
+      ...(port !== undefined ? { port } : {}),
+    });
   } catch (err) {
     media.close();
     throw err;
@@ -345,7 +357,8 @@ export async function startSippFarEnd(script: FarEndScript): Promise<SippFarEnd>
       const lastInvite = invites.at(-1)?.text ?? '';
       const sepAt = lastInvite.search(/\r?\n\r?\n/);
       const challenged = sent.some((m) => /^SIP\/2\.0 40[17]/.test(m.text));
-      const digitsReceived = media.digits.join('');
+      const audio = media.audio.report();
+      const digitsReceived = media.digits.join('') || audio.inbandDigits;
       await stop();
       return {
         invites: invites.length,
@@ -355,6 +368,7 @@ export async function startSippFarEnd(script: FarEndScript): Promise<SippFarEnd>
         cancelled: received.some((m) => m.text.startsWith('CANCEL ')),
         byeFromBackend: received.some((m) => m.text.startsWith('BYE ')),
         digitsReceived,
+        audio,
       };
     },
   };

@@ -19,6 +19,7 @@ import {
   type TelephonyBackend,
   type TraceEvent,
 } from '../../src/telephony/port';
+import type { AudioReport } from './far-end-audio';
 
 /** What the far end does with the backend's INVITE. */
 export interface FarEndScript {
@@ -33,6 +34,8 @@ export interface FarEndScript {
     | { readonly kind: 'no-answer' };
   /** DTMF the far end's SDP offers: RFC 4733 telephone-event (default) or none (in-band/INFO only). */
   readonly dtmfMode?: 'rfc4733' | 'none';
+  /** The one G.711 codec the far end answers with (default PCMU), whatever else was offered. */
+  readonly codec?: 'PCMU' | 'PCMA';
   /**
    * Timed actions after the answer. SIP actions (INFO, BYE) count from the 200 OK; media actions
    * (RFC 4733, in-band) may count from the backend's first RTP packet, which a harness can observe.
@@ -60,8 +63,10 @@ export interface FarEndReport {
   readonly cancelled: boolean;
   /** The backend sent BYE. */
   readonly byeFromBackend: boolean;
-  /** DTMF the far end could decode from the backend, in order. */
+  /** DTMF the far end could decode from the backend, in order (RFC 4733 events, else in-band tones). */
   readonly digitsReceived: string;
+  /** The RTP it received, decoded as G.711 by the far end itself (see far-end-audio.ts). */
+  readonly audio: AudioReport;
 }
 
 export interface FarEnd {
@@ -165,13 +170,19 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
       expect(sip.some((e) => e.kind === 'sip' && e.direction === 'in' && e.summary.startsWith('200'))).toBe(true);
     });
 
-    it('offers plain RTP/AVP without a=crypto toward the PBX', async () => {
+    it('offers plain RTP/AVP without a=crypto toward the PBX: PCMU, PCMA and telephone-event', async () => {
       const far = await h.farEnd({ final: { kind: 'answer' } });
       const call = await dial(request(far.requestUri, []));
       await call.hangup();
       const { inviteSdp } = await far.result();
-      expect(inviteSdp).toMatch(/^m=audio \d+ RTP\/AVP /m);
-      expect(inviteSdp).not.toMatch(/^a=crypto:/m);
+      const audioLines = inviteSdp.split(/\r?\n/).filter((l) => l.startsWith('m=audio '));
+      expect(audioLines).toHaveLength(1);
+      const [, , profile, ...formats] = audioLines[0]!.split(' ');
+      expect(profile).toBe('RTP/AVP');
+      expect(formats).toEqual(expect.arrayContaining(['0', '8']));
+      const te = /^a=rtpmap:(\d+) telephone-event\/8000/m.exec(inviteSdp)?.[1];
+      expect(formats).toContain(te);
+      expect(inviteSdp).not.toMatch(/^a=(crypto|fingerprint):/m);
     });
 
     it('reports 183 with SDP as early media before the answer', async () => {
@@ -193,7 +204,21 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
       expect(await call.play(audio, { bargeIn: true })).toEqual({ status: 'completed' });
       expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
       await call.hangup();
-      await far.result();
+      // The far end heard the prompt: plain G.711 it could decode, the tone clearly there.
+      const { audio: heard } = await far.result();
+      expect(heard.payloadTypes.filter((pt) => ![0, 13, 101].includes(pt))).toEqual([]);
+      expect(heard.promptToneMs).toBeGreaterThanOrEqual(400);
+    });
+
+    it('plays audible PCMA when the far end answers PCMA', async () => {
+      const far = await h.farEnd({ final: { kind: 'answer' }, codec: 'PCMA' });
+      const call = await dial(request(far.requestUri, []));
+      expect(await call.play(await h.prompt(600), { bargeIn: false })).toEqual({ status: 'completed' });
+      await call.hangup();
+      const { audio: heard } = await far.result();
+      expect(heard.payloadTypes).toContain(8);
+      expect(heard.payloadTypes.filter((pt) => ![8, 13, 101].includes(pt))).toEqual([]);
+      expect(heard.promptToneMs).toBeGreaterThanOrEqual(400);
     });
 
     it('barge-in: # (RFC 4733) during the prompt stops it and is delivered as DTMF', async () => {
@@ -266,8 +291,28 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
       await call.hangup();
       expect((await far.result()).digitsReceived).toBe('12#');
       expect(
-        trace.filter((e) => e.kind === 'dtmf' && e.direction === 'out').map((e) => e.kind === 'dtmf' && e.digit),
-      ).toEqual(['1', '2', '#']);
+        trace
+          .filter((e) => e.kind === 'dtmf' && e.direction === 'out')
+          .map((e) => e.kind === 'dtmf' && `${e.digit}:${e.source}`),
+      ).toEqual(['1:rfc4733', '2:rfc4733', '#:rfc4733']);
+    });
+
+    it('sends digits in-band when the far end negotiated no telephone-event, and says so', async () => {
+      const far = await h.farEnd({ final: { kind: 'answer' }, dtmfMode: 'none' });
+      const trace: TraceEvent[] = [];
+      const call = await dial(request(far.requestUri, trace));
+      await call.sendDigits('1001', { toneMs: 100, gapMs: 100 });
+      await call.hangup();
+      const report = await far.result();
+      expect(report.audio.inbandDigits).toBe('1001');
+      expect(report.digitsReceived).toBe('1001');
+      const out = trace.filter((e) => e.kind === 'dtmf' && e.direction === 'out');
+      expect(out.map((e) => e.kind === 'dtmf' && `${e.digit}:${e.source}`)).toEqual([
+        '1:inband',
+        '0:inband',
+        '0:inband',
+        '1:inband',
+      ]);
     });
 
     it('reports a hangup by the far end, and a prompt in progress returns call-ended', async () => {

@@ -66,32 +66,57 @@ describe('drachtio backend against the protocol doubles', () => {
     expect(rig.fs.inboundCommands).toEqual(expect.arrayContaining(['auth [redacted]', 'api sofia status']));
   });
 
-  it('forbids SRTP on the endpoint and keeps FreeSWITCH plain toward the PBX, so digits get through', async () => {
+  it('gives FreeSWITCH a plain offer (no 3pcc), so it never negotiates SRTP with itself and digits get through', async () => {
     const pbx = await rig.farEndDouble({ final: { kind: 'answer' } });
     const call = await rig.backend.dial(req(pbx.requestUri));
     const ch = rig.fs.liveChannels[0]!;
-    expect(ch.vars.get('rtp_secure_media_inbound')).toBe('forbidden');
     expect(ch.srtp).toBe(false);
+    // The endpoint's INVITE carried our plain G.711 offer; FreeSWITCH answered one codec, no crypto.
+    expect(ch.localAnswer()).not.toMatch(/^a=crypto:/m);
     await call.sendDigits('42', { toneMs: 50, gapMs: 20 });
-    // FreeSWITCH's own offer still had crypto; the PBX never saw it.
-    expect(ch.localOffer).toMatch(/^a=crypto:/m);
     await call.hangup();
     const r = await pbx.result(3000);
     expect(r.inviteSdp).not.toMatch(/a=crypto/);
     expect(r.digitsReceived).toBe('42');
   });
 
-  it('with SRTP configured it leaves FreeSWITCH alone — and the double shows the trap that causes', async () => {
+  it('answers FreeSWITCH with only the codec the PBX chose (PCMA), so FreeSWITCH sends what the PBX expects', async () => {
+    const pbx = await rig.farEndDouble({ final: { kind: 'answer' }, codec: 'PCMA' });
+    const call = await rig.backend.dial(req(pbx.requestUri));
+    const ch = rig.fs.liveChannels[0]!;
+    expect(/^m=audio \d+ RTP\/AVP (.*)$/m.exec(ch.remoteSdp ?? '')?.[1]).toBe('8 101');
+    await call.hangup();
+    await pbx.result(3000);
+  });
+
+  it('sends digits as SIP INFO on the PBX leg when configured so', async () => {
+    const infoRig = await startRig({ dtmfSend: 'info' });
+    try {
+      const pbx = await infoRig.farEndDouble({ final: { kind: 'answer' } });
+      const trace: TraceEvent[] = [];
+      const call = await infoRig.backend.dial(req(pbx.requestUri, trace));
+      await call.sendDigits('1#', { toneMs: 50, gapMs: 20 });
+      await call.hangup();
+      await pbx.result(3000);
+      expect(pbx.report.infoDigits).toBe('1#');
+      expect(trace.flatMap((e) => (e.kind === 'dtmf' ? [e.source] : []))).toEqual(['info', 'info']);
+      await infoRig.assertClean();
+    } finally {
+      await infoRig.close();
+    }
+  });
+
+  it("the 3pcc trap, kept visible: with SRTP configured FreeSWITCH's own offer goes out and the channel is SRTP", async () => {
     const srtpRig = await startRig({ srtp: true });
     try {
       const pbx = await srtpRig.farEndDouble({ final: { kind: 'answer' } });
       const call = await srtpRig.backend.dial(req(pbx.requestUri));
       const ch = srtpRig.fs.liveChannels[0]!;
-      expect(ch.vars.has('rtp_secure_media_inbound')).toBe(false);
       expect(ch.srtp).toBe(true);
       await call.sendDigits('1', { toneMs: 50, gapMs: 20 });
       await call.hangup();
       const r = await pbx.result(3000);
+      expect(r.inviteSdp).toMatch(/^m=audio \d+ RTP\/SAVP /m);
       expect(r.inviteSdp).toMatch(/^a=crypto:/m);
       expect(r.digitsReceived).toBe(''); // encrypted: a plain PBX cannot decode it
       await srtpRig.assertClean();
@@ -273,17 +298,22 @@ describe('drachtio backend connections', () => {
     }
   });
 
-  it('reports unhealthy while drachtio-server is down and refuses to dial with a network failure', async () => {
+  it('reports unhealthy while drachtio-server is down and refuses to dial as unavailable, saying why', async () => {
     const rig = await startRig();
     try {
       await rig.drachtio.stop();
       await eventually(async () => !(await rig.backend.health()).connected);
       const h = await rig.backend.health();
       expect(h.connected).toBe(false);
-      expect(h.detail).toMatch(/drachtio-server: connecting/);
-      const failure = await rig.backend.dial(req('sip:1@127.0.0.1')).catch((e: unknown) => e);
+      expect(h.detail).toMatch(/drachtio-server: down/);
+      const trace: TraceEvent[] = [];
+      const failure = await rig.backend.dial(req('sip:1@127.0.0.1', trace)).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(DialFailure);
-      expect(failure).toMatchObject({ reason: 'network' });
+      expect(failure).toMatchObject({
+        reason: 'unavailable',
+        message: expect.stringMatching(/drachtio-server is down/),
+      });
+      expect(trace).toEqual([expect.objectContaining({ kind: 'note', level: 'error' })]);
       await rig.drachtio.start();
       await eventually(async () => (await rig.backend.health()).connected);
       expect(rig.drachtio.clientCount).toBe(1);
@@ -304,6 +334,46 @@ describe('drachtio backend connections', () => {
       await call.hangup();
       await pbx.result(3000);
       await rig.assertClean();
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('FreeSWITCH exits: health is red within 5 s naming FreeSWITCH, dials fail fast as unavailable, and it recovers', async () => {
+    const rig = await startRig();
+    try {
+      // Seen with drachtio-fsmrf 5.0.1: connected() stays true for 6–11 s after FreeSWITCH exits.
+      await rig.fs.stopEventSocket();
+      const t0 = Date.now();
+      await eventually(async () => !(await rig.backend.health()).connected, 5000);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect((await rig.backend.health()).detail).toMatch(/drachtio-server: up .*FreeSWITCH: down \(/);
+      const trace: TraceEvent[] = [];
+      const t1 = Date.now();
+      const failure = await rig.backend.dial(req('sip:1@127.0.0.1', trace)).catch((e: unknown) => e);
+      expect(Date.now() - t1).toBeLessThan(500);
+      expect(failure).toMatchObject({ reason: 'unavailable', message: expect.stringMatching(/FreeSWITCH is down/) });
+      expect(trace.some((e) => e.kind === 'note' && /FreeSWITCH is down/.test(e.message))).toBe(true);
+      await rig.fs.resumeEventSocket();
+      await eventually(async () => (await rig.backend.health()).connected, 8000);
+      const pbx = await rig.farEndDouble({ final: { kind: 'answer' } });
+      const call = await rig.backend.dial(req(pbx.requestUri));
+      await call.hangup();
+      await pbx.result(3000);
+      await rig.assertClean();
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('FreeSWITCH hangs (socket open, nothing answered): the heartbeat turns health red within 5 s', async () => {
+    const rig = await startRig();
+    try {
+      rig.fs.freeze();
+      const t0 = Date.now();
+      await eventually(async () => !(await rig.backend.health()).connected, 5000);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect((await rig.backend.health()).detail).toMatch(/FreeSWITCH: down \(.*heartbeat/);
     } finally {
       await rig.close();
     }

@@ -3,14 +3,13 @@
  * FreeSWITCH double behind it, scripted PBX doubles per far end, and a prompt cache that FreeSWITCH
  * "sees" under another path (a symlink standing in for the shared volume).
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WaveFile } from 'wavefile';
 import { createDrachtioBackend, type DrachtioBackend, type DrachtioBackendOptions } from '../../src/telephony/drachtio';
 import type { PromptAudio } from '../../src/telephony/port';
 import type { ContractHarness, FarEnd, FarEndScript } from '../contract/telephony-port';
+import { writeTonePrompt } from '../contract/tone-prompt';
 import { freePort } from '../support/ports';
 import { DrachtioServerDouble } from './doubles/drachtio-server';
 import { FreeswitchDouble } from './doubles/freeswitch';
@@ -28,6 +27,7 @@ export interface Rig extends ContractHarness {
 
 export interface RigOptions {
   readonly srtp?: boolean;
+  readonly dtmfSend?: 'rfc4733' | 'inband' | 'info';
   /** Do not start the backend (connection tests start it themselves). */
   readonly startBackend?: boolean;
   readonly fsPassword?: string;
@@ -71,7 +71,7 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
       from: { user: '4687654321', host: 'fyrkant.test', displayName: 'Fyrkant' },
       headers: { 'X-Trunk': 'test' },
     },
-    media: { srtp: o.srtp ?? false, promptDirLocal, promptDirRemote },
+    media: { srtp: o.srtp ?? false, promptDirLocal, promptDirRemote, ...(o.dtmfSend ? { dtmfSend: o.dtmfSend } : {}) },
   };
   const backend = createDrachtioBackend(options, { startTimeoutMs: o.startTimeoutMs ?? 5000 });
   if (o.startBackend !== false) await backend.start();
@@ -95,15 +95,7 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
       return { requestUri: pbx.requestUri, result: (timeoutMs = 8000) => pbx.result(timeoutMs) };
     },
     async prompt(durationMs: number): Promise<PromptAudio> {
-      const samples = new Int16Array(Math.round((durationMs / 1000) * 8000));
-      for (let i = 0; i < samples.length; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000));
-      const wav = new WaveFile();
-      wav.fromScratch(1, 8000, '16', samples);
-      const bytes = wav.toBuffer();
-      const hash = createHash('sha256').update(bytes).digest('hex');
-      const path = join(promptDirLocal, `${hash}.wav`);
-      writeFileSync(path, bytes);
-      return { name: `test/tone-${durationMs}ms`, path, hash };
+      return writeTonePrompt(promptDirLocal, durationMs);
     },
     async assertClean() {
       const deadline = Date.now() + 3000;

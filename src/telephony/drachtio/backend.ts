@@ -7,11 +7,12 @@ import type { BackendHealth, Call, DialHooks, DialRequest, TelephonyBackend } fr
 import { DialFailure } from '../port';
 import type { DrachtioCall } from './call';
 import { dialThirdParty } from './dial';
-import { DrachtioLink } from './drachtio-link';
+import { DrachtioLink, type DrachtioLinkState } from './drachtio-link';
 import { FreeswitchLink } from './freeswitch-link';
 import { ResourceLedger } from './ledger';
 import type { DrachtioBackendOptions } from './options';
 import { PromptStager } from './prompt-path';
+import { safeSink } from './sip-trace';
 
 export interface DrachtioResources {
   /** FreeSWITCH endpoints we created and have not seen destroyed. */
@@ -28,6 +29,12 @@ export interface DrachtioBackend extends TelephonyBackend {
 }
 
 const DEFAULT_START_TIMEOUT_MS = 15_000;
+
+function drachtioDownReason(d: DrachtioLinkState): string {
+  if (d.name === 'rejected') return d.reason;
+  if (d.name === 'connecting') return d.lastError ?? 'connecting';
+  return d.name;
+}
 const PROBE_TIMEOUT_MS = 5_000;
 
 export function createDrachtioBackend(
@@ -100,15 +107,8 @@ export function createDrachtioBackend(
       const d = drachtio?.state ?? { name: 'idle' };
       const ms = freeswitch?.mediaServer;
       if (opts?.probe && drachtio) lastTrunk = await probeTrunk(drachtio);
-      const fsText = ms ? 'up' : freeswitch?.state.name === 'connecting' ? 'connecting' : 'down';
-      const drText =
-        d.name === 'connected'
-          ? `up (${d.hostport})`
-          : d.name === 'rejected'
-            ? d.reason
-            : d.name === 'connecting'
-              ? `connecting${d.lastError ? ` (${d.lastError})` : ''}`
-              : 'down';
+      const fsText = ms ? 'up' : `down (${freeswitch?.downReason ?? 'not started'})`;
+      const drText = d.name === 'connected' ? `up (${d.hostport})` : `down (${drachtioDownReason(d)})`;
       const r = backend.resources();
       return {
         backend: 'drachtio',
@@ -123,10 +123,13 @@ export function createDrachtioBackend(
     async dial(request: DialRequest, signal?: AbortSignal, hooks?: DialHooks): Promise<Call> {
       const ms = freeswitch?.mediaServer;
       if (!drachtio?.connected || !ms) {
-        throw new DialFailure(
-          'network',
-          !drachtio?.connected ? 'not connected to drachtio-server' : 'not connected to FreeSWITCH',
-        );
+        // Fail fast, say which server is missing, and leave it in the log and the attempt's trace.
+        const cause = !drachtio?.connected
+          ? `drachtio-server is down (${drachtioDownReason(drachtio?.state ?? { name: 'idle' })})`
+          : `FreeSWITCH is down (${freeswitch?.downReason ?? 'not started'})`;
+        log('error', `cannot dial: ${cause}`, { attemptId: request.attemptId });
+        safeSink(request.trace)({ kind: 'note', at: Date.now(), level: 'error', message: `not dialled: ${cause}` });
+        throw new DialFailure('unavailable', cause);
       }
       return dialThirdParty(
         {

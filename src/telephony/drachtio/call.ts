@@ -23,7 +23,7 @@ import {
   type SendDigitsOptions,
   type TraceSink,
 } from '../port';
-import { digitSteps, sendDtmfArg } from './digits';
+import { digitSteps, dtmfToneStream, sendDtmfArg } from './digits';
 import { parseInfoDtmf } from './dtmf-info';
 import type { PromptStager } from './prompt-path';
 import { sipTraceEvent } from './sip-trace';
@@ -40,6 +40,8 @@ export interface CallContext {
   readonly trace: TraceSink;
   readonly answeredAt: number;
   readonly dtmfModes: readonly DtmfSource[];
+  /** How `sendDigits` reaches the PBX (decided from the negotiation and config at answer). */
+  readonly sendVia: DtmfSource;
   readonly prompts: PromptStager;
   /** Called once both legs are released (for the backend's ledger). */
   readonly onLegReleased: (leg: 'endpoint' | 'dialog') => void;
@@ -257,7 +259,7 @@ export class DrachtioCall extends EventEmitter<CallEvents> implements Call {
     const steps = digitSteps(digits);
     const toneMs = options.toneMs ?? 100;
     const gapMs = options.gapMs ?? 100;
-    const { ep, trace } = this.ctx;
+    const { trace, sendVia } = this.ctx;
     for (const step of steps) {
       if (this.isEnded) throw new Error('the call ended while sending digits');
       if (options.signal?.aborted) throw new Error('sending digits was aborted');
@@ -265,12 +267,42 @@ export class DrachtioCall extends EventEmitter<CallEvents> implements Call {
         await sleep(step.ms, options.signal);
         continue;
       }
-      await this.untilEnding(ep.execute('send_dtmf', sendDtmfArg(step.digit, toneMs)));
-      trace({ kind: 'dtmf', at: Date.now(), direction: 'out', digit: step.digit, source: 'rfc4733' });
-      // send_dtmf only queues the digit; wait for it to go out (and the gap) before the next one.
-      await sleep(toneMs + gapMs, options.signal);
+      await this.sendDigit(step.digit, toneMs, gapMs, options.signal);
+      trace({ kind: 'dtmf', at: Date.now(), direction: 'out', digit: step.digit, source: sendVia });
     }
     if (options.signal?.aborted) throw new Error('sending digits was aborted');
+  }
+
+  /** One digit the way the PBX can take it; resolves after the tone and the gap. */
+  private async sendDigit(digit: DtmfDigit, toneMs: number, gapMs: number, signal?: AbortSignal): Promise<void> {
+    const { ep, uac } = this.ctx;
+    switch (this.ctx.sendVia) {
+      case 'rfc4733':
+        await this.untilEnding(ep.execute('send_dtmf', sendDtmfArg(digit, toneMs)));
+        // send_dtmf only queues the digit; wait for it to go out (and the gap) before the next one.
+        await sleep(toneMs + gapMs, signal);
+        return;
+      case 'inband': {
+        // playback of a tone stream returns when the tone (and its trailing silence) has been played.
+        const evt = await this.untilEnding(ep.execute('playback', dtmfToneStream(digit, toneMs, gapMs)));
+        const response = evt.getHeader('Application-Response');
+        if (response && response !== 'FILE PLAYED') throw new Error(`FreeSWITCH did not play the tone: ${response}`);
+        return;
+      }
+      case 'info': {
+        const res = await this.untilEnding(
+          uac.request({
+            method: 'INFO',
+            headers: { 'Content-Type': 'application/dtmf-relay' },
+            body: `Signal=${digit}\r\nDuration=${Math.round(toneMs)}\r\n`,
+          }),
+        );
+        this.ctx.trace(sipTraceEvent(res, 'in'));
+        if (res.status >= 300) throw new Error(`the PBX refused the INFO digit: ${res.status} ${res.reason}`);
+        await sleep(toneMs + gapMs, signal);
+        return;
+      }
+    }
   }
 
   async hangup(reason = 'hangup requested'): Promise<void> {

@@ -1,7 +1,7 @@
 /**
- * Dialling with third-party call control (the flow seen working against drachtio-server 0.9 and
- * FreeSWITCH 1.10): FreeSWITCH makes the offer on a fresh endpoint, drachtio-srf sends it to the PBX
- * with `createUAC`, and the PBX's answer (or 183 early media) goes back to FreeSWITCH with `modify`.
+ * Dialling: a FreeSWITCH endpoint is created with a plain offer, the PBX gets our G.711 offer pointing
+ * at FreeSWITCH's media (media-setup.ts says why not FreeSWITCH's own 3pcc offer), drachtio-srf sends
+ * it with `createUAC`, and the PBX's answer (or 183 early media) goes to FreeSWITCH with `modify`.
  * Nothing is left behind on failure: the endpoint is destroyed, a racing 200 after our CANCEL is
  * BYEd.
  */
@@ -12,9 +12,10 @@ import { DialFailure, type DialHooks, type DialRequest, type DtmfSource, type Pr
 import { DrachtioCall } from './call';
 import { type CancelCause, toDialFailure } from './failure';
 import type { ResourceLedger } from './ledger';
+import { prepareMedia } from './media-setup';
 import type { DrachtioBackendOptions } from './options';
 import type { PromptStager } from './prompt-path';
-import { hasCrypto, hasTelephoneEvent, plainRtpOffer } from './sdp';
+import { hasTelephoneEvent } from './sdp';
 import { safeSink, sipTraceEvent } from './sip-trace';
 
 export interface DialDeps {
@@ -97,13 +98,9 @@ export async function dialThirdParty(
     note('info', `cancelling the call: ${cause}`);
     if (invite) sendCancel(invite);
   }
-  // 1. FreeSWITCH endpoint, making the offer.
-  let ep: Mrf.Endpoint;
-  try {
-    ep = await ms.createEndpoint();
-  } catch (err) {
-    throw new DialFailure('media', `FreeSWITCH could not create an endpoint: ${(err as Error).message}`);
-  }
+  // 1. FreeSWITCH endpoint, and the offer toward the PBX.
+  const media = await prepareMedia(ms, options);
+  const { ep } = media;
   ledger.acquire('endpoint', ep.uuid);
   let endpointGone = false;
   const onEarlyEndpointLoss = () => {
@@ -117,20 +114,12 @@ export async function dialThirdParty(
     if (!endpointGone) await settleWithin(ep.destroy(), TEARDOWN_TIMEOUT_MS);
     ledger.release('endpoint', ep.uuid);
   };
-
-  // 2. Plain RTP toward the PBX unless SRTP is configured (the SRTP trap, see sdp.ts).
-  let offer = ep.local.sdp;
+  let offer: string;
   try {
-    if (!options.media.srtp) {
-      await ep.set('rtp_secure_media_inbound', 'forbidden');
-      const plain = plainRtpOffer(ep.local.sdp);
-      if (!plain.ok) throw new DialFailure('media', plain.why);
-      if (hasCrypto(plain.sdp)) throw new DialFailure('media', 'offer toward the PBX still carries SRTP keys');
-      offer = plain.sdp;
-    }
+    offer = media.offer();
   } catch (err) {
     await releaseEndpoint();
-    throw err instanceof DialFailure ? err : new DialFailure('media', (err as Error).message);
+    throw err;
   }
 
   // 3. INVITE toward the PBX.
@@ -146,7 +135,13 @@ export async function dialThirdParty(
   // FreeSWITCH gets one SDP at a time, in order (183 early media, then the 200's answer).
   let modifyChain: Promise<void> = Promise.resolve();
   let appliedSdp: string | undefined;
-  const giveFreeswitch = (sdp: string): Promise<void> => {
+  const giveFreeswitch = (pbxSdp: string): Promise<void> => {
+    let sdp: string;
+    try {
+      sdp = media.forFreeswitch(pbxSdp);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (sdp === appliedSdp) return modifyChain;
     appliedSdp = sdp;
     modifyChain = modifyChain.then(() => ep.modify(sdp)).then(() => undefined);
@@ -241,6 +236,11 @@ export async function dialThirdParty(
     'info',
     ...(useInband ? (['inband'] as const) : []),
   ];
+  // Digits toward the PBX: FreeSWITCH's send_dtmf turns into SIP INFO on its own leg (which never
+  // reaches the PBX) when the PBX did not negotiate telephone-event, so then we play tones instead.
+  const sendMode = options.media.dtmfSend ?? 'rfc4733';
+  const sendVia: DtmfSource = sendMode === 'rfc4733' && !te ? 'inband' : sendMode;
+  if (sendVia !== sendMode) note('info', 'the PBX negotiated no telephone-event: digits to it go in-band (tones)');
   const call = new DrachtioCall({
     attemptId: request.attemptId,
     uac,
@@ -248,6 +248,7 @@ export async function dialThirdParty(
     trace,
     answeredAt,
     dtmfModes,
+    sendVia,
     prompts: deps.prompts,
     onLegReleased: (leg) => ledger.release(leg, leg === 'dialog' ? uac.id : ep.uuid),
   });
@@ -257,6 +258,7 @@ export async function dialThirdParty(
   } catch (err) {
     note('error', `FreeSWITCH did not take the PBX's answer: ${(err as Error).message}`);
     await call.hangup('media setup failed');
+    if (err instanceof DialFailure) throw err;
     throw new DialFailure('media', `FreeSWITCH did not take the PBX's answer: ${(err as Error).message}`);
   }
   if (call.state.name === 'ended') {

@@ -24,3 +24,19 @@ export function digitSteps(digits: string): DigitStep[] {
 export function sendDtmfArg(digit: DtmfDigit, toneMs: number): string {
   return `${digit}@${Math.round(toneMs)}`;
 }
+
+/** DTMF frequency pairs (ITU-T Q.23): row (low) and column (high) tone in Hz. */
+const ROWS = [697, 770, 852, 941] as const;
+const COLS = [1209, 1336, 1477, 1633] as const;
+const KEYPAD = ['123A', '456B', '789C', '*0#D'] as const;
+
+/**
+ * A FreeSWITCH `tone_stream://` that plays one DTMF digit in-band: the tone for `toneMs`, then
+ * `gapMs` of silence, at FreeSWITCH's default level (-7 dBm0 per tone, libteletone).
+ */
+export function dtmfToneStream(digit: DtmfDigit, toneMs: number, gapMs: number): string {
+  const row = KEYPAD.findIndex((r) => r.includes(digit));
+  const col = KEYPAD[row]?.indexOf(digit) ?? -1;
+  if (row < 0 || col < 0) throw new Error(`no DTMF tone for '${digit}'`);
+  return `tone_stream://%(${Math.round(toneMs)},${Math.round(gapMs)},${ROWS[row]},${COLS[col]})`;
+}

@@ -7,6 +7,12 @@
  * the promise never even settles — and a later success would build a media server nobody owns.
  * Logging in ourselves first keeps `Mrf#connect` for a FreeSWITCH that just accepted us; the timeout
  * covers the rare race left.
+ *
+ * Why we track the connection ourselves: seen with drachtio-fsmrf 5.0.1 against FreeSWITCH 1.10.12,
+ * `MediaServer#connected()` stayed true 6–11 s after FreeSWITCH exited, and a dial in that window
+ * failed in 9 ms with nothing said. So the media server's `end` event (socket closed) and a heartbeat
+ * (`api status` every `heartbeatMs`, unanswered within the same time = lost) mark the link down at
+ * once; we drop that media server and reconnect with our own backoff, and `lastError` says why.
  */
 import { connect as tcpConnect } from 'node:net';
 import Mrf from 'drachtio-fsmrf';
@@ -16,7 +22,7 @@ import type { DrachtioBackendOptions } from './options';
 export type FreeswitchLinkState =
   | { readonly name: 'idle' }
   | { readonly name: 'connecting'; readonly attempt: number; readonly lastError?: string }
-  | { readonly name: 'connected'; readonly ms: Mrf.MediaServer }
+  | { readonly name: 'connected'; readonly ms: Mrf.MediaServer; readonly since: number }
   | { readonly name: 'stopped' };
 
 export type ProbeResult = 'ok' | 'unreachable' | 'bad-password';
@@ -65,6 +71,7 @@ export function probeEventSocket(
 export class FreeswitchLink {
   private current: FreeswitchLinkState = { name: 'idle' };
   private retryTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly mrf: Mrf;
   private readonly waiters = new Set<() => void>();
 
@@ -83,6 +90,14 @@ export class FreeswitchLink {
   /** The media server, if the event socket is up right now. */
   get mediaServer(): Mrf.MediaServer | undefined {
     return this.current.name === 'connected' && this.current.ms.connected() ? this.current.ms : undefined;
+  }
+
+  /** Why FreeSWITCH is not usable right now, for health and failed dials. */
+  get downReason(): string | undefined {
+    const s = this.current;
+    if (s.name === 'connected') return s.ms.connected() ? undefined : 'event socket not connected';
+    if (s.name === 'connecting') return s.lastError ?? 'connecting';
+    return s.name;
   }
 
   /** A method, not a narrowed field read: stop() may run while an attempt awaits. */
@@ -118,9 +133,10 @@ export class FreeswitchLink {
           return;
         }
         ms.on('error', (err) => this.log('warn', 'FreeSWITCH media server error', { error: err.message }));
-        ms.on('end', () => this.log('warn', 'lost the FreeSWITCH event socket; drachtio-modesl reconnects', {}));
-        this.set({ name: 'connected', ms });
+        ms.on('end', () => this.lost(ms, 'the FreeSWITCH event socket closed'));
+        this.set({ name: 'connected', ms, since: Date.now() });
         this.log('info', 'connected to FreeSWITCH', { address, port });
+        this.startHeartbeat(ms);
         return;
       } catch (err) {
         error = (err as Error).message;
@@ -129,9 +145,49 @@ export class FreeswitchLink {
     if (this.isStopped()) return;
     this.set({ name: 'connecting', attempt: n, lastError: error });
     const base = this.options.retryDelayMs ?? 1000;
-    const delay = Math.min(30_000, base * 2 ** Math.min(n - 1, 10));
+    const delay = Math.min(10_000, base * 2 ** Math.min(n - 1, 10));
     this.log('warn', 'FreeSWITCH not reachable; retrying', { attempt: n, delayMs: delay, error });
     this.retryTimer = setTimeout(() => void this.attempt(n + 1), delay);
+  }
+
+  /** The event socket of `ms` is gone: drop it (drachtio-modesl's own retry included) and reconnect. */
+  private lost(ms: Mrf.MediaServer, why: string): void {
+    const s = this.current;
+    if (s.name !== 'connected' || s.ms !== ms) return;
+    clearTimeout(this.heartbeatTimer);
+    try {
+      ms.disconnect();
+    } catch {
+      // Already gone.
+    }
+    this.log('error', 'lost FreeSWITCH; reconnecting', { error: why });
+    this.set({ name: 'connecting', attempt: 1, lastError: why });
+    const base = this.options.retryDelayMs ?? 1000;
+    this.retryTimer = setTimeout(() => void this.attempt(1), Math.min(base, 1000));
+  }
+
+  private startHeartbeat(ms: Mrf.MediaServer): void {
+    const every = this.options.heartbeatMs ?? 2000;
+    const beat = () => {
+      this.heartbeatTimer = setTimeout(async () => {
+        const s = this.current;
+        if (s.name !== 'connected' || s.ms !== ms) return;
+        let timer: NodeJS.Timeout | undefined;
+        const answered = await Promise.race([
+          ms.api('status').then(
+            () => true,
+            () => false,
+          ),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), every);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (!answered) this.lost(ms, `FreeSWITCH did not answer the event-socket heartbeat within ${every} ms`);
+        else beat();
+      }, every);
+    };
+    beat();
   }
 
   private lastError(): { lastError?: string } {
@@ -192,6 +248,7 @@ export class FreeswitchLink {
 
   stop(): void {
     clearTimeout(this.retryTimer);
+    clearTimeout(this.heartbeatTimer);
     const s = this.current;
     this.set({ name: 'stopped' });
     if (s.name === 'connected') {

@@ -26,8 +26,13 @@ export interface DrachtioBackendOptions {
     readonly profile?: string;
     /** Give up one connect attempt after this long (drachtio-fsmrf never settles on a bad password). Default 5 s. */
     readonly connectTimeoutMs?: number;
-    /** Delay between attempts to (re)connect FreeSWITCH's event socket: starts here, doubles, capped at 30 s. Default 1 s. */
+    /** Delay between attempts to (re)connect FreeSWITCH's event socket: starts here, doubles, capped at 10 s. Default 1 s. */
     readonly retryDelayMs?: number;
+    /**
+     * How often the event socket is checked with `api status` while connected; no answer within the
+     * same time counts as lost. Default 2 s (so health is red within ~4 s of a hung FreeSWITCH).
+     */
+    readonly heartbeatMs?: number;
   };
   /** How calls leave toward the PBX / SIP trunk. */
   readonly trunk: {
@@ -44,10 +49,17 @@ export interface DrachtioBackendOptions {
   };
   readonly media: {
     /**
-     * Allow SRTP toward the PBX. Default false: FreeSWITCH is told `rtp_secure_media_inbound=forbidden`
-     * and the offer the PBX receives carries no `a=crypto` (see docs/notes on the SRTP trap).
+     * Offer SRTP toward the PBX (FreeSWITCH's own SAVP+AVP offer). Default false: plain RTP/AVP, no
+     * `a=crypto`, built by us (see media-setup.ts for why FreeSWITCH's offer is not used).
      */
     readonly srtp?: boolean;
+    /** G.711 codecs offered to the PBX, in order of preference; telephone-event is always added. Default PCMU, PCMA. */
+    readonly codecs?: ReadonlyArray<'PCMU' | 'PCMA'>;
+    /**
+     * How digits (the extension) go to the PBX: `rfc4733` when negotiated and in-band tones otherwise
+     * (default), always `inband`, or `info` (SIP INFO on the PBX leg).
+     */
+    readonly dtmfSend?: 'rfc4733' | 'inband' | 'info';
     /** The prompt cache directory as fyrkant sees it … */
     readonly promptDirLocal: string;
     /** … and the same directory as FreeSWITCH sees it (a shared volume). */

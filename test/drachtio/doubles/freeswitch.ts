@@ -7,23 +7,36 @@
  *   profile line drachtio-fsmrf parses), other `api` commands answered `-ERR … Command not found`,
  *   `bgapi` (+OK Job-UUID and a BACKGROUND_JOB event), `exit`;
  * - its sofia profile as a SIP peer behind the drachtio-server double: an INVITE without SDP is
- *   answered 200 with an offer (PCMU, PCMA, telephone-event/101 and an optional SDES `a=crypto`, as
- *   the image does), then the double connects back to `X-esl-outbound` (the dialplan's
- *   `socket … async full`) with CHANNEL_DATA carrying `variable_sip_user_agent` = drachtio-fsmrf's
- *   uuid; re-INVITE (`ep.modify`), ACK, BYE;
+ *   answered 200 with FreeSWITCH's 3pcc offer as seen from 1.10.12 with the mrf image's settings
+ *   (TWO audio m-lines: `RTP/SAVP` with 11 `a=crypto` suites, then `RTP/AVP`; codecs `9 0 8 101 13`);
+ *   an INVITE with a plain offer is answered with ONE codec (the first of FreeSWITCH's vanilla
+ *   preferences G722, PCMU, PCMA that was offered — `inbound-codec-negotiation=greedy`) plus
+ *   telephone-event if offered, no crypto (seen: "its answer then named one codec (G722)"); then the
+ *   double connects back to `X-esl-outbound` (the dialplan's `socket … async full`) with CHANNEL_DATA
+ *   carrying `variable_sip_user_agent` = drachtio-fsmrf's uuid; re-INVITE (`ep.modify`), ACK, BYE;
  * - per channel on the outbound socket: `sendmsg` execute of `set`, `multiset`, `playback` (real WAV
  *   files, real duration, `FILE NOT FOUND`, stopped by `playback_terminators` or `uuid_break`),
- *   `send_dtmf`, `start_dtmf`, `hangup` (BYE to the app, CHANNEL_CALLSTATE HANGUP, disconnect);
+ *   `send_dtmf` (RFC 2833 only if the remote SDP has telephone-event; otherwise, as seen on 1.10.12,
+ *   "No 2833 in SDP. Disable 2833 dtmf and switch to INFO": the digit goes as SIP INFO on
+ *   FreeSWITCH's own leg to drachtio and never reaches the PBX), `playback` of
+ *   `tone_stream://%(on,off,f1,f2)` (in-band DTMF, seen played on 1.10.12), `start_dtmf`,
+ *   `hangup` (BYE to the app, CHANNEL_CALLSTATE HANGUP, disconnect);
  *   `api uuid_dump`, `uuid_set_media_stats`, `uuid_break`; events only when subscribed by name.
  *
  * The SRTP trap is emulated as observed with FreeSWITCH 1.10.12: an ACK that returns FreeSWITCH's
- * own crypto offer makes the channel SRTP; a later plain answer (re-INVITE) only turns it plain when
- * `rtp_secure_media_inbound=forbidden` was set. An SRTP channel's digits count as undecodable.
+ * own crypto offer makes the channel SRTP ("Activating audio Secure RTP" at the ACK), and NOTHING
+ * later undoes it — not `rtp_secure_media_inbound=forbidden` set on the channel afterwards, not a
+ * re-INVITE with the PBX's plain SDP. Only the global variable in force before the channel exists
+ * (`globalVars`) keeps the 3pcc offer plain. An SRTP channel's prompts and digits are undecodable.
  *
- * What it does NOT emulate: no RTP or audio at all (digits are passed by bookkeeping between the
- * PBX double and the channel whose remote SDP names the PBX's media port), no codec negotiation, no
- * HEARTBEAT events, no dialplan, no conferences/recording/TTS, no DTLS, no `linger`, no event
- * filtering beyond the subscribed names, apps run strictly one after another per channel.
+ * Losing the event socket (`stopEventSocket`, `freeze`): seen with drachtio-fsmrf 5.0.1,
+ * `connected()` stays true for seconds after FreeSWITCH exits; the double just closes or stops
+ * answering, and the backend must notice by itself.
+ *
+ * What it does NOT emulate: no RTP at all — audio and digits are passed by bookkeeping between the
+ * PBX double and the channel whose remote SDP names the PBX's media port (what was played, in which
+ * codec, encrypted or not); no HEARTBEAT events, no dialplan, no conferences/recording/TTS, no DTLS,
+ * no `linger`, no event filtering beyond the subscribed names; apps run strictly one after another.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -40,6 +53,53 @@ export interface SentDigit {
   readonly at: number;
   /** Sent while the channel was SRTP: a plain-RTP PBX cannot decode it. */
   readonly encrypted: boolean;
+  /** How it left FreeSWITCH; `info-own-leg` never reaches the PBX. */
+  readonly via: 'rfc4733' | 'inband' | 'info-own-leg';
+}
+
+/** A prompt FreeSWITCH played toward the channel's remote media address. */
+export interface PlayedAudio {
+  readonly file: string;
+  readonly ms: number;
+  readonly encrypted: boolean;
+  /** Payload type in use (from the remote SDP's first format). */
+  readonly pt: number;
+}
+
+/** FreeSWITCH's codec preferences with vanilla `global_codec_prefs` (OPUS,G722,PCMU,PCMA): payload types. */
+const CODEC_PREFS = ['9', '0', '8'];
+const RTPMAP: Record<string, string> = { '9': 'G722/8000', '0': 'PCMU/8000', '8': 'PCMA/8000', '13': 'CN/8000' };
+/** The 11 SDES suites FreeSWITCH 1.10.12 offered (names as seen; keys are made up). */
+const CRYPTO_SUITES = [
+  'AEAD_AES_256_GCM_8',
+  'AEAD_AES_256_GCM',
+  'AEAD_AES_128_GCM_8',
+  'AEAD_AES_128_GCM',
+  'AES_256_CM_HMAC_SHA1_80',
+  'AES_192_CM_HMAC_SHA1_80',
+  'AES_CM_128_HMAC_SHA1_80',
+  'AES_256_CM_HMAC_SHA1_32',
+  'AES_192_CM_HMAC_SHA1_32',
+  'AES_CM_128_HMAC_SHA1_32',
+  'AES_CM_128_NULL_AUTH',
+];
+
+function formatsOf(sdp: string): string[] {
+  return /^m=audio \d+ \S+ (.*)$/m.exec(sdp)?.[1]?.trim().split(/\s+/) ?? [];
+}
+
+function teOf(sdp: string): string | undefined {
+  return /^a=rtpmap:(\d+) telephone-event\//m.exec(sdp)?.[1];
+}
+
+/** DTMF digit of a `tone_stream://%(on,off,low,high)`, if it is one. */
+function toneDigit(arg: string): { digit: string; ms: number } | undefined {
+  const m = /^tone_stream:\/\/(?:[^%]*;)?%\((\d+),(\d+),(\d+),(\d+)\)$/.exec(arg);
+  if (!m) return undefined;
+  const row = [697, 770, 852, 941].indexOf(Number(m[3]));
+  const col = [1209, 1336, 1477, 1633].indexOf(Number(m[4]));
+  const digit = ['123A', '456B', '789C', '*0#D'][row]?.[col];
+  return digit ? { digit, ms: Number(m[1]) + Number(m[2]) } : undefined;
 }
 
 interface QueuedApp {
@@ -60,8 +120,11 @@ export class Channel {
   readonly sentDigits: SentDigit[] = [];
   readonly droppedDigits: string[] = [];
   readonly appsRun: Array<{ name: string; arg: string }> = [];
-  /** The SDP FreeSWITCH offered (with `a=crypto`, as the image does). */
+  readonly played: PlayedAudio[] = [];
+  /** The SDP FreeSWITCH offered in 3pcc (SAVP with crypto, then AVP, as 1.10.12 does). */
   readonly localOffer: string;
+  /** Its last answer to an offer (one codec + telephone-event). */
+  private lastAnswer: string | undefined;
   /** The far end's (PBX's) SDP once `ep.modify` delivered it. */
   remoteSdp: string | undefined;
   srtp = false;
@@ -79,27 +142,74 @@ export class Channel {
     readonly userAgent: string,
     readonly mediaPort: number,
   ) {
-    this.localOffer = [
+    const plainOnly = fs.globalVars.get('rtp_secure_media_inbound') === 'forbidden';
+    const head = [
       'v=0',
       `o=FreeSWITCH 1700000000 1700000001 IN IP4 127.0.0.1`,
       's=FreeSWITCH',
       'c=IN IP4 127.0.0.1',
       't=0 0',
-      `m=audio ${mediaPort} RTP/AVP 0 8 101`,
-      'a=rtpmap:0 PCMU/8000',
-      'a=rtpmap:8 PCMA/8000',
+    ];
+    const attrs = [
+      ...['9', '0', '8'].map((pt) => `a=rtpmap:${pt} ${RTPMAP[pt]}`),
       'a=rtpmap:101 telephone-event/8000',
-      'a=fmtp:101 0-16',
+      'a=fmtp:101 0-15',
+      'a=rtpmap:13 CN/8000',
       'a=ptime:20',
-      'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz',
-      'a=sendrecv',
+    ];
+    this.localOffer = [
+      ...head,
+      ...(plainOnly
+        ? []
+        : [
+            `m=audio ${mediaPort} RTP/SAVP 9 0 8 101 13`,
+            ...attrs,
+            ...CRYPTO_SUITES.map((suite, i) => `a=crypto:${i + 1} ${suite} inline:${'A'.repeat(40)}`),
+          ]),
+      `m=audio ${mediaPort} RTP/AVP 9 0 8 101 13`,
+      ...attrs,
       '',
     ].join('\r\n');
   }
 
-  /** What FreeSWITCH answers a re-INVITE with: its SDP, crypto only while SRTP is on. */
+  /**
+   * FreeSWITCH's answer to an offer: one codec (greedy: its own preference order), telephone-event
+   * if offered, the offer's direction mirrored; crypto only if the channel is SRTP.
+   */
+  answerTo(offer: string): string | undefined {
+    const formats = formatsOf(offer);
+    const codec = CODEC_PREFS.find((pt) => formats.includes(pt));
+    if (!codec) return undefined;
+    const te = teOf(offer);
+    const dir = /^a=(inactive|recvonly|sendonly)$/m.exec(offer)?.[1];
+    const mirrored =
+      dir === 'inactive' ? 'inactive' : dir === 'recvonly' ? 'sendonly' : dir === 'sendonly' ? 'recvonly' : 'sendrecv';
+    this.lastAnswer = [
+      'v=0',
+      `o=FreeSWITCH 1700000000 1700000002 IN IP4 127.0.0.1`,
+      's=FreeSWITCH',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      `m=audio ${this.mediaPort} ${this.srtp ? 'RTP/SAVP' : 'RTP/AVP'} ${codec}${te ? ` ${te}` : ''}`,
+      `a=rtpmap:${codec} ${RTPMAP[codec]}`,
+      ...(te ? [`a=rtpmap:${te} telephone-event/8000`, `a=fmtp:${te} 0-16`] : []),
+      'a=ptime:20',
+      `a=${mirrored}`,
+      ...(this.srtp ? [`a=crypto:1 ${CRYPTO_SUITES[0]} inline:${'B'.repeat(40)}`] : []),
+      '',
+    ].join('\r\n');
+    return this.lastAnswer;
+  }
+
+  /** What FreeSWITCH answers a re-INVITE with: its SDP for the current negotiation. */
   localAnswer(): string {
-    return this.srtp ? this.localOffer : this.localOffer.replace(/^a=crypto:.*\r\n/gm, '');
+    return this.lastAnswer ?? this.localOffer;
+  }
+
+  /** Payload type FreeSWITCH sends to the remote side (the remote SDP's codec). */
+  get sendingPt(): number {
+    const f = this.remoteSdp ? formatsOf(this.remoteSdp).find((pt) => pt !== teOf(this.remoteSdp ?? '')) : undefined;
+    return f === undefined ? -1 : Number(f);
   }
 
   get telephoneEvent(): boolean {
@@ -134,7 +244,7 @@ export class Channel {
       'Unique-ID': this.uuid,
       'Channel-Call-State': this.hungUp ? 'HANGUP' : 'ACTIVE',
       variable_sip_call_id: this.callId,
-      variable_rtp_local_sdp_str: this.srtp ? this.localOffer : this.localAnswer(),
+      variable_rtp_local_sdp_str: this.localAnswer(),
       variable_local_media_ip: '127.0.0.1',
       variable_local_media_port: String(this.mediaPort),
       variable_switch_r_sdp: this.remoteSdp ?? '',
@@ -269,8 +379,11 @@ export class Channel {
         return { 'Application-Response': '_none_' };
       case 'send_dtmf': {
         const [digits = '', dur] = app.arg.split('@');
+        // Seen on 1.10.12: without telephone-event in the remote SDP FreeSWITCH switches to SIP INFO on
+        // its own leg (toward drachtio, answered 200) — the PBX gets nothing.
+        const via = this.telephoneEvent ? 'rfc4733' : 'info-own-leg';
         for (const d of digits) {
-          this.sentDigits.push({ digit: d, durationMs: Number(dur ?? 100), at: Date.now(), encrypted: this.srtp });
+          this.sentDigits.push({ digit: d, durationMs: Number(dur ?? 100), at: Date.now(), encrypted: this.srtp, via });
         }
         return { 'Application-Response': '_none_' };
       }
@@ -287,8 +400,14 @@ export class Channel {
   }
 
   private play(file: string): Promise<Record<string, string>> {
-    const durationMs = wavDurationMs(file);
+    const tone = toneDigit(file);
+    const durationMs = tone ? tone.ms : wavDurationMs(file);
     if (durationMs === undefined) return Promise.resolve({ 'Application-Response': 'FILE NOT FOUND' });
+    if (tone) {
+      this.sentDigits.push({ digit: tone.digit, durationMs, at: Date.now(), encrypted: this.srtp, via: 'inband' });
+    } else {
+      this.played.push({ file, ms: durationMs, encrypted: this.srtp, pt: this.sendingPt });
+    }
     const started = Date.now();
     this.event('PLAYBACK_START', { 'Playback-File-Path': file });
     return new Promise((resolve) => {
@@ -370,6 +489,10 @@ export class FreeswitchDouble {
   readonly inboundCommands: string[] = [];
   private nextMediaPort = 30000;
   readonly sipPeer: SipPeer;
+  /** FreeSWITCH's global variables (vars.xml / global_setvar); channel lookups fall back to them. */
+  readonly globalVars = new Map<string, string>();
+  /** Hung: the event socket stays open but nothing is answered (see `freeze`). */
+  private frozen = false;
 
   constructor(
     readonly eslPort: number,
@@ -399,6 +522,30 @@ export class FreeswitchDouble {
     this.eslServer = undefined;
   }
 
+  /** FreeSWITCH exits: the event socket closes and nobody listens any more until `resumeEventSocket`. */
+  async stopEventSocket(): Promise<void> {
+    const server = this.eslServer;
+    this.eslServer = undefined;
+    this.dropEventSockets();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+
+  /** FreeSWITCH is back on its port. */
+  resumeEventSocket(): Promise<void> {
+    this.frozen = false;
+    return new Promise<void>((resolve, reject) => {
+      const server = createServer((socket) => this.acceptInbound(socket));
+      server.once('error', reject);
+      server.listen(this.eslPort, '127.0.0.1', () => resolve());
+      this.eslServer = server;
+    });
+  }
+
+  /** FreeSWITCH hangs: connections stay open, nothing is answered. */
+  freeze(): void {
+    this.frozen = true;
+  }
+
   /** Closes inbound event-socket connections (drachtio-modesl should reconnect). */
   dropEventSockets(): void {
     for (const s of this.inbound) s.destroy();
@@ -423,6 +570,7 @@ export class FreeswitchDouble {
     socket.on('close', () => this.inbound.delete(socket));
     socket.write('Content-Type: auth/request\n\n');
     socket.on('data', (chunk) => {
+      if (this.frozen) return;
       for (const cmd of reader.push(chunk)) {
         this.inboundCommands.push(cmd.line.startsWith('auth ') ? 'auth [redacted]' : cmd.line);
         if (!authed) {
@@ -488,14 +636,11 @@ export class FreeswitchDouble {
         else this.reinvite(existing, txn);
         return;
       case 'ACK':
-        if (
-          existing &&
-          req.body &&
-          /^a=crypto:/m.test(req.body) &&
-          existing.vars.get('rtp_secure_media_inbound') !== 'forbidden'
-        ) {
-          // drachtio-srf ACKs our 200 with our own offer: we negotiate SRTP with ourselves.
+        if (existing && req.body && /^a=crypto:/m.test(req.body)) {
+          // Seen on 1.10.12: drachtio-srf ACKs our 3pcc 200 with our own offer, and we negotiate SRTP
+          // with ourselves ("Activating audio Secure RTP SEND/RECV" at this ACK).
           existing.srtp = true;
+          existing.remoteSdp = req.body;
         }
         return;
       case 'BYE':
@@ -517,9 +662,18 @@ export class FreeswitchDouble {
     }
     const ch = new Channel(this, getHeader(req, 'call-id') ?? '', ua, this.nextMediaPort);
     this.nextMediaPort += 2;
-    if (req.body) ch.remoteSdp = req.body;
+    let body = ch.localOffer;
+    if (req.body) {
+      const answer = ch.answerTo(req.body);
+      if (!answer) {
+        txn.respond(488, 'Not Acceptable Here');
+        return;
+      }
+      ch.remoteSdp = req.body;
+      body = answer;
+    }
     this.channels.set(ch.uuid, ch);
-    txn.respond(200, 'OK', { body: req.body ? ch.localAnswer() : ch.localOffer });
+    txn.respond(200, 'OK', { body });
     const [host = '127.0.0.1', port = '0'] = back.split(':');
     const socket = tcpConnect({ host, port: Number(port) });
     socket.on('error', () => undefined);
@@ -529,10 +683,14 @@ export class FreeswitchDouble {
   private reinvite(ch: Channel, txn: PeerTxn): void {
     const sdp = txn.request.body;
     if (sdp) {
+      // Seen on 1.10.12: SRTP negotiated at the ACK stays on — neither the PBX's plain SDP here nor
+      // rtp_secure_media_inbound=forbidden set on the channel undoes it.
+      const answer = ch.answerTo(sdp);
+      if (!answer) {
+        txn.respond(488, 'Not Acceptable Here');
+        return;
+      }
       ch.remoteSdp = sdp;
-      if (ch.vars.get('rtp_secure_media_inbound') === 'forbidden') ch.srtp = false;
-      else if (/^a=crypto:/m.test(sdp)) ch.srtp = true;
-      // else: the trap — a plain answer does not undo SRTP negotiated at the ACK.
     }
     txn.respond(200, 'OK', { body: ch.localAnswer() });
   }

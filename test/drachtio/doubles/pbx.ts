@@ -2,8 +2,14 @@
  * A scripted PBX / SIP trunk behind the drachtio-server double: answers the backend's INVITE as the
  * contract suite's `FarEndScript` says (digest challenge with real MD5 verification, 180/183, answer,
  * reject, never answer), then sends DTMF (RFC 4733 / in-band through the FreeSWITCH double's channel,
- * SIP INFO through drachtio) and BYE on schedule. It "receives" the digits FreeSWITCH sent toward it
- * from the FreeSWITCH double's bookkeeping — there is no RTP in the doubles.
+ * SIP INFO through drachtio) and BYE on schedule. It "receives" the digits and prompts FreeSWITCH
+ * sent toward it from the FreeSWITCH double's bookkeeping — there is no RTP in the doubles — and
+ * only what a plain-RTP PBX could decode counts: nothing encrypted, RFC 4733 only when it offered
+ * telephone-event, never FreeSWITCH's INFO on its own leg.
+ *
+ * Its answer, like a plain G.711 PBX: the script's codec (default PCMU) if the offer has it, plus
+ * telephone-event when the script says so; an offer whose only audio line is RTP/SAVP, or without
+ * that codec, gets 488 (what sipp-style plain PBXs do with an SRTP-only or G722-only offer).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { FarEndReport, FarEndScript } from '../../contract/telephony-port';
@@ -45,6 +51,8 @@ export class PbxDouble implements SipPeer {
     byeFromBackend: boolean;
     byeFromFarEnd: boolean;
     infoAnswers: number[];
+    /** DTMF the backend sent us as SIP INFO (application/dtmf-relay). */
+    infoDigits: string;
   } = {
     invites: 0,
     inviteSdp: undefined,
@@ -55,6 +63,7 @@ export class PbxDouble implements SipPeer {
     byeFromBackend: false,
     byeFromFarEnd: false,
     infoAnswers: [],
+    infoDigits: '',
   };
 
   constructor(
@@ -68,17 +77,32 @@ export class PbxDouble implements SipPeer {
     this.requestUri = `sip:1001@${hostport}`;
   }
 
-  /** The SDP answer: PCMU, plus telephone-event unless the script says the PBX has none. */
+  private get pt(): number {
+    return (this.script.codec ?? 'PCMU') === 'PCMU' ? 0 : 8;
+  }
+
+  /** Whether a plain G.711 PBX can answer this offer. */
+  private acceptable(offer: string | undefined): boolean {
+    if (!offer) return true;
+    const lines = offer.split(/\r?\n/).filter((l) => l.startsWith('m=audio '));
+    return lines.some((l) => {
+      const [, , profile, ...formats] = l.split(' ');
+      return profile === 'RTP/AVP' && formats.includes(String(this.pt));
+    });
+  }
+
+  /** The SDP answer: the script's codec, plus telephone-event unless the script says the PBX has none. */
   private answerSdp(): string {
     const te = (this.script.dtmfMode ?? 'rfc4733') === 'rfc4733';
+    const pt = this.pt;
     return [
       'v=0',
       'o=pbx 1 1 IN IP4 127.0.0.1',
       's=pbx',
       'c=IN IP4 127.0.0.1',
       't=0 0',
-      `m=audio ${this.mediaPort} RTP/AVP 0${te ? ' 101' : ''}`,
-      'a=rtpmap:0 PCMU/8000',
+      `m=audio ${this.mediaPort} RTP/AVP ${pt}${te ? ' 101' : ''}`,
+      `a=rtpmap:${pt} ${pt === 0 ? 'PCMU' : 'PCMA'}/8000`,
       ...(te ? ['a=rtpmap:101 telephone-event/8000', 'a=fmtp:101 0-16'] : []),
       'a=sendrecv',
       '',
@@ -127,6 +151,12 @@ export class PbxDouble implements SipPeer {
       case 'INVITE':
         txn.respond(200, 'OK', { body: this.answerSdp() });
         return;
+      case 'INFO': {
+        const signal = /^Signal=(\S)/m.exec(req.body ?? '')?.[1];
+        if (signal) this.report.infoDigits += signal;
+        txn.respond(200, 'OK');
+        return;
+      }
       default:
         txn.respond(200, 'OK');
     }
@@ -153,6 +183,11 @@ export class PbxDouble implements SipPeer {
       return;
     }
     if (this.script.challenge) this.report.authorized = true;
+    if (!this.acceptable(txn.request.body)) {
+      txn.respond(488, 'Not Acceptable Here');
+      this.finish();
+      return;
+    }
     txn.respond(100, 'Trying');
     let t = 0;
     for (const step of this.script.progress ?? []) {
@@ -219,7 +254,12 @@ export class PbxDouble implements SipPeer {
     }
     for (const t of this.timers) clearTimeout(t);
     const ch = this.fs.channelForPbxMediaPort(this.mediaPort);
-    const sent = ch?.sentDigits ?? [];
+    const decodable = (ch?.sentDigits ?? []).filter((d) => !d.encrypted);
+    const te = (this.script.dtmfMode ?? 'rfc4733') === 'rfc4733';
+    const rfc4733 = decodable.filter((d) => d.via === 'rfc4733' && te).map((d) => d.digit);
+    const inband = decodable.filter((d) => d.via === 'inband').map((d) => d.digit);
+    const plays = ch?.played ?? [];
+    const audible = plays.filter((p) => !p.encrypted && p.pt === this.pt);
     return {
       invites: this.report.invites,
       inviteSdp: this.report.inviteSdp ?? '',
@@ -227,10 +267,13 @@ export class PbxDouble implements SipPeer {
       authorized: this.report.authorized,
       cancelled: this.report.cancelled,
       byeFromBackend: this.report.byeFromBackend,
-      digitsReceived: sent
-        .filter((d) => !d.encrypted)
-        .map((d) => d.digit)
-        .join(''),
+      digitsReceived: rfc4733.join('') || inband.join(''),
+      audio: {
+        packets: plays.length + (ch?.sentDigits.length ?? 0),
+        payloadTypes: [...new Set(plays.map((p) => p.pt))].sort((a, b) => a - b),
+        promptToneMs: audible.reduce((sum, p) => sum + p.ms, 0),
+        inbandDigits: inband.join(''),
+      },
     };
   }
 }
