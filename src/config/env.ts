@@ -28,7 +28,8 @@ export interface EnvOverride {
 export function envOverrides(env: NodeJS.ProcessEnv, schema: z.ZodType): EnvOverride[] {
   const out: EnvOverride[] = [];
   for (const [variable, raw] of Object.entries(env)) {
-    if (!variable.startsWith(ENV_PREFIX) || Object.hasOwn(NOT_CONFIG_VARIABLES, variable) || raw === undefined) continue;
+    if (!variable.startsWith(ENV_PREFIX) || Object.hasOwn(NOT_CONFIG_VARIABLES, variable) || raw === undefined)
+      continue;
     const segments = variable.slice(ENV_PREFIX.length).split('__');
     const path: string[] = [];
     let node: z.ZodType | undefined = schema;
