@@ -490,15 +490,22 @@ describe('Entra EAM door (long window)', () => {
 describe('Entra EAM door (short window)', () => {
   let door: Door;
   beforeAll(async () => {
-    door = await startDoor(6);
+    door = await startDoor(15);
     enroll(door, 'erik', 'en-GB', '+46812345675', '951ddb04-b16d-45f3-bbf7-b0fa18fa7ae5');
   });
   afterAll(async () => {
     await door?.app.stop();
   });
 
-  it('answers access_denied when nobody approves within the window, and stops ringing', async () => {
-    const sipp = await phone(door, ringOutScenario());
+  it('"Call me again" rings the phone anew; nobody approving in the window answers access_denied', async () => {
+    // Two ring-outs: the first call is cancelled by "Call me again", the second by the window's end.
+    const sipp = await startSippUas({
+      scenarioXml: ringOutScenario(),
+      port: door.sippPort,
+      mediaPort: await freeEvenPortPair(),
+      timeoutS: 60,
+      calls: 2,
+    });
     try {
       const params = authParams(
         await entra.hint({ tid: TENANT, oid: '951ddb04-b16d-45f3-bbf7-b0fa18fa7ae5', sub: 'erik-sub' }, APP_ID),
@@ -506,10 +513,17 @@ describe('Entra EAM door (short window)', () => {
       const before = entra.received.length;
       const page = await signIn(door, params, 'en-GB');
       await page.getByRole('heading', { level: 1, name: 'Approve your sign-in' }).waitFor();
+      await page.waitForSelector('[data-part="status"]:text("Your phone is ringing. Answer it.")');
+      const db = door.app.ctx.store.db;
+      const first = listAttempts(db, { limit: 1 })[0]!;
+      await page.getByRole('button', { name: 'Call me again' }).click();
       const got = await entra.waitForPost(before + 1, 60_000);
       expect(got.fields).toMatchObject({ error: 'access_denied', state: params.state });
       expect(got.fields.error_description).toContain('in time');
-      // The ringing call was cancelled (sipp's ring-out scenario ends on our CANCEL).
+      const [second] = listAttempts(db, { limit: 1 });
+      expect(second!.id).not.toBe(first.id);
+      expect(listAttempts(db, { limit: 10 }).find((a) => a.id === first.id)?.outcome).toBe('cancelled');
+      // Both ringing calls were cancelled (sipp's ring-out scenario ends on our CANCEL).
       expect(await sipp.finished()).toBe(0);
       await page.context().close();
     } finally {

@@ -174,3 +174,63 @@ it('shows and answers a request only to the browser holding its secret', async (
   expect(await eam.respond(r.requestId, 'someone-else')).toBeUndefined();
   expect(eam.callAgain(r.requestId, 'someone-else', 'same')).toEqual({ ok: false, reason: 'not-calling' });
 });
+
+it('refuses with access_denied (and no dial) when the rate limit or the destination policy says no', async () => {
+  h.planner.perUserLimit = 0;
+  const r = await eam.authorize(
+    {
+      scope: 'openid',
+      response_type: 'id_token',
+      client_id: 'client-1',
+      redirect_uri: REPLY,
+      state: 's-rl',
+      nonce: 'n-rl',
+      id_token_hint: 'stubbed',
+    },
+    'en',
+  );
+  expect(r).toMatchObject({
+    kind: 'refused',
+    refusal: { code: 'call-refused', redirect: { error: 'access_denied', state: 's-rl' } },
+  });
+  if (r.kind !== 'refused') throw new Error('expected a refusal');
+  expect(EamService.refusalResponse(r.refusal)?.fields.error_description).toMatch(/Too many calls/);
+  expect(h.backend.dials).toHaveLength(0);
+});
+
+it('refuses a user without a verified phone with access_denied, and no dial', async () => {
+  const u = createUser(h.store.db, { username: 'bob' });
+  setEntraIdentity(h.store.db, u.id, { tenantId: TENANT, objectId: '11111111-2222-3333-4444-555555555555' });
+  const bob = new EamService({
+    store: h.store,
+    verification: h.service,
+    bus: h.bus,
+    hints: {
+      verify: async () => ({
+        ok: true,
+        claims: { iss: 'x', sub: 'b', tid: TENANT, oid: '11111111-2222-3333-4444-555555555555' },
+      }),
+    },
+    keys: { signingKey: async () => Promise.reject(new Error('not needed')) },
+    settings,
+    log: pino({ level: 'silent' }),
+  });
+  try {
+    const r = await bob.authorize(
+      {
+        scope: 'openid',
+        response_type: 'id_token',
+        client_id: 'client-1',
+        redirect_uri: REPLY,
+        state: 's-np',
+        nonce: 'n-np',
+        id_token_hint: 'stubbed',
+      },
+      'sv',
+    );
+    expect(r).toMatchObject({ kind: 'refused', refusal: { code: 'no-phone', redirect: { error: 'access_denied' } } });
+    expect(h.backend.dials).toHaveLength(0);
+  } finally {
+    bob.stop();
+  }
+});

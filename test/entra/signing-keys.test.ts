@@ -124,4 +124,5 @@ it('`fyrkant oidc keys rotate` publishes a key that signs after the configured d
   expect(wrong.code).not.toBe(0);
   expect(wrong.stderr).toContain('not the key it was encrypted with');
   store = openStore({ path: join(dir, 'f.db') });
-});
+  // Three CLI runs, each compiling the CLI through SWC: seconds each on a loaded machine.
+}, 120_000);

@@ -218,7 +218,9 @@ export async function startEntraStandIn(dir: string): Promise<EntraStandIn> {
     startUrl(action, params) {
       const id = randomUUID();
       starts.set(id, { action, params });
-      return `${webBase}/start/${id}`;
+      // `localhost` is another site than `127.0.0.1` for the browser: the form POST to fyrkant is
+      // cross-site, as Entra's is (so fyrkant's request cookie must survive a cross-site arrival).
+      return `http://localhost:${webPort}/start/${id}`;
     },
     waitForPost(count, timeoutMs) {
       return new Promise((resolve, reject) => {

@@ -470,9 +470,10 @@ function startProblem(s: StartResult): { code: Refusal['code']; detail: string; 
       return {
         code: 'call-refused',
         detail: `${s.kind}: ${s.reasonCode} - ${s.message.en}`,
-        description: describeOutcome(
-          s.kind === 'rate-limit' ? 'rate-limited' : s.kind === 'policy' ? 'policy-denied' : 'failed',
-        ),
+        description:
+          s.kind === 'blocked'
+            ? 'The user is blocked from phone sign-in (for example after a fraud report)'
+            : describeOutcome(s.kind === 'rate-limit' ? 'rate-limited' : 'policy-denied'),
       };
   }
 }
