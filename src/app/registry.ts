@@ -7,6 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { webHttpPlugin } from '../web/plugin';
 import { apiAppService, apiHttpPlugin } from './api-runtime';
 import type { AppContext } from './context';
+import { radiusAppService } from './radius-runtime';
 
 export interface HttpPluginEntry {
   readonly name: string;
@@ -26,4 +27,4 @@ export type AppServiceFactory = (ctx: AppContext) => AppService;
 
 export const HTTP_PLUGINS: readonly HttpPluginFactory[] = [apiHttpPlugin, webHttpPlugin];
 
-export const APP_SERVICES: readonly AppServiceFactory[] = [apiAppService];
+export const APP_SERVICES: readonly AppServiceFactory[] = [apiAppService, radiusAppService];
