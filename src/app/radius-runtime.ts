@@ -4,6 +4,7 @@
  * the destination policy and the rate limits. Off unless `radius.enabled`.
  */
 
+import type { RadiusMode } from '../domain/radius/client-rules';
 import { auditAnswered, type RadiusRequestView, recentRadiusRequests } from '../radius/audit';
 import { ClientTable, loadClients } from '../radius/clients';
 import { RadiusDoor } from '../radius/door';
@@ -23,7 +24,7 @@ export interface RadiusStatus {
   readonly clients: readonly {
     readonly name: string;
     readonly address: string;
-    readonly mode: string;
+    readonly mode: RadiusMode;
     readonly allowedUsers: readonly string[];
     readonly requireMessageAuthenticator: boolean;
     readonly secretSource: string;

@@ -4,7 +4,7 @@
  * decoded it (Reply-Message, State, Message-Authenticator), and each test counts the calls placed.
  */
 
-import { listAudit } from '../../src/store';
+import { createApiKey, getUserByUsername, listAudit } from '../../src/store';
 import { radclient } from '../support/peers/radclient';
 import { ringOutScenario, timedInfoScenario } from '../support/peers/sipp-media-scenarios';
 import { response, scenario } from '../support/peers/sipp-scenarios';
@@ -188,12 +188,52 @@ describe('challenge mode', () => {
     );
     expect(first.state).toMatch(/^0x[0-9a-f]{32}$/);
     const second = await ask('ida', { source: '127.0.0.3', state: first.state ?? '' });
-    expect(second.code).toBe('Access-Accept');
+    // radclient's own words on failure (what it received, or that it got nothing).
+    expect({ code: second.code, output: second.code === 'Access-Accept' ? '' : second.output }).toEqual({
+      code: 'Access-Accept',
+      output: '',
+    });
     expect(rig.attempts(userId).map((a) => [a.outcome, a.scriptId])).toEqual([['approved', 'pin-verify']]);
     // A State is good once.
     const again = await ask('ida', { source: '127.0.0.3', state: first.state ?? '', timeoutS: 5 });
     expect(again.code).toBe('Access-Reject');
     expect(again.replyMessage).toBe('The sign-in took too long. Please start again.');
     await peer.stop();
+  });
+});
+
+describe('admin page', () => {
+  async function adminCookie(): Promise<string> {
+    const key = createApiKey(rig.app.ctx.store.db, { name: 'radius-admin', scopes: ['admin'] }).key;
+    const login = await fetch(`${rig.app.url}/admin/login`);
+    const loginCookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const token = /name="_csrf" value="([^"]+)"/.exec(await login.text())?.[1] ?? '';
+    const ok = await fetch(`${rig.app.url}/admin/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie, origin: rig.app.url },
+      body: new URLSearchParams({ _csrf: token, key }).toString(),
+    });
+    return (ok.headers.getSetCookie().find((c) => c.startsWith('fyrkant_admin=')) ?? '').split(';')[0] ?? '';
+  }
+
+  it('lists the clients (no secrets) and recent requests linked to their attempts, in Swedish and English', async () => {
+    const cookie = await adminCookie();
+    expect(cookie).toMatch(/^fyrkant_admin=/);
+    const en = await fetch(`${rig.app.url}/admin/radius`, { headers: { cookie, 'accept-language': 'en' } });
+    expect(en.status).toBe(200);
+    const page = await en.text();
+    expect(page).toContain(`Listening on UDP ${rig.radius}.`);
+    for (const name of ['vpn', 'portal', 'old-gear']) expect(page).toContain(`>${name}</th>`);
+    expect(page).toContain('Not required (BlastRADIUS risk)');
+    expect(page).toContain('env RADIUS_E2E_SECRET');
+    expect(page).not.toContain(SECRET);
+    const anna = rig.attempts(getUserByUsername(rig.app.ctx.store.db, 'anna')?.id ?? '');
+    expect(page).toContain(`href="/admin/attempts/${anna[0]?.id}"`);
+    const sv = await (
+      await fetch(`${rig.app.url}/admin/radius`, { headers: { cookie, 'accept-language': 'sv' } })
+    ).text();
+    expect(sv).toContain('Senaste förfrågningar');
+    expect(sv).toContain('Andra faktor (samtal, sedan godkänt)');
   });
 });
