@@ -27,37 +27,20 @@ export interface RadiusMetrics {
 
 export function createRadiusMetrics(registry: Registry): RadiusMetrics {
   const registers = [registry];
+  const perClient = (name: string, help: string) =>
+    new Counter({ name: `fyrkant_radius_${name}_total`, help, labelNames: ['client'] as const, registers });
   return {
-    requests: new Counter({
-      name: 'fyrkant_radius_requests_total',
-      help: 'RADIUS Access-Requests accepted for handling (not duplicates, not dropped), by client.',
-      labelNames: ['client'] as const,
-      registers,
-    }),
-    accepts: new Counter({
-      name: 'fyrkant_radius_accepts_total',
-      help: 'Access-Accept answers sent, by client.',
-      labelNames: ['client'] as const,
-      registers,
-    }),
-    rejects: new Counter({
-      name: 'fyrkant_radius_rejects_total',
-      help: 'Access-Reject answers sent, by client.',
-      labelNames: ['client'] as const,
-      registers,
-    }),
-    challenges: new Counter({
-      name: 'fyrkant_radius_challenges_total',
-      help: 'Access-Challenge answers sent, by client.',
-      labelNames: ['client'] as const,
-      registers,
-    }),
-    duplicates: new Counter({
-      name: 'fyrkant_radius_duplicates_total',
-      help: 'Retransmitted requests (same client, identifier, authenticator): no new call, same answer.',
-      labelNames: ['client'] as const,
-      registers,
-    }),
+    requests: perClient(
+      'requests',
+      'RADIUS Access-Requests accepted for handling (not duplicates, not dropped), by client.',
+    ),
+    accepts: perClient('accepts', 'Access-Accept answers sent, by client.'),
+    rejects: perClient('rejects', 'Access-Reject answers sent, by client.'),
+    challenges: perClient('challenges', 'Access-Challenge answers sent, by client.'),
+    duplicates: perClient(
+      'duplicates',
+      'Retransmitted requests (same client, identifier, authenticator): no new call, same answer.',
+    ),
     drops: new Counter({
       name: 'fyrkant_radius_drops_total',
       help: 'Datagrams dropped without an answer, by reason and client (unknown = not a configured client).',
