@@ -8,7 +8,6 @@ import type { RadiusMode } from '../domain/radius/client-rules';
 import { auditAnswered, type RadiusRequestView, recentRadiusRequests } from '../radius/audit';
 import { ClientTable, loadClients } from '../radius/clients';
 import { RadiusDoor } from '../radius/door';
-import { LdapPasswordChecker } from '../radius/ldap';
 import { createRadiusMetrics } from '../radius/metrics';
 import { SYSTEM_CLOCK } from '../radius/ports';
 import { RadiusServer } from '../radius/server';
@@ -31,6 +30,8 @@ export interface RadiusStatus {
   }[];
   readonly recent: readonly RadiusRequestView[];
 }
+
+type LdapModule = typeof import('../radius/ldap');
 
 const running = new WeakMap<AppContext, { server: RadiusServer; listening: string }>();
 
@@ -66,8 +67,9 @@ export function radiusAppService(ctx: AppContext): AppService {
       const rt = apiRuntime(ctx);
       const log = ctx.logger.child({ component: 'radius' });
       const clients = new ClientTable(loadClients(r.clients));
+      // ldapts is loaded only where a directory is configured (start-up time of every other serve).
       const ldap = r.ldap.url
-        ? new LdapPasswordChecker(
+        ? new (require('../radius/ldap') as LdapModule).LdapPasswordChecker(
             {
               url: r.ldap.url,
               bindDnTemplate: r.ldap.bindDnTemplate,
