@@ -4,6 +4,7 @@
  * else in `src/app` needs to change.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { eamAppService, eamHttpPlugin } from '../integrations/entra/plugin';
 import { webHttpPlugin } from '../web/plugin';
 import { apiAppService, apiHttpPlugin } from './api-runtime';
 import type { AppContext } from './context';
@@ -25,6 +26,6 @@ export interface AppService {
 }
 export type AppServiceFactory = (ctx: AppContext) => AppService;
 
-export const HTTP_PLUGINS: readonly HttpPluginFactory[] = [apiHttpPlugin, webHttpPlugin];
+export const HTTP_PLUGINS: readonly HttpPluginFactory[] = [apiHttpPlugin, webHttpPlugin, eamHttpPlugin];
 
-export const APP_SERVICES: readonly AppServiceFactory[] = [apiAppService, radiusAppService];
+export const APP_SERVICES: readonly AppServiceFactory[] = [apiAppService, eamAppService, radiusAppService];

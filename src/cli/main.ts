@@ -7,6 +7,7 @@ import * as callCmd from './commands/call';
 import * as configCmd from './commands/config';
 import * as dbCmd from './commands/db';
 import * as numbersCmd from './commands/numbers';
+import * as oidcCmd from './commands/oidc';
 import * as promptsCmd from './commands/prompts';
 import * as scriptsCmd from './commands/scripts';
 import * as serveCmd from './commands/serve';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   usersCmd.register(program);
   apikeyCmd.register(program);
   verifyCmd.register(program);
+  oidcCmd.register(program);
   return program;
 }
 

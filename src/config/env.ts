@@ -8,8 +8,16 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 
 export const ENV_PREFIX = 'FYRKANT_';
-/** Variables with the prefix that are not config keys. */
-const NOT_KEYS = new Set(['FYRKANT_CONFIG']);
+
+/**
+ * Variables with the prefix that are not configuration keys: the tools read them themselves, and
+ * they are never reported as unknown keys. Any other `FYRKANT_…` variable is a key (so a typo is an
+ * error, not silently ignored).
+ */
+export const NOT_CONFIG_VARIABLES: Readonly<Record<string, string>> = {
+  FYRKANT_CONFIG: 'the site configuration file',
+  FYRKANT_API_KEY: 'the API key `fyrkant verify` (and other API clients) send',
+};
 
 export interface EnvOverride {
   readonly variable: string;
@@ -20,7 +28,8 @@ export interface EnvOverride {
 export function envOverrides(env: NodeJS.ProcessEnv, schema: z.ZodType): EnvOverride[] {
   const out: EnvOverride[] = [];
   for (const [variable, raw] of Object.entries(env)) {
-    if (!variable.startsWith(ENV_PREFIX) || NOT_KEYS.has(variable) || raw === undefined) continue;
+    if (!variable.startsWith(ENV_PREFIX) || Object.hasOwn(NOT_CONFIG_VARIABLES, variable) || raw === undefined)
+      continue;
     const segments = variable.slice(ENV_PREFIX.length).split('__');
     const path: string[] = [];
     let node: z.ZodType | undefined = schema;

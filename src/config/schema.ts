@@ -202,6 +202,40 @@ export const configSchema = z
       enrollmentLinkTtlMinutes: positiveInt,
       bypassTtlSeconds: positiveInt,
     }),
+    /** Entra ID External Authentication Method: fyrkant as an OpenID provider (see docs/entra-eam.md). */
+    entraEam: z.strictObject({
+      enabled: z.boolean(),
+      issuer: z.url().nullable(),
+      clients: z.array(
+        z.strictObject({
+          clientId: z.string().min(1).max(200),
+          appId: z.string().min(1).max(200),
+          tenants: z.array(z.string().regex(/^[0-9a-fA-F-]{36}$/, 'expected a tenant id (GUID)')).min(1),
+          hintAudiences: z.array(z.string().min(1)).nullable(),
+        }),
+      ),
+      extraRedirectUris: z.array(z.url()),
+      entra: z.strictObject({
+        jwksUrl: z.url(),
+        issuerTemplates: z
+          .array(z.string().includes('{tenantId}', { message: 'expected a template containing {tenantId}' }))
+          .min(1),
+        caFile: filePath,
+      }),
+      userLinking: z.enum(['object-id', 'object-id-then-upn']),
+      timeoutSeconds: z.number().int().min(5).max(600),
+      hintMaxAgeSeconds: z.number().int().min(30).max(86_400),
+      idTokenLifetimeSeconds: z.number().int().min(60).max(3600),
+      maxCallsPerSignIn: z.number().int().min(1).max(10),
+      keys: z.strictObject({
+        encryptionKey: secret,
+        encryptionKeyFile: filePath,
+        rotationDelayHours: z
+          .number()
+          .min(0)
+          .max(24 * 30),
+      }),
+    }),
     jobs: z.strictObject({
       retentionDays: positiveInt,
       trunkHealthCron: cron,
@@ -275,6 +309,20 @@ export const configSchema = z
         path: ['sip', 'trunk', 'username'],
         message: 'required when a trunk password is set',
       });
+    if (c.entraEam.enabled && !c.entraEam.keys.encryptionKey)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entraEam', 'keys', 'encryptionKey'],
+        message:
+          'required when entraEam.enabled: the key that encrypts the signing keys at rest (set FYRKANT_ENTRA_EAM__KEYS__ENCRYPTION_KEY or entraEam.keys.encryptionKeyFile; at least 32 characters)',
+      });
+    if (c.entraEam.enabled && !c.entraEam.issuer && !c.http.publicUrl)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entraEam', 'issuer'],
+        message:
+          'required when entraEam.enabled (or set http.publicUrl): the public HTTPS URL Entra reaches fyrkant at',
+      });
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -289,6 +337,7 @@ export const SECRET_PATHS: readonly (readonly string[])[] = [
   ['drachtio', 'freeswitch', 'secret'],
   ['http', 'sessionSecret'],
   ['radius', 'ldap', 'searchBindPassword'],
+  ['entraEam', 'keys', 'encryptionKey'],
 ];
 
 /** Keys holding filesystem paths, resolved against the working directory on load. */
@@ -302,4 +351,6 @@ export const PATH_KEYS: readonly (readonly string[])[] = [
   ['drachtio', 'freeswitch', 'secretFile'],
   ['http', 'sessionSecretFile'],
   ['radius', 'ldap', 'searchBindPasswordFile'],
+  ['entraEam', 'keys', 'encryptionKeyFile'],
+  ['entraEam', 'entra', 'caFile'],
 ];

@@ -37,7 +37,13 @@ export function isTerminal(state: AttemptState): state is 'ended' {
 export type AttemptTransition =
   | { readonly to: 'dialling'; readonly at?: number; readonly dialledTarget: string; readonly backend: string }
   | { readonly to: 'ringing'; readonly at?: number; readonly sipStatus?: number; readonly callId?: string }
-  | { readonly to: 'answered'; readonly at?: number; readonly callId?: string }
+  | {
+      readonly to: 'answered';
+      readonly at?: number;
+      readonly callId?: string;
+      /** The INVITE's final status (200); replaces the 180 stored while ringing. */
+      readonly sipStatus?: number;
+    }
   | { readonly to: 'in-script'; readonly at?: number; readonly scriptId: string; readonly scriptHash: string }
   | {
       readonly to: 'ended';

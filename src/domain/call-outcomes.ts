@@ -1,10 +1,10 @@
 /**
  * What an attempt ended with, and what a SIP final response means in plain words for the UI.
  *
- * The table is the single place where "the PBX said 404" becomes "the number does not exist"; the API
- * and the web UI show these texts, the CLI prints them, the metrics count the outcomes.
+ * The words only: which failure a status is lives in src/telephony/dial-failure.ts, which outcome a
+ * failure or a script result is lives in src/services/calls/outcome.ts. The API and the web UI show
+ * these texts, the CLI prints them, the metrics count the outcomes.
  */
-import type { DialFailureReason } from '../telephony/port';
 import type { Language } from './language';
 
 export { type Language, textLanguage } from './language';
@@ -29,6 +29,7 @@ export const CALL_OUTCOMES = [
   // Never dialled / never finished
   'policy-denied',
   'rate-limited',
+  'blocked',
   'interrupted',
 ] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
@@ -42,128 +43,57 @@ export interface PlainReason {
   readonly en: string;
 }
 
-export interface SipStatusMeaning {
-  readonly outcome: CallOutcome;
-  /** The port's typed failure for this status. */
-  readonly failure: DialFailureReason;
-  readonly reason: PlainReason;
-}
-
-/** Specific statuses first; `meaningOfSipStatus` falls back to the class (4xx/5xx/6xx). */
-const BY_STATUS: Readonly<Record<number, SipStatusMeaning>> = {
-  400: m(
-    'failed',
-    'rejected',
-    'PBX:n förstod inte samtalet (400 Bad Request).',
-    'The PBX did not understand the call (400 Bad Request).',
-  ),
-  401: m(
-    'rejected',
-    'rejected',
-    'PBX:n godtog inte våra inloggningsuppgifter (401).',
-    'The PBX did not accept our credentials (401).',
-  ),
-  403: m('rejected', 'rejected', 'PBX:n nekade samtalet (403 Forbidden).', 'The PBX refused the call (403 Forbidden).'),
-  404: m(
-    'not-found',
-    'not-found',
-    'PBX:n säger att numret inte finns (404).',
-    'The PBX says the number does not exist (404).',
-  ),
-  407: m(
-    'rejected',
-    'rejected',
-    'Trunken godtog inte våra inloggningsuppgifter (407).',
-    'The trunk did not accept our credentials (407).',
-  ),
-  408: m(
-    'no-answer',
-    'timeout',
-    'Ingen svarade i tid (408 Request Timeout).',
-    'Nobody answered in time (408 Request Timeout).',
-  ),
-  410: m(
-    'not-found',
-    'not-found',
-    'Numret används inte längre (410 Gone).',
-    'The number is no longer in use (410 Gone).',
-  ),
-  480: m(
-    'no-answer',
-    'no-answer',
-    'Telefonen är inte tillgänglig just nu (480).',
-    'The phone is not available right now (480).',
-  ),
-  484: m(
-    'not-found',
-    'not-found',
-    'Numret är ofullständigt (484 Address Incomplete).',
-    'The number is incomplete (484 Address Incomplete).',
-  ),
-  486: m('busy', 'busy', 'Det var upptaget (486 Busy Here).', 'The line was busy (486 Busy Here).'),
-  487: m(
-    'cancelled',
-    'cancelled',
-    'Samtalet avbröts innan någon svarade (487).',
-    'The call was cancelled before anyone answered (487).',
-  ),
-  488: m(
-    'failed',
-    'media',
+/** Specific statuses first; `sipStatusText` falls back to the class (4xx/5xx/6xx). */
+const BY_STATUS: Readonly<Record<number, PlainReason>> = {
+  400: t('PBX:n förstod inte samtalet (400 Bad Request).', 'The PBX did not understand the call (400 Bad Request).'),
+  401: t('PBX:n godtog inte våra inloggningsuppgifter (401).', 'The PBX did not accept our credentials (401).'),
+  403: t('PBX:n nekade samtalet (403 Forbidden).', 'The PBX refused the call (403 Forbidden).'),
+  404: t('PBX:n säger att numret inte finns (404).', 'The PBX says the number does not exist (404).'),
+  407: t('Trunken godtog inte våra inloggningsuppgifter (407).', 'The trunk did not accept our credentials (407).'),
+  408: t('Ingen svarade i tid (408 Request Timeout).', 'Nobody answered in time (408 Request Timeout).'),
+  410: t('Numret används inte längre (410 Gone).', 'The number is no longer in use (410 Gone).'),
+  480: t('Telefonen är inte tillgänglig just nu (480).', 'The phone is not available right now (480).'),
+  484: t('Numret är ofullständigt (484 Address Incomplete).', 'The number is incomplete (484 Address Incomplete).'),
+  486: t('Det var upptaget (486 Busy Here).', 'The line was busy (486 Busy Here).'),
+  487: t('Samtalet avbröts innan någon svarade (487).', 'The call was cancelled before anyone answered (487).'),
+  488: t(
     'Telefonen och fyrkant kunde inte enas om ljudformat (488).',
     'The phone and fyrkant could not agree on an audio format (488).',
   ),
-  500: m('unavailable', 'unavailable', 'PBX:n fick ett internt fel (500).', 'The PBX had an internal error (500).'),
-  502: m(
-    'unavailable',
-    'unavailable',
+  500: t('PBX:n fick ett internt fel (500).', 'The PBX had an internal error (500).'),
+  502: t(
     'Nästa växel svarade inte rätt (502 Bad Gateway).',
     'The next exchange did not answer properly (502 Bad Gateway).',
   ),
-  503: m(
-    'unavailable',
-    'unavailable',
-    'PBX:n eller trunken är inte tillgänglig (503).',
-    'The PBX or trunk is unavailable (503).',
-  ),
-  504: m(
-    'unavailable',
-    'timeout',
-    'Nästa växel svarade inte i tid (504).',
-    'The next exchange did not answer in time (504).',
-  ),
-  600: m('busy', 'busy', 'Det är upptaget överallt (600 Busy Everywhere).', 'Busy everywhere (600 Busy Everywhere).'),
-  603: m('rejected', 'rejected', 'Samtalet avvisades (603 Decline).', 'The call was declined (603 Decline).'),
-  604: m('not-found', 'not-found', 'Numret finns inte någonstans (604).', 'The number does not exist anywhere (604).'),
+  503: t('PBX:n eller trunken är inte tillgänglig (503).', 'The PBX or trunk is unavailable (503).'),
+  504: t('Nästa växel svarade inte i tid (504).', 'The next exchange did not answer in time (504).'),
+  600: t('Det är upptaget överallt (600 Busy Everywhere).', 'Busy everywhere (600 Busy Everywhere).'),
+  603: t('Samtalet avvisades (603 Decline).', 'The call was declined (603 Decline).'),
+  604: t('Numret finns inte någonstans (604).', 'The number does not exist anywhere (604).'),
 };
 
-function m(outcome: CallOutcome, failure: DialFailureReason, sv: string, en: string): SipStatusMeaning {
-  return { outcome, failure, reason: { sv, en } };
+function t(sv: string, en: string): PlainReason {
+  return { sv, en };
 }
 
-/** The meaning of a final non-2xx SIP status (3xx–6xx). */
-export function meaningOfSipStatus(status: number): SipStatusMeaning {
+/** Plain words for a final non-2xx SIP status (3xx–6xx). */
+export function sipStatusText(status: number): PlainReason {
   const exact = BY_STATUS[status];
   if (exact) return exact;
   if (status >= 300 && status < 400)
-    return m(
-      'failed',
-      'rejected',
+    return t(
       `PBX:n ville skicka samtalet vidare, vilket fyrkant inte följer (${status}).`,
       `The PBX wanted to redirect the call, which fyrkant does not follow (${status}).`,
     );
   if (status >= 400 && status < 500)
-    return m('rejected', 'rejected', `PBX:n avvisade samtalet (${status}).`, `The PBX rejected the call (${status}).`);
+    return t(`PBX:n avvisade samtalet (${status}).`, `The PBX rejected the call (${status}).`);
   if (status >= 500 && status < 600)
-    return m(
-      'unavailable',
-      'unavailable',
+    return t(
       `PBX:n eller trunken kunde inte koppla samtalet (${status}).`,
       `The PBX or trunk could not connect the call (${status}).`,
     );
-  if (status >= 600 && status < 700)
-    return m('rejected', 'rejected', `Samtalet avvisades (${status}).`, `The call was declined (${status}).`);
-  return m('failed', 'network', `Oväntat svar från PBX:n (${status}).`, `Unexpected answer from the PBX (${status}).`);
+  if (status >= 600 && status < 700) return t(`Samtalet avvisades (${status}).`, `The call was declined (${status}).`);
+  return t(`Oväntat svar från PBX:n (${status}).`, `Unexpected answer from the PBX (${status}).`);
 }
 
 /** Plain words for every outcome, for lists and summaries where no SIP status explains more. */
@@ -199,28 +129,31 @@ export const OUTCOME_REASONS: Readonly<Record<CallOutcome, PlainReason>> = {
     sv: 'För många samtal på kort tid; försök igen om en stund.',
     en: 'Too many calls in a short time; try again in a while.',
   },
+  blocked: {
+    sv: 'Användaren är spärrad för verifieringssamtal (till exempel efter en bedrägerirapport).',
+    en: 'The user is blocked from verification calls (for example after a fraud report).',
+  },
   interrupted: { sv: 'Tjänsten startades om under samtalet.', en: 'The service restarted during the call.' },
 };
 
-/** The outcome for a typed dial failure when no SIP status says more. */
-export const OUTCOME_OF_FAILURE: Readonly<Record<DialFailureReason, CallOutcome>> = {
-  busy: 'busy',
-  'no-answer': 'no-answer',
-  rejected: 'rejected',
-  'not-found': 'not-found',
-  unavailable: 'unavailable',
-  cancelled: 'cancelled',
-  timeout: 'no-answer',
-  network: 'failed',
-  media: 'failed',
-  policy: 'policy-denied',
-};
+/** Outcomes a far end's final status explains (the call was never answered). */
+const DIAL_OUTCOMES: ReadonlySet<CallOutcome> = new Set([
+  'busy',
+  'no-answer',
+  'rejected',
+  'not-found',
+  'unavailable',
+  'failed',
+]);
 
-/** Plain words for an ended attempt: the SIP status's meaning if there is one, else the outcome's. */
+/**
+ * Plain words for an ended attempt: the SIP status's words when the status explains the outcome,
+ * else the outcome's. A 487 is the answer to our own CANCEL when we gave up ringing: "no one answered"
+ * says more than "cancelled".
+ */
 export function plainReason(outcome: CallOutcome, sipStatus: number | undefined | null, lang: Language): string {
-  if (sipStatus && sipStatus >= 300 && outcome !== 'approved') {
-    const meaning = meaningOfSipStatus(sipStatus);
-    if (meaning.outcome === outcome || outcome === 'failed' || outcome === 'rejected') return meaning.reason[lang];
-  }
+  if (sipStatus && sipStatus >= 300 && DIAL_OUTCOMES.has(outcome) && !(sipStatus === 487 && outcome === 'no-answer'))
+    return sipStatusText(sipStatus)[lang];
+  if (sipStatus === 487 && outcome === 'cancelled') return sipStatusText(487)[lang];
   return OUTCOME_REASONS[outcome][lang];
 }

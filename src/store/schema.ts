@@ -255,6 +255,86 @@ export const bypasses = sqliteTable(
   (t) => [index('bypasses_user_idx').on(t.userId, t.expiresAt)],
 );
 
+/**
+ * Entra ID identity of a user (External Authentication Method door): linked by tenant + object id,
+ * or by UPN when the admin allows that fallback. Optional; set by CSV import or the API.
+ */
+export const userEntraIdentities = sqliteTable(
+  'user_entra_identities',
+  {
+    userId: text('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** Entra tenant id (GUID, lower case); null = any allowed tenant. */
+    tenantId: text('tenant_id'),
+    /** Entra object id (`oid`, GUID, lower case). */
+    objectId: text('object_id'),
+    /** User principal name, lower case (matched against `preferred_username`). */
+    upn: text('upn'),
+    updatedAt: integer('updated_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('user_entra_object_uq').on(t.objectId), uniqueIndex('user_entra_upn_uq').on(t.upn)],
+);
+
+/** The OpenID provider's signing keys (RS256). The private key is encrypted at rest (AES-256-GCM). */
+export const oidcSigningKeys = sqliteTable('oidc_signing_keys', {
+  kid: text('kid').primaryKey(),
+  /** Public JWK (JSON) with x5c. */
+  publicJwk: text('public_jwk').notNull(),
+  /** PKCS#8 private key, encrypted: `v1.<iv>.<tag>.<ciphertext>` (base64url). */
+  privateKeyEnc: text('private_key_enc').notNull(),
+  createdAt: integer('created_at').notNull(),
+  /** Published from creation; used for signing from this time on (rollover delay). */
+  signingFrom: integer('signing_from').notNull(),
+  /** Removed from the JWKS from this time on. */
+  retiredAt: integer('retired_at'),
+});
+
+export const EAM_REQUEST_STATUSES = ['calling', 'approved', 'denied', 'answered'] as const;
+
+/**
+ * One Entra EAM sign-in: the validated authorization request, the user it was linked to, the call
+ * attempt(s) and the result. `(client_id, nonce)` and `(client_id, state)` are unique: a replayed
+ * request is refused before anything is called.
+ */
+export const eamRequests = sqliteTable(
+  'eam_requests',
+  {
+    id: text('id').primaryKey(),
+    /** Hash of the browser-binding cookie's secret. */
+    browserHash: text('browser_hash').notNull(),
+    clientId: text('client_id').notNull(),
+    redirectUri: text('redirect_uri').notNull(),
+    state: text('state').notNull(),
+    nonce: text('nonce').notNull(),
+    hintSub: text('hint_sub').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    objectId: text('object_id').notNull(),
+    preferredUsername: text('preferred_username'),
+    clientRequestId: text('client_request_id'),
+    /** The acr the id_token will carry (one the request asked for). */
+    acr: text('acr').notNull(),
+    userId: text('user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** The call attempt currently followed (a retry/backup call continues it under a new id). */
+    attemptId: text('attempt_id'),
+    calls: integer('calls').notNull().default(0),
+    lang: text('lang').notNull(),
+    status: text('status', { enum: EAM_REQUEST_STATUSES }).notNull().default('calling'),
+    /** `access_denied` etc. and a plain description (ASCII) for Entra. */
+    error: text('error'),
+    errorDescription: text('error_description'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    finishedAt: integer('finished_at'),
+    answeredAt: integer('answered_at'),
+  },
+  (t) => [
+    uniqueIndex('eam_requests_nonce_uq').on(t.clientId, t.nonce),
+    uniqueIndex('eam_requests_state_uq').on(t.clientId, t.state),
+    index('eam_requests_attempt_idx').on(t.attemptId),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type PhoneMethodRow = typeof phoneMethods.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
@@ -266,3 +346,6 @@ export type FraudReportRow = typeof fraudReports.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
 export type EnrollmentLinkRow = typeof enrollmentLinks.$inferSelect;
 export type BypassRow = typeof bypasses.$inferSelect;
+export type UserEntraIdentityRow = typeof userEntraIdentities.$inferSelect;
+export type OidcSigningKeyRow = typeof oidcSigningKeys.$inferSelect;
+export type EamRequestRow = typeof eamRequests.$inferSelect;

@@ -8,6 +8,7 @@ import { apiRuntime } from '../app/api-runtime';
 import type { AppContext } from '../app/context';
 import { radiusStatus } from '../app/radius-runtime';
 import { textLanguage } from '../domain/call-outcomes';
+import { entraAdminView } from '../integrations/entra/admin-view';
 import { registerWebUi } from './register';
 import { serviceActions } from './service-actions';
 import { createWebServices } from './wiring';
@@ -32,6 +33,7 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
         defaultLanguage: textLanguage(config.defaultLanguage),
         // Behind a TLS-terminating proxy, `http.trustProxy` makes `req.protocol` https and the cookies Secure.
         secureCookies: 'auto',
+        entraAdmin: () => entraAdminView(ctx),
       });
     },
   };

@@ -8,8 +8,10 @@ import { registerAssets } from './assets';
 import { registerFormParser } from './http/form';
 import { SessionStore } from './http/sessions';
 import type { UiLanguage } from './i18n';
+import type { EntraAdminView } from './pages/admin-entra';
 import type { WebServices } from './ports';
 import { registerAdmin } from './routes/admin';
+import { registerAdminEntra } from './routes/admin-entra';
 import { registerLive } from './routes/live';
 import { registerSelfService } from './routes/self-service';
 import type { WebDeps } from './routes/shared';
@@ -20,6 +22,8 @@ export interface WebUiOptions {
   readonly secureCookies?: 'auto' | 'always' | 'never';
   readonly sessions?: SessionStore;
   readonly now?: () => number;
+  /** Data for the admin "Entra ID" page (the EAM door); without it the page says the door is off. */
+  readonly entraAdmin?: () => EntraAdminView | Promise<EntraAdminView>;
 }
 
 /**
@@ -63,5 +67,6 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
     registerSelfService(web, deps);
     registerLive(web, deps);
     registerAdmin(web, deps);
+    registerAdminEntra(web, deps, options.entraAdmin);
   });
 }

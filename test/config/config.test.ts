@@ -58,6 +58,12 @@ describe('loading', () => {
     expect(config.sip.timers.t1Ms).toBe(500);
   });
 
+  it('FYRKANT_API_KEY (read by fyrkant verify) is not configuration; other unknown FYRKANT_ names still are errors', () => {
+    const env = { FYRKANT_API_KEY: 'fyk_abc', FYRKANT_HTTP__PORT: '8099' };
+    expect(loadConfig({ env, cwd: dir }).config.http.port).toBe(8099);
+    expect(() => loadConfig({ env: { FYRKANT_API_KEYS: 'x' }, cwd: dir })).toThrow(/FYRKANT_API_KEYS.*unknown key/s);
+  });
+
   it('takes the site file from FYRKANT_CONFIG', () => {
     const f = site('companyName: Acme\n');
     expect(loadConfig({ env: { FYRKANT_CONFIG: f }, cwd: dir }).config.companyName).toBe('Acme');

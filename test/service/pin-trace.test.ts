@@ -42,7 +42,7 @@ async function runPin(guard: boolean) {
 describe('PIN digits in the attempt trace', () => {
   it('are masked when the service guards its trace sink, and the PIN is still checked', async () => {
     const { run, dtmfIn, stored } = await runPin(true);
-    expect(run.verdict).toBe('approved');
+    expect(run.result).toBe('pin-ok');
     expect(dtmfIn.length).toBeGreaterThanOrEqual(4);
     expect(dtmfIn.join('')).not.toMatch(/[0-9]/);
     expect(JSON.stringify(stored)).not.toContain('4711');

@@ -17,6 +17,7 @@ import {
 } from '../../src/store';
 import { afterPrompt, press } from '../support/fake-telephony';
 import { createHarness, type Harness, TEST_SCRYPT } from '../support/service-harness';
+import { until } from '../support/until';
 
 let h: Harness;
 afterEach(async () => {
@@ -358,7 +359,7 @@ describe('crash recovery and shutdown', () => {
     const { user, method } = userWithPhone(h);
     h.backend.enqueue({ dial: { kind: 'never' } });
     const a = start(h, { userId: user.id, methodId: method.id, purpose: 'enrollment', requestedBy: 'cli' });
-    await new Promise((r) => setTimeout(r, 30));
+    await until(() => h.backend.dials.length === 1, 'the dial');
     await h.service.shutdown(1000);
     expect(getAttempt(h.store.db, a.id)).toMatchObject({ state: 'ended', outcome: 'interrupted' });
   });

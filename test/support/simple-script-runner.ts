@@ -43,12 +43,12 @@ export function simpleScriptRunner(options: { inputTimeoutMs?: number } = {}): S
         digitsSent,
         ...(last ? { dtmfSource: last.source } : {}),
       };
-      if (how === 'ended') return { verdict: 'hangup', ...base };
-      if (how !== 'done') return { verdict: 'no-input', ...base };
-      if (digits === '0#') return { verdict: 'fraud', ...base };
+      if (how === 'ended') return { result: 'hangup', ...base };
+      if (how !== 'done') return { result: 'no-input', ...base };
+      if (digits === '0#') return { result: 'fraud', ...base };
       if (input.verifyPin)
-        return { verdict: (await input.verifyPin(digits.slice(0, -1))) ? 'approved' : 'pin-failed', ...base };
-      return { verdict: digits === '#' ? 'approved' : 'denied', ...base };
+        return { result: (await input.verifyPin(digits.slice(0, -1))) ? 'approved' : 'pin-failed', ...base };
+      return { result: digits === '#' ? 'approved' : 'denied', ...base };
     },
   };
 }

@@ -22,6 +22,7 @@ describe('message catalogues', () => {
     expect(same.sort()).toEqual(
       [
         'admin.nav', // "Administration"
+        'admin.nav.entra', // "Entra ID", a product name
         'admin.title',
         'app.name',
         'att.backend',

@@ -8,21 +8,15 @@ import { resolve } from 'node:path';
 import { dialPlanOptions, policyOptions } from '../../app/domain-options';
 import { policyGuardedBackend } from '../../app/policy-guard';
 import type { Config } from '../../config/schema';
-import { type CallOutcome, OUTCOME_REASONS, plainReason } from '../../domain/call-outcomes';
+import { type CallOutcome, plainReason } from '../../domain/call-outcomes';
 import { planDial } from '../../domain/dialplan';
-import { textLanguage } from '../../domain/language';
+import { type Language, textLanguage } from '../../domain/language';
 import { parsePhone } from '../../domain/phone';
 import { type Destination, DestinationPolicy } from '../../domain/policy';
-import { loadScripts, PromptLibrary, runScript } from '../../ivr';
-import {
-  type BackendName,
-  type Call,
-  DialFailure,
-  type DtmfSource,
-  type TelephonyBackend,
-  type TraceEvent,
-} from '../../telephony/port';
-import { outcomeOfDialFailure, outcomeOfScript } from './outcome';
+import { loadScripts, PromptLibrary } from '../../ivr';
+import { ivrScriptRunner } from '../../services/adapters/ivr-runner';
+import { type CallRunResult, runVerificationCall } from '../../services/calls/call-run';
+import type { BackendName, DtmfSource, TelephonyBackend, TraceEvent } from '../../telephony/port';
 
 export interface CallInput {
   readonly target: string;
@@ -160,66 +154,71 @@ export async function runCall(input: CallInput, deps: CallDeps): Promise<CallRep
     ),
     (id) => policy.isAuthorized(id),
   );
-  let call: Call | undefined;
+  const runner = ivrScriptRunner({
+    registry: scripts,
+    prompts: new PromptLibrary({ cacheDir: resolve(config.ivr.promptCacheDir) }),
+    company: config.companyName,
+    maxCallMs: config.ivr.maxCallSeconds * 1000,
+    extensionDelays: {
+      preDelayMs: config.dialPlan.extension.preDelayMs,
+      postDelayMs: config.dialPlan.extension.postDelayMs,
+    },
+    scripts: { enrollment: scriptId, signIn: scriptId, test: scriptId, pin: scriptId },
+  });
   try {
-    try {
-      call = await backend.dial(
-        {
-          attemptId,
-          requestUri,
-          policyDecisionId: decision.id,
-          ringTimeoutMs: config.telephony.ringTimeoutSeconds * 1000,
-          headers: { 'X-Fyrkant-Attempt': attemptId },
-          trace: (e) => trace.push(e),
-        },
-        deps.signal,
-      );
-    } catch (err) {
-      if (!(err instanceof DialFailure)) throw err;
-      const outcome = outcomeOfDialFailure(err);
-      return done({
-        outcome,
-        sipStatus: err.sipStatus ?? null,
-        reason: err.sipStatus
-          ? plainReason(outcome, err.sipStatus, words)
-          : `${OUTCOME_REASONS[outcome][words]} (${err.message})`,
-        callId: err.callId ?? null,
-        extensionSent: null,
-        requestUri,
-        scriptId,
-        policy: policyInfo,
-      });
-    }
-    const result = await runScript({
-      script,
-      call,
-      vars: { company: config.companyName, language: lang, ...(extension ? { extension } : {}) },
-      prompts: new PromptLibrary({ cacheDir: resolve(config.ivr.promptCacheDir) }),
-      trace: (e) => trace.push(e),
+    // The same call run (policy decision → dial → script → outcome) as the service's.
+    const r = await runVerificationCall({
+      backend,
+      attemptId,
+      authorize: () => ({ allowed: true, decisionId: decision.id, requestUri, postAnswerDigits: extension ?? '' }),
+      release: () => decision.lease.release(),
+      ringTimeoutMs: config.telephony.ringTimeoutSeconds * 1000,
       maxCallMs: config.ivr.maxCallSeconds * 1000,
-      extensionDelays: {
-        preDelayMs: config.dialPlan.extension.preDelayMs,
-        postDelayMs: config.dialPlan.extension.postDelayMs,
-      },
+      trace: (e) => trace.push(e),
+      headers: { 'X-Fyrkant-Attempt': attemptId },
       ...(deps.signal ? { signal: deps.signal } : {}),
+      runScript: (call, ctx) =>
+        runner.run(call, {
+          attemptId,
+          scriptId,
+          language: lang,
+          variables: { extension: ctx.extension, displayName: '' },
+          signal: ctx.signal,
+          trace: (e) => trace.push(e),
+        }),
     });
-    const outcome = outcomeOfScript(result.result);
-    return done({
-      outcome,
-      sipStatus: 200,
-      reason: result.error ? `${result.reason}: ${result.error}` : result.reason,
-      digits: result.digits,
-      dtmfSource: result.dtmfSource ?? null,
-      extensionSent: result.extensionSent ? extension : null,
-      callId: call.callId,
-      requestUri,
-      scriptId,
-      policy: policyInfo,
-    });
+    return done({ ...reportOf(r, words), requestUri, scriptId, policy: policyInfo });
   } finally {
-    await call?.hangup().catch(() => {});
     await backend.stop().catch(() => {});
     decision.lease.release();
     scripts.close();
   }
+}
+
+/** The call run's result as the command reports it (plain words in the chosen language). */
+function reportOf(
+  r: CallRunResult,
+  words: Language,
+): Pick<CallReport, 'outcome' | 'sipStatus' | 'reason' | 'digits' | 'dtmfSource' | 'extensionSent' | 'callId'> {
+  const base = { outcome: r.outcome, digits: '', dtmfSource: null, extensionSent: null, callId: null } as const;
+  if (r.stage === 'refused') return { ...base, sipStatus: null, reason: r.refusal.message[words] };
+  if (r.stage === 'not-answered') {
+    const reason = plainReason(r.outcome, r.sipStatus, words);
+    return {
+      ...base,
+      sipStatus: r.sipStatus ?? null,
+      reason: r.sipStatus ? reason : `${reason} (${r.failure.message})`,
+      callId: r.callId ?? null,
+    };
+  }
+  const detail = r.run.detail ? ` (${r.run.detail})` : '';
+  return {
+    outcome: r.outcome,
+    sipStatus: r.sipStatus,
+    reason: `${plainReason(r.outcome, r.sipStatus, words)}${detail}`,
+    digits: r.run.digits,
+    dtmfSource: r.run.dtmfSource ?? null,
+    extensionSent: r.run.digitsSent ? r.run.digitsSent : null,
+    callId: r.callId,
+  };
 }

@@ -24,9 +24,18 @@ export const User = z.object({
   displayName: z.string(),
   language: z.string(),
   blockedUntil: epochMs.nullable(),
+  entraTenantId: z.string().nullable().describe('Entra ID tenant (GUID) for the EAM door; null = any allowed tenant'),
+  entraObjectId: z.string().nullable().describe('Entra ID object id (oid, GUID): links Entra sign-ins to this user'),
+  upn: z.string().nullable().describe('Entra ID user principal name (fallback link when configured)'),
   createdAt: epochMs,
   updatedAt: epochMs,
 });
+
+const EntraGuid = z.string().regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, { message: 'a GUID' });
+const Upn = z
+  .string()
+  .max(401)
+  .regex(/^[^\s@]+@[^\s@]+$/, { message: 'a UPN such as name@example.com' });
 
 export const PhoneMethodKind = z.enum(['office', 'mobile', 'alternate']);
 export const PhoneMethod = z.object({
@@ -51,6 +60,9 @@ export const CreateUserBody = z
     username: Username,
     displayName: z.string().max(200).optional(),
     language: Language.optional(),
+    entraTenantId: EntraGuid.optional(),
+    entraObjectId: EntraGuid.optional(),
+    upn: Upn.optional(),
   })
   .strict();
 
@@ -59,6 +71,9 @@ export const PatchUserBody = z
     displayName: z.string().max(200).optional(),
     language: Language.optional(),
     blockedUntil: epochMs.nullable().optional().describe('block calls until then; null unblocks'),
+    entraTenantId: EntraGuid.nullable().optional(),
+    entraObjectId: EntraGuid.nullable().optional().describe('null unlinks the user from Entra'),
+    upn: Upn.nullable().optional(),
   })
   .strict();
 

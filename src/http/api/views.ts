@@ -2,17 +2,23 @@
 import type { z } from 'zod';
 import { plainReason } from '../../domain/call-outcomes';
 import type { Attempt as AttemptRecord } from '../../store';
-import type { AttemptEventRow, PhoneMethodRow, UserRow } from '../../store/schema';
+import type { AttemptEventRow, PhoneMethodRow, UserEntraIdentityRow, UserRow } from '../../store/schema';
 import type { Lang } from './field-errors';
 import type { Attempt, PhoneMethod, TraceEvent, User } from './schemas';
 
-export function userView(u: UserRow): z.infer<typeof User> {
+export function userView(
+  u: UserRow,
+  entra?: Pick<UserEntraIdentityRow, 'tenantId' | 'objectId' | 'upn'>,
+): z.infer<typeof User> {
   return {
     id: u.id,
     username: u.username,
     displayName: u.displayName,
     language: u.language,
     blockedUntil: u.blockedUntil,
+    entraTenantId: entra?.tenantId ?? null,
+    entraObjectId: entra?.objectId ?? null,
+    upn: entra?.upn ?? null,
     createdAt: u.createdAt,
     updatedAt: u.updatedAt,
   };

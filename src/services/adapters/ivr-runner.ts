@@ -1,18 +1,11 @@
 /**
  * The IVR interpreter behind the service's `ScriptRunner` port: picks the script for the purpose
  * (office-phone-verify for enrollment, signin-approve for sign-in, pin-verify for PIN mode), runs it
- * with the user's language and the extension, and maps its result to the service's verdicts.
+ * with the user's language and the extension, and hands back the interpreter's result.
  */
-import {
-  type IvrEventSink,
-  maskSecretDtmf,
-  type PromptProvider,
-  runScript,
-  type ScriptRegistry,
-  type ScriptResult,
-} from '../../ivr';
+import { type IvrEventSink, maskSecretDtmf, type PromptProvider, runScript, type ScriptRegistry } from '../../ivr';
 import type { TraceSink } from '../../telephony/port';
-import type { ScriptInput, ScriptRun, ScriptRunner, ScriptVerdict } from '../verification/ports';
+import type { ScriptInput, ScriptRun, ScriptRunner } from '../verification/ports';
 
 export interface IvrRunnerOptions {
   readonly registry: Pick<ScriptRegistry, 'get'>;
@@ -27,20 +20,6 @@ export interface IvrRunnerOptions {
     readonly pin: string;
   };
 }
-
-const VERDICTS: Record<ScriptResult, ScriptVerdict> = {
-  approved: 'approved',
-  'pin-ok': 'approved',
-  denied: 'denied',
-  fraud: 'fraud',
-  'no-input': 'no-input',
-  'pin-failed': 'pin-failed',
-  hangup: 'hangup',
-  'max-duration': 'timeout',
-  aborted: 'failed',
-  'no-result': 'no-input',
-  error: 'failed',
-};
 
 export function ivrScriptRunner(o: IvrRunnerOptions): ScriptRunner {
   const idFor = (purpose: string, pin: boolean) =>
@@ -67,7 +46,7 @@ export function ivrScriptRunner(o: IvrRunnerOptions): ScriptRunner {
       const script = o.registry.get(input.scriptId);
       if (!script) {
         await call.hangup('no script');
-        return { verdict: 'failed', digits: '', detail: `script ${input.scriptId} is not loaded (missing or invalid)` };
+        return { result: 'error', digits: '', detail: `script ${input.scriptId} is not loaded (missing or invalid)` };
       }
       const verifyPin = input.verifyPin;
       const outcome = await runScript({
@@ -88,7 +67,7 @@ export function ivrScriptRunner(o: IvrRunnerOptions): ScriptRunner {
         ...(o.extensionDelays ? { extensionDelays: o.extensionDelays } : {}),
       });
       return {
-        verdict: VERDICTS[outcome.result],
+        result: outcome.result,
         digits: outcome.digits,
         ...(outcome.dtmfSource ? { dtmfSource: outcome.dtmfSource } : {}),
         digitsSent: outcome.extensionSent ? (input.variables.extension ?? '') : '',

@@ -5,7 +5,14 @@
  * in ONE transaction — all of them or, on a database error, none.
  */
 import { addPhoneMethod, audit, createUser, getUserByUsername, type Store } from '../../store';
+import { applyEntraFields, checkEntraFields, type EntraFields } from './entra-identity';
 import type { PhonePort } from './phone-port';
+
+const ENTRA_COLUMN: Record<keyof EntraFields, string> = {
+  entraObjectId: 'entra object id',
+  upn: 'upn',
+  entraTenantId: 'entra tenant id',
+};
 
 export interface ImportRow {
   readonly line: number;
@@ -15,6 +22,10 @@ export interface ImportRow {
   readonly number: string;
   readonly extension: string;
   readonly country: string;
+  /** Optional Entra ID identity (EAM door). */
+  readonly entraObjectId: string;
+  readonly upn: string;
+  readonly entraTenantId: string;
 }
 
 export interface RowProblem {
@@ -29,6 +40,7 @@ export interface ValidRow {
   readonly displayName: string;
   readonly language: string;
   readonly phone: { e164: string; country: string; extension: string | null } | null;
+  readonly entra: EntraFields;
 }
 
 export const IMPORT_COLUMNS = [
@@ -38,6 +50,9 @@ export const IMPORT_COLUMNS = [
   'office number',
   'extension',
   'country',
+  'entra object id',
+  'upn',
+  'entra tenant id',
 ] as const;
 
 const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
@@ -48,7 +63,18 @@ export function toImportRows(records: readonly { line: number; fields: string[] 
     records[0] && records[0].fields[0]?.trim().toLowerCase() === 'username' ? records.slice(1) : [...records];
   return body.map(({ line, fields }) => {
     const f = (i: number) => (fields[i] ?? '').trim();
-    return { line, username: f(0), displayName: f(1), language: f(2), number: f(3), extension: f(4), country: f(5) };
+    return {
+      line,
+      username: f(0),
+      displayName: f(1),
+      language: f(2),
+      number: f(3),
+      extension: f(4),
+      country: f(5),
+      entraObjectId: f(6),
+      upn: f(7),
+      entraTenantId: f(8),
+    };
   });
 }
 
@@ -91,8 +117,24 @@ export function validateImport(
         else phone = { e164: parsed.e164, country: parsed.country, extension: parsed.extension };
       }
     } else if (row.extension) bad('office number', 'an extension was given without an office number');
+    const entra: EntraFields = {
+      ...(row.entraObjectId ? { entraObjectId: row.entraObjectId } : {}),
+      ...(row.upn ? { upn: row.upn } : {}),
+      ...(row.entraTenantId ? { entraTenantId: row.entraTenantId } : {}),
+    };
+    for (const p of checkEntraFields(store, undefined, entra))
+      bad(ENTRA_COLUMN[p.field], `${p.message.en} (${String(entra[p.field])})`);
+    for (const [key, value] of [
+      ['oid', row.entraObjectId.toLowerCase()],
+      ['upn', row.upn.toLowerCase()],
+    ] as const) {
+      if (!value) continue;
+      const other = seen.get(`${key}:${value}`);
+      if (other !== undefined) bad(key === 'oid' ? 'entra object id' : 'upn', `"${value}" is also on line ${other}`);
+      else seen.set(`${key}:${value}`, row.line);
+    }
     if (problems.length === before)
-      valid.push({ line: row.line, username: row.username, displayName: row.displayName, language, phone });
+      valid.push({ line: row.line, username: row.username, displayName: row.displayName, language, phone, entra });
   }
   return { valid, problems };
 }
@@ -116,7 +158,10 @@ export function importUsers(
           e164: r.phone.e164,
           extension: r.phone.extension,
         });
-      onRow?.(++n);
+      applyEntraFields(store, u.id, r.entra, actor);
+      // Not `onRow?.(++n)`: without a callback the optional call would skip the increment too.
+      n++;
+      onRow?.(n);
     }
     audit(store.db, { actor, action: 'user.import', target: null, detail: { imported: n } });
     return n;

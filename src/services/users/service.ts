@@ -24,6 +24,13 @@ import {
 } from '../../store';
 import type { BypassRow, PhoneMethodRow, UserRow } from '../../store/schema';
 import type { Texts } from '../verification/ports';
+import {
+  applyEntraFields,
+  checkEntraFields,
+  type EntraFields,
+  type EntraProblem,
+  hasEntraFields,
+} from './entra-identity';
 import type { PhoneInput, PhonePort } from './phone-port';
 
 export type PhoneMethodKind = PhoneMethodRow['kind'];
@@ -41,6 +48,17 @@ export type Outcome<T> =
   | { readonly ok: false; readonly error: 'not-found'; readonly what: string }
   | { readonly ok: false; readonly error: 'conflict'; readonly message: Texts }
   | { readonly ok: false; readonly error: 'invalid'; readonly problems: readonly FieldProblem[] };
+
+/** Entra identity problems as the service's outcome: a taken identity is a conflict, the rest invalid. */
+function entraOutcome(problems: readonly EntraProblem[]): Outcome<never> {
+  const taken = problems.find((p) => p.code === 'taken');
+  if (taken) return { ok: false, error: 'conflict', message: taken.message };
+  return {
+    ok: false,
+    error: 'invalid',
+    problems: problems.map((p) => ({ field: p.field, code: p.code, message: p.message })),
+  };
+}
 
 const notFound = (what: string) => ({ ok: false, error: 'not-found', what }) as const;
 const invalid = (...problems: FieldProblem[]) => ({ ok: false, error: 'invalid', problems }) as const;
@@ -61,7 +79,10 @@ export class UserService {
     private readonly settings: UserSettings,
   ) {}
 
-  create(input: { username: string; displayName?: string; language?: string }, actor: string): Outcome<UserRow> {
+  create(
+    input: { username: string; displayName?: string; language?: string } & EntraFields,
+    actor: string,
+  ): Outcome<UserRow> {
     if (getUserByUsername(this.store.db, input.username))
       return {
         ok: false,
@@ -71,9 +92,14 @@ export class UserService {
           en: `The username ${input.username} already exists.`,
         },
       };
+    const { entraTenantId, entraObjectId, upn, ...fields } = input;
+    const entra = { entraTenantId, entraObjectId, upn };
+    const problems = checkEntraFields(this.store, undefined, entra);
+    if (problems.length) return entraOutcome(problems);
     const user = this.store.db.transaction(() => {
-      const u = createUser(this.store.db, input);
+      const u = createUser(this.store.db, fields);
       audit(this.store.db, { actor, action: 'user.create', target: `user:${u.id}`, detail: { username: u.username } });
+      applyEntraFields(this.store, u.id, entra, actor);
       return u;
     });
     return { ok: true, value: user };
@@ -81,11 +107,17 @@ export class UserService {
 
   update(
     id: string,
-    patch: { displayName?: string; language?: string; blockedUntil?: number | null },
+    input: { displayName?: string; language?: string; blockedUntil?: number | null } & EntraFields,
     actor: string,
   ): Outcome<UserRow> {
     if (!getUser(this.store.db, id)) return notFound('user');
+    const { entraTenantId, entraObjectId, upn, ...patch } = input;
+    const entra = { entraTenantId, entraObjectId, upn };
+    const problems = checkEntraFields(this.store, id, entra);
+    if (problems.length) return entraOutcome(problems);
     const user = this.store.db.transaction(() => {
+      applyEntraFields(this.store, id, entra, actor);
+      if (Object.keys(patch).length === 0 && hasEntraFields(entra)) return updateUser(this.store.db, id, {});
       const u = updateUser(this.store.db, id, patch);
       const action =
         patch.blockedUntil === undefined ? 'user.update' : patch.blockedUntil === null ? 'user.unblock' : 'user.block';

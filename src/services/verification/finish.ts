@@ -40,11 +40,17 @@ export interface FinishInput {
   readonly methodChosen: boolean;
 }
 
+/** What happens after an attempt ended: nothing, the next verified phone at once, or a retry later. */
+export type NextStep =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'backup-now'; readonly methodId: string }
+  | { readonly kind: 'retry'; readonly at: number };
+
 export interface FinishResult {
   readonly attempt: Attempt;
   readonly appPassword?: AppPasswordInfo;
   readonly fraudBlockedUntil?: number;
-  readonly retryDueAt?: number;
+  readonly next: NextStep;
   readonly webhookQueued: boolean;
 }
 
@@ -97,6 +103,26 @@ export function retryDelayFor(
   return backoffDelay(settings.retry, tryNo + 1);
 }
 
+function nextStep(
+  store: Store,
+  settings: VerificationSettings,
+  input: FinishInput,
+  attempt: Attempt,
+  at: number,
+): NextStep {
+  const delay = retryDelayFor(settings, attempt.purpose, input.outcome, attempt.tryNo);
+  if (delay !== undefined) return { kind: 'retry', at: at + delay };
+  const wantsBackup =
+    attempt.purpose === 'sign-in' &&
+    settings.backupPhone &&
+    !input.methodChosen &&
+    attempt.userId &&
+    settings.retry.outcomes.includes(input.outcome);
+  const methodId =
+    wantsBackup && attempt.userId ? nextBackupMethod(store, attempt.userId, input.triedMethodIds) : undefined;
+  return methodId ? { kind: 'backup-now', methodId } : { kind: 'none' };
+}
+
 export function finishAttempt(store: Store, settings: VerificationSettings, input: FinishInput): FinishResult {
   const at = input.details.at ?? Date.now();
   return store.db.transaction(() => {
@@ -108,7 +134,6 @@ export function finishAttempt(store: Store, settings: VerificationSettings, inpu
     });
     let appPassword: AppPasswordInfo | undefined;
     let fraudBlockedUntil: number | undefined;
-    let retryDueAt: number | undefined;
     const userId = attempt.userId;
 
     if (input.outcome === 'approved' && attempt.purpose === 'enrollment' && attempt.phoneMethodId) {
@@ -156,27 +181,18 @@ export function finishAttempt(store: Store, settings: VerificationSettings, inpu
       });
     }
 
-    const delay = retryDelayFor(settings, attempt.purpose, input.outcome, attempt.tryNo);
-    const backup =
-      attempt.purpose === 'sign-in' &&
-      settings.backupPhone &&
-      !input.methodChosen &&
-      userId &&
-      settings.retry.outcomes.includes(input.outcome)
-        ? nextBackupMethod(store, userId, input.triedMethodIds)
-        : undefined;
-    if (delay !== undefined) retryDueAt = at + delay;
-    else if (backup) retryDueAt = at;
-    if (retryDueAt !== undefined) scheduleRetry(store.db, attempt.id, retryDueAt);
+    const next = nextStep(store, settings, input, attempt, at);
+    // Stored so a restart still places it; the retry job (or the service at once) picks it up.
+    if (next.kind !== 'none') scheduleRetry(store.db, attempt.id, next.kind === 'retry' ? next.at : at);
 
     const final = requireAttempt(store.db, attempt.id);
     // The webhook reports the chain's result: not while a retry or backup call is still to come.
-    const webhookQueued = retryDueAt === undefined ? queueWebhookFor(store, final, at) : false;
+    const webhookQueued = next.kind === 'none' ? queueWebhookFor(store, final, at) : false;
     return {
       attempt: final,
       ...(appPassword ? { appPassword } : {}),
       ...(fraudBlockedUntil !== undefined ? { fraudBlockedUntil } : {}),
-      ...(retryDueAt !== undefined ? { retryDueAt } : {}),
+      next,
       webhookQueued,
     };
   });

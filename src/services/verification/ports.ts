@@ -4,6 +4,7 @@
  * tests can substitute any of them without touching the service.
  */
 import type { AttemptPurpose } from '../../domain/attempt-state';
+import type { ScriptResult } from '../../ivr/results';
 import type { Call, DtmfSource, TraceSink } from '../../telephony/port';
 
 export interface CallTarget {
@@ -55,18 +56,9 @@ export interface CallPlanner {
   release(decisionId: string): void;
 }
 
-export type ScriptVerdict =
-  | 'approved'
-  | 'denied'
-  | 'fraud'
-  | 'no-input'
-  | 'pin-failed'
-  | 'hangup'
-  | 'timeout'
-  | 'failed';
-
 export interface ScriptRun {
-  readonly verdict: ScriptVerdict;
+  /** The interpreter's result; src/services/calls/outcome.ts turns it into the attempt's outcome. */
+  readonly result: ScriptResult;
   /** Digits the callee pressed (e.g. `#`, `0#`). */
   readonly digits: string;
   readonly dtmfSource?: DtmfSource;

@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import { generateAppPassword, normaliseAppPassword } from '../../domain/app-passwords/generate';
 import type { AttemptPurpose } from '../../domain/attempt-state';
-import { type CallOutcome, meaningOfSipStatus, OUTCOME_OF_FAILURE } from '../../domain/call-outcomes';
+import type { CallOutcome } from '../../domain/call-outcomes';
 import { hashSecret, verifySecret } from '../../domain/secrets/slow-hash';
 import type { Metrics } from '../../observability/metrics';
 import {
@@ -36,14 +36,34 @@ import {
   transitionAttempt,
 } from '../../store';
 import type { PhoneMethodRow, UserRow } from '../../store/schema';
-import { type Call, DialFailure, type TelephonyBackend } from '../../telephony/port';
+import type { TelephonyBackend } from '../../telephony/port';
+import { type AllowedPlan, type CallRunResult, runVerificationCall } from '../calls/call-run';
+import { type Classified, classifyRefusal, OUTCOME_OF_STOP, type StopReason, stopReasonOf } from '../calls/outcome';
 import type { AttemptBus } from './attempt-bus';
 import { CallQueue } from './call-queue';
-import { type EndDetails, finishAttempt, queueWebhookFor } from './finish';
+import { type EndDetails, type FinishInput, type FinishResult, finishAttempt, queueWebhookFor } from './finish';
 import { type IssuedAppPassword, OneTimeSecrets } from './one-time-secrets';
-import type { CallPlan, CallPlanner, CallTarget, ScriptRun, ScriptRunner, Texts } from './ports';
+import type { CallPlanner, CallTarget, ScriptRunner, Texts } from './ports';
 import type { VerificationSettings } from './settings';
 import { traceRecorder } from './trace-recorder';
+
+/** One queued call: what `runCall` needs, fixed when the attempt is placed. */
+interface CallJob {
+  readonly attempt: Attempt;
+  readonly user: UserRow;
+  readonly method: PhoneMethodRow;
+  readonly target: CallTarget;
+  /** The plan taken at once when a line was free; otherwise taken when the call's turn comes. */
+  readonly authorized: AllowedPlan | undefined;
+  readonly methodChosen: boolean;
+  readonly controller: AbortController;
+}
+
+/** A new app password: shown once to the caller, stored only as its hash. */
+interface NewAppPassword {
+  readonly password: string;
+  readonly hash: string;
+}
 
 export interface VerificationDeps {
   readonly store: Store;
@@ -82,20 +102,6 @@ export type StartResult =
   | { readonly status: 'no-method'; readonly message: Texts }
   | { readonly status: 'not-found'; readonly what: 'user' | 'phone method' };
 
-/**
- * A dial failure's outcome. Our own CANCEL (ring timeout, abort) comes back as 487, so for those
- * reasons the typed reason wins over the status; otherwise the far end's status says most.
- */
-export function outcomeOfDialFailure(err: DialFailure): CallOutcome {
-  const ours = ['no-answer', 'timeout', 'cancelled', 'network', 'media', 'policy'] as const;
-  if ((ours as readonly string[]).includes(err.reason)) return OUTCOME_OF_FAILURE[err.reason];
-  if (err.sipStatus && err.sipStatus >= 300) return meaningOfSipStatus(err.sipStatus).outcome;
-  return OUTCOME_OF_FAILURE[err.reason];
-}
-
-/** Why the service stopped a call itself. */
-type AbortReason = 'shutdown' | 'cancelled' | 'max-duration';
-
 export class VerificationService {
   readonly queue: CallQueue;
   private readonly secrets: OneTimeSecrets;
@@ -133,7 +139,7 @@ export class VerificationService {
     }
 
     if (isBlocked(user)) {
-      const attempt = this.recordDenied(request, method ?? null, 'rate-limited', 'user-blocked');
+      const attempt = this.recordDenied(request, method ?? null, classifyRefusal('blocked', 'user-blocked'));
       return {
         status: 'denied',
         attempt,
@@ -199,7 +205,7 @@ export class VerificationService {
       );
     // 2. Rate limits and the call slot: now if a line is free (the usual case, so the caller gets its
     //    429 at once); otherwise when the attempt's turn in the queue comes.
-    let plan: Extract<CallPlan, { allowed: true }> | undefined;
+    let plan: AllowedPlan | undefined;
     if (this.queue.hasCapacity()) {
       const p = planner.plan(target, at);
       if (!p.allowed) return this.denied(request, method, p, tryNo, retryOf);
@@ -218,7 +224,10 @@ export class VerificationService {
       return requireAttempt(store.db, a.id);
     });
     this.deps.bus.publish({ type: 'state', attemptId: attempt.id, state: 'queued', at });
-    this.queue.push(() => this.runCall(attempt, user, method, target, plan, methodChosen));
+    // Registered while queued too, so a queued attempt can be cancelled before its call starts.
+    const controller = new AbortController();
+    this.active.set(attempt.id, controller);
+    this.queue.push(() => this.runCall({ attempt, user, method, target, authorized: plan, methodChosen, controller }));
     return { status: 'queued', attempt };
   }
 
@@ -230,8 +239,7 @@ export class VerificationService {
     retryOf: string | null,
   ): StartResult {
     this.deps.metrics.policyDenials.inc({ reason: d.reasonCode });
-    const outcome: CallOutcome = d.kind === 'rate-limit' ? 'rate-limited' : 'policy-denied';
-    const attempt = this.recordDenied(request, method, outcome, d.reasonCode, tryNo, retryOf);
+    const attempt = this.recordDenied(request, method, classifyRefusal(d.kind, d.reasonCode), tryNo, retryOf);
     return {
       status: 'denied',
       attempt,
@@ -245,8 +253,7 @@ export class VerificationService {
   private recordDenied(
     request: StartRequest,
     method: PhoneMethodRow | null,
-    outcome: CallOutcome,
-    reasonCode: string,
+    { outcome, reasonCode }: Classified,
     tryNo = 1,
     retryOf: string | null = null,
   ): Attempt {
@@ -298,185 +305,158 @@ export class VerificationService {
     return attempt;
   }
 
-  /** The life of one call. Never throws: every path ends the attempt. */
-  private async runCall(
-    attempt: Attempt,
-    user: UserRow,
-    method: PhoneMethodRow,
-    target: CallTarget,
-    authorized: Extract<CallPlan, { allowed: true }> | undefined,
-    methodChosen: boolean,
-  ): Promise<void> {
-    const { store, backend, scripts, bus, metrics, settings, planner } = this.deps;
+  /** The life of one call (src/services/calls/call-run.ts), recorded. Never throws: every path ends the attempt. */
+  private async runCall(job: CallJob): Promise<void> {
+    const { attempt, user, method, target, authorized, methodChosen, controller } = job;
+    const { store, backend, scripts, metrics, settings, planner } = this.deps;
     const id = attempt.id;
-    let log = this.deps.log.child({ attemptId: id });
-    const controller = new AbortController();
-    this.active.set(id, controller);
-    const recorder = traceRecorder(store, bus, metrics, log, id);
+    const log = this.deps.log.child({ attemptId: id });
+    const recorder = traceRecorder(store, this.deps.bus, metrics, log, id);
     // The backend traces every received digit; the script runner masks those typed while a PIN is asked for.
     const trace = scripts.guardTrace?.(recorder) ?? recorder;
     const tried = this.triedMethods(attempt, method.id);
-    let call: Call | undefined;
-    let callId: string | undefined;
-    const finish = async (
-      outcome: CallOutcome,
-      details: EndDetails,
-      appPassword?: { password: string; hash: string },
-    ) => {
-      try {
-        const r = finishAttempt(store, settings, {
-          attemptId: id,
-          outcome,
-          details: { ...details, ...(callId ? { callId } : {}) },
-          ...(appPassword ? { appPasswordHash: appPassword.hash } : {}),
-          triedMethodIds: tried,
-          methodChosen,
-        });
-        log.info({ outcome, reasonCode: details.reasonCode, sipStatus: details.sipStatus }, 'attempt ended');
-        // Ready for pickup before anyone hears about the end (SSE takes it on the `ended` update).
-        if (appPassword && r.appPassword)
-          this.secrets.put(id, { id: r.appPassword.id, name: r.appPassword.name, password: appPassword.password });
-        this.reportEnded(r.attempt);
-        // A backup phone is called at once; a retry after backoff waits for the retry job.
-        if (r.retryDueAt !== undefined && r.retryDueAt === r.attempt.endedAt) void this.processDueRetries();
-        return r;
-      } catch (err) {
-        log.error({ err }, 'could not record the end of the attempt');
-        return undefined;
-      }
-    };
-
-    let decisionId: string | undefined = authorized?.decisionId;
+    const end = (outcome: CallOutcome, details: EndDetails, appPassword?: NewAppPassword) =>
+      this.finish(log, { attemptId: id, outcome, details, triedMethodIds: tried, methodChosen }, appPassword);
     try {
       if (this.stopping || controller.signal.aborted) {
-        await finish('interrupted', { reasonCode: 'shutdown' });
+        // Cancelled or shut down while it waited in the queue: no call, and no slot kept.
+        if (authorized) planner.release(authorized.decisionId);
+        const stop = stopReasonOf(controller.signal) ?? 'shutdown';
+        if (getAttempt(store.db, id)?.state !== 'ended') await end(OUTCOME_OF_STOP[stop], { reasonCode: stop });
         return;
       }
-      let plan = authorized;
-      if (!plan) {
-        // Waited in the queue: the rate limits are checked now, still before any INVITE.
-        const p = planner.plan(target, Date.now());
-        if (!p.allowed) {
-          metrics.policyDenials.inc({ reason: p.reasonCode });
-          await finish(p.kind === 'rate-limit' ? 'rate-limited' : 'policy-denied', { reasonCode: p.reasonCode });
-          return;
-        }
-        plan = p;
-        decisionId = p.decisionId;
-        setAttemptDecision(store.db, id, p.decisionId);
-      }
-      const dial = { requestUri: plan.requestUri, digits: plan.postAnswerDigits, decisionId: plan.decisionId };
-      this.transition(id, { to: 'dialling', dialledTarget: dial.requestUri, backend: backend.name });
-      const dialStart = Date.now();
-      try {
-        call = await backend.dial(
-          {
-            attemptId: id,
-            requestUri: dial.requestUri,
-            policyDecisionId: dial.decisionId,
-            ringTimeoutMs: settings.ringTimeoutMs,
-            headers: { 'X-Fyrkant-Attempt': id },
-            trace,
+      let dialStart = 0;
+      const r = await runVerificationCall({
+        backend,
+        attemptId: id,
+        authorize: () => authorized ?? planner.plan(target, Date.now()),
+        release: (decisionId) => planner.release(decisionId),
+        ringTimeoutMs: settings.ringTimeoutMs,
+        maxCallMs: settings.maxCallMs,
+        trace,
+        signal: controller.signal,
+        headers: { 'X-Fyrkant-Attempt': id },
+        hooks: {
+          onAuthorized: (plan) => {
+            if (!authorized) setAttemptDecision(store.db, id, plan.decisionId);
           },
-          controller.signal,
-          {
-            onProgress: (p) => {
-              if (p.kind === 'ringing' || p.kind === 'early-media') {
-                const cur = getAttempt(store.db, id);
-                if (cur?.state === 'dialling') this.transition(id, { to: 'ringing', sipStatus: p.sipStatus });
-              }
-            },
+          onDialling: (requestUri) => {
+            dialStart = Date.now();
+            this.transition(id, { to: 'dialling', dialledTarget: requestUri, backend: backend.name });
           },
-        );
-      } catch (err) {
-        const reason = controller.signal.reason as AbortReason | undefined;
-        if (err instanceof DialFailure) {
-          callId = err.callId;
-          const outcome: CallOutcome = reason === 'shutdown' ? 'interrupted' : outcomeOfDialFailure(err);
-          await finish(outcome, {
-            reasonCode: reason === 'shutdown' ? 'shutdown' : err.sipStatus ? `sip-${err.sipStatus}` : err.reason,
-            ...(err.sipStatus ? { sipStatus: err.sipStatus } : {}),
-            ...(err.sipReason ? { sipReason: err.sipReason } : {}),
-          });
-        } else {
-          log.error({ err }, 'dial failed unexpectedly');
-          await finish(reason === 'shutdown' ? 'interrupted' : 'failed', { reasonCode: 'dial-error' });
-        }
-        return;
-      }
-
-      callId = call.callId;
-      log = log.child({ callId });
-      let firstDigitAt: number | undefined;
-      call.once('dtmf', (ev) => {
-        firstDigitAt = ev.at;
-      });
-      metrics.callSetupSeconds.observe((Date.now() - dialStart) / 1000);
-      this.transition(id, { to: 'answered', callId });
-      const script = scripts.select({ purpose: attempt.purpose, pin: method.pinHash !== null });
-      this.transition(id, { to: 'in-script', scriptId: script.scriptId, scriptHash: script.hash });
-      const answeredAt = Date.now();
-      const maxTimer = setTimeout(() => controller.abort('max-duration' satisfies AbortReason), settings.maxCallMs);
-      let run: ScriptRun;
-      try {
-        const pinHash = method.pinHash;
-        run = await scripts.run(call, {
-          attemptId: id,
-          scriptId: script.scriptId,
-          language: user.language || settings.defaultLanguage,
-          variables: { extension: dial.digits, displayName: user.displayName },
-          ...(pinHash ? { verifyPin: (pin: string) => verifySecret(pin, pinHash) } : {}),
-          signal: controller.signal,
-          trace,
-        });
-      } catch (err) {
-        log.error({ err }, 'script failed');
-        run = { verdict: 'failed', digits: '', detail: err instanceof Error ? err.message : String(err) };
-      } finally {
-        clearTimeout(maxTimer);
-        await call.hangup('verification finished').catch(() => undefined);
-      }
-      if (firstDigitAt) metrics.timeToDtmfSeconds.observe(Math.max(0, firstDigitAt - answeredAt) / 1000);
-
-      const reason = controller.signal.reason as AbortReason | undefined;
-      const outcome: CallOutcome =
-        reason === 'shutdown'
-          ? 'interrupted'
-          : reason === 'cancelled'
-            ? 'cancelled'
-            : reason === 'max-duration'
-              ? 'timeout'
-              : run.verdict;
-      const password =
-        outcome === 'approved' &&
-        attempt.purpose === 'enrollment' &&
-        settings.issueAppPasswordOnEnrollment &&
-        activeAppPasswordHashes(store.db, user.id).length === 0
-          ? generateAppPassword()
-          : undefined;
-      const hash = password ? await hashSecret(normaliseAppPassword(password), settings.scrypt) : undefined;
-      await finish(
-        outcome,
-        {
-          reasonCode: reason ?? (run.verdict === 'failed' ? 'script-error' : `script-${run.verdict}`),
-          digitsReceived: run.digits,
-          ...(run.dtmfSource ? { dtmfSource: run.dtmfSource } : {}),
-          ...(run.digitsSent !== undefined
-            ? { digitsSent: run.digitsSent }
-            : dial.digits
-              ? { digitsSent: dial.digits }
-              : {}),
+          onProgress: (p) => {
+            if (p.kind !== 'ringing' && p.kind !== 'early-media') return;
+            if (getAttempt(store.db, id)?.state === 'dialling')
+              this.transition(id, { to: 'ringing', sipStatus: p.sipStatus });
+          },
+          onAnswered: (call) => {
+            metrics.callSetupSeconds.observe((Date.now() - dialStart) / 1000);
+            this.transition(id, { to: 'answered', callId: call.callId, sipStatus: 200 });
+          },
         },
-        password && hash ? { password, hash } : undefined,
-      );
+        runScript: (call, ctx) => {
+          const script = scripts.select({ purpose: attempt.purpose, pin: method.pinHash !== null });
+          this.transition(id, { to: 'in-script', scriptId: script.scriptId, scriptHash: script.hash });
+          const pinHash = method.pinHash;
+          return scripts.run(call, {
+            attemptId: id,
+            scriptId: script.scriptId,
+            language: user.language || settings.defaultLanguage,
+            variables: { extension: ctx.extension, displayName: user.displayName },
+            ...(pinHash ? { verifyPin: (pin: string) => verifySecret(pin, pinHash) } : {}),
+            signal: ctx.signal,
+            trace,
+          });
+        },
+      });
+      await this.record(log, r, attempt, user, end);
     } catch (err) {
       log.error({ err }, 'attempt failed');
-      await call?.hangup('error').catch(() => undefined);
       const cur = getAttempt(store.db, id);
-      if (cur && cur.state !== 'ended') await finish('failed', { reasonCode: 'internal-error' });
+      if (cur && cur.state !== 'ended') await end('failed', { reasonCode: 'internal-error' });
     } finally {
       this.active.delete(id);
-      if (decisionId) planner.release(decisionId);
+    }
+  }
+
+  /** Ends the attempt with what the call run found. */
+  private async record(
+    log: Logger,
+    r: CallRunResult,
+    attempt: Attempt,
+    user: UserRow,
+    end: (outcome: CallOutcome, details: EndDetails, appPassword?: NewAppPassword) => Promise<unknown>,
+  ): Promise<void> {
+    const { store, settings, metrics } = this.deps;
+    if (r.stage === 'refused') {
+      metrics.policyDenials.inc({ reason: r.reasonCode });
+      await end(r.outcome, { reasonCode: r.reasonCode });
+      return;
+    }
+    if (r.stage === 'not-answered') {
+      log.info({ reason: r.failure.reason, message: r.failure.message }, 'dial failed');
+      await end(r.outcome, {
+        reasonCode: r.reasonCode,
+        ...(r.sipStatus ? { sipStatus: r.sipStatus } : {}),
+        ...(r.sipReason ? { sipReason: r.sipReason } : {}),
+        ...(r.callId ? { callId: r.callId } : {}),
+      });
+      return;
+    }
+    if (r.firstDigitAt) metrics.timeToDtmfSeconds.observe(Math.max(0, r.firstDigitAt - r.answeredAt) / 1000);
+    const password =
+      r.outcome === 'approved' &&
+      attempt.purpose === 'enrollment' &&
+      settings.issueAppPasswordOnEnrollment &&
+      activeAppPasswordHashes(store.db, user.id).length === 0
+        ? generateAppPassword()
+        : undefined;
+    const hash = password ? await hashSecret(normaliseAppPassword(password), settings.scrypt) : undefined;
+    const run = r.run;
+    await end(
+      r.outcome,
+      {
+        reasonCode: r.reasonCode,
+        sipStatus: r.sipStatus,
+        callId: r.callId,
+        digitsReceived: run.digits,
+        ...(run.dtmfSource ? { dtmfSource: run.dtmfSource } : {}),
+        ...(run.digitsSent ? { digitsSent: run.digitsSent } : {}),
+      },
+      password && hash ? { password, hash } : undefined,
+    );
+  }
+
+  /** Commits the end (finishAttempt), hands out the app password, reports, and acts on what comes next. */
+  private async finish(
+    log: Logger,
+    input: FinishInput,
+    appPassword?: NewAppPassword,
+  ): Promise<FinishResult | undefined> {
+    try {
+      const r = finishAttempt(this.deps.store, this.deps.settings, {
+        ...input,
+        ...(appPassword ? { appPasswordHash: appPassword.hash } : {}),
+      });
+      const d = input.details;
+      log.info(
+        { outcome: input.outcome, reasonCode: d.reasonCode, sipStatus: d.sipStatus, next: r.next },
+        'attempt ended',
+      );
+      // Ready for pickup before anyone hears about the end (SSE takes it on the `ended` update).
+      if (appPassword && r.appPassword)
+        this.secrets.put(input.attemptId, {
+          id: r.appPassword.id,
+          name: r.appPassword.name,
+          password: appPassword.password,
+        });
+      this.reportEnded(r.attempt);
+      // A backup phone is called at once; a retry after backoff waits for the retry job.
+      if (r.next.kind === 'backup-now') void this.processDueRetries();
+      return r;
+    } catch (err) {
+      log.error({ err }, 'could not record the end of the attempt');
+      return undefined;
     }
   }
 
@@ -556,11 +536,26 @@ export class VerificationService {
     return placed;
   }
 
-  /** Stops an attempt that is queued or in progress (admin). */
+  /**
+   * Stops an attempt that is queued or in progress (admin). A queued one ends `cancelled` at once
+   * (its call never starts); a running one is cancelled (CANCEL or BYE) and ends when the call has.
+   * False when the attempt is neither.
+   */
   cancel(attemptId: string): boolean {
     const c = this.active.get(attemptId);
     if (!c) return false;
-    c.abort('cancelled' satisfies AbortReason);
+    const queued = getAttempt(this.deps.store.db, attemptId)?.state === 'queued';
+    c.abort('cancelled' satisfies StopReason);
+    if (queued) {
+      const log = this.deps.log.child({ attemptId });
+      void this.finish(log, {
+        attemptId,
+        outcome: 'cancelled',
+        details: { reasonCode: 'cancelled' },
+        triedMethodIds: [],
+        methodChosen: true,
+      });
+    }
     return true;
   }
 
@@ -580,7 +575,7 @@ export class VerificationService {
   /** Graceful stop: calls in progress are hung up and recorded as interrupted. */
   async shutdown(timeoutMs = 5000): Promise<void> {
     this.stopping = true;
-    for (const c of this.active.values()) c.abort('shutdown' satisfies AbortReason);
+    for (const c of this.active.values()) c.abort('shutdown' satisfies StopReason);
     await Promise.race([this.queue.whenIdle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     endUnfinishedAttempts(this.deps.store.db);
   }

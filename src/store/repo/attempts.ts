@@ -112,6 +112,7 @@ export function transitionAttempt(db: Db, id: string, t: AttemptTransition): Att
       case 'answered':
         set.answeredAt = at;
         if (t.callId !== undefined) set.callId = t.callId;
+        if (t.sipStatus !== undefined) set.sipStatus = t.sipStatus;
         break;
       case 'in-script':
         Object.assign(set, { scriptStartedAt: at, scriptId: t.scriptId, scriptHash: t.scriptHash });

@@ -4,7 +4,8 @@
  *
  * Options are a plain object; mapping the configuration file onto it is the app layer's job.
  */
-import { meaningOfSipStatus } from '../../domain/call-outcomes';
+
+import { dialFailure } from '../dial-failure';
 import {
   type BackendHealth,
   type Call,
@@ -236,31 +237,18 @@ export function createEmbeddedBackend(options: EmbeddedBackendOptions): Embedded
   return new EmbeddedBackend(options);
 }
 
+/** The SIP core's `InviteFailure` as a `DialEnd` for the shared classification (src/telephony/dial-failure.ts). */
 function toDialFailure(err: unknown, signal: AbortSignal | undefined): DialFailure {
   if (err instanceof DialFailure) return err;
   if (!(err instanceof InviteFailure)) {
-    return new DialFailure('network', err instanceof Error ? err.message : String(err));
+    return dialFailure({ cause: 'transport', message: err instanceof Error ? err.message : String(err) });
   }
   const { status, reason, kind, callId } = err;
-  const sip = status || undefined;
-  switch (kind) {
-    case 'cancelled':
-      return new DialFailure(signal?.aborted ? 'cancelled' : 'no-answer', reason, sip, reason, callId);
-    case 'timeout':
-      // Our ring timer fired and we CANCELled (487), or nothing answered at all (Timer B).
-      return status === 487 || status === 0
-        ? new DialFailure(status ? 'no-answer' : 'timeout', reason || 'no answer', sip, reason, callId)
-        : new DialFailure('no-answer', reason, sip, reason, callId);
-    case 'transport':
-      return new DialFailure('network', reason, sip, reason, callId);
-    case 'auth-failed':
-      return new DialFailure('rejected', reason, sip, reason, callId);
-    default: {
-      if (status === 487)
-        return new DialFailure(signal?.aborted ? 'cancelled' : 'no-answer', reason, 487, reason, callId);
-      if (status === 488 || status === 606) return new DialFailure('media', reason, status, reason, callId);
-      const meaning = meaningOfSipStatus(status);
-      return new DialFailure(meaning.failure, reason, sip, reason, callId);
-    }
-  }
+  const end = { status, sipReason: reason, message: reason || undefined, callId };
+  if (kind === 'cancelled' || (signal?.aborted && status === 487)) return dialFailure({ ...end, cause: 'abort' });
+  // Our ring timer fired and we CANCELled (487), or nothing answered at all (Timer B).
+  if (kind === 'timeout') return dialFailure({ ...end, cause: status ? 'ring-timeout' : 'no-response' });
+  if (kind === 'transport') return dialFailure({ ...end, cause: 'transport' });
+  if (kind === 'auth-failed') return dialFailure({ ...end, cause: 'auth-failed' });
+  return dialFailure(end);
 }

@@ -102,6 +102,11 @@
     });
   });
 
+  // --- A form that answers another site (the Entra EAM response): <form data-autosubmit> posts itself.
+  document.querySelectorAll('form[data-autosubmit]').forEach((form) => {
+    form.submit();
+  });
+
   // --- SIP ladder: an arrow opens its raw message below the picture.
   document.querySelectorAll('a.ladder-link').forEach((link) => {
     link.addEventListener('click', (event) => {

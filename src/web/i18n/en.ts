@@ -283,6 +283,41 @@ export const en = {
   'radius.col.reason': 'Reason',
   'radius.col.attempt': 'Attempt',
   'radius.col.source': 'Source',
+  'admin.nav.entra': 'Entra ID',
+  'entra.title': 'Entra ID (External Authentication Method)',
+  'entra.intro':
+    'fyrkant is an OpenID provider that Microsoft Entra ID can use as an external authentication method: at sign-in Entra sends the person here, fyrkant calls their office phone and they press #. Paste these values into Entra; the guide docs/entra-eam.md has every step.',
+  'entra.disabled':
+    'The Entra door is off. Set entraEam.enabled: true, entraEam.issuer (the public HTTPS URL), entraEam.clients and entraEam.keys.encryptionKey in the configuration and restart fyrkant.',
+  'entra.values': 'Values for Entra',
+  'entra.discovery': 'Discovery URL (Entra: “Discovery Endpoint”)',
+  'entra.reply': 'Redirect URI of the app registration (Web platform)',
+  'entra.issuer': 'Issuer',
+  'entra.jwks': 'JWKS (signing keys)',
+  'entra.client': 'Client ID (Entra: “Client ID”)',
+  'entra.appId': 'App ID (Entra: “App ID”, the app registration’s Application ID)',
+  'entra.tenants': 'Allowed tenants',
+  'entra.graph':
+    'Microsoft Graph request body (POST /policies/authenticationMethodsPolicy/authenticationMethodConfigurations)',
+  'entra.noClients': 'No clients configured (entraEam.clients).',
+  'entra.keys': 'Signing keys',
+  'entra.keysIntro':
+    'Roll a key with `fyrkant oidc keys rotate`: the new key is published at once and signs after the rotation delay, so Entra’s 24-hour metadata cache always knows it.',
+  'entra.col.kid': 'Key id',
+  'entra.col.signing': 'Signing',
+  'entra.col.signingFrom': 'Signs from',
+  'entra.col.publishedUntil': 'Published until',
+  'entra.noKeys': 'No key yet: the first one is created when the server starts with the door enabled.',
+  'entra.recent': 'Recent Entra sign-ins',
+  'entra.noRecent': 'No Entra sign-ins yet.',
+  'entra.col.at': 'When',
+  'entra.col.user': 'User',
+  'entra.col.result': 'Result',
+  'entra.col.attempt': 'Call',
+  'entra.col.requestId': 'Entra client-request-id',
+  'entra.result.approved': 'Approved',
+  'entra.result.denied': 'Denied',
+  'entra.result.calling': 'Calling',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -128,19 +128,19 @@ export function attemptRoutes(ctx: ApiContext): ApiRoute[] {
       method: 'POST',
       url: '/api/v1/attempts/:id/cancel',
       operationId: 'cancelAttempt',
-      summary: 'Stop a call in progress (admin)',
+      summary: 'Stop an attempt that is queued or in progress (admin)',
       tags: TAGS,
       auth: 'admin',
       params: IdParams,
       responses: {
         202: { description: 'Cancelling.', schema: z.object({ attemptId: z.string() }) },
         404: E404,
-        409: { description: 'Not in progress.', schema: ErrorBody },
+        409: { description: 'Already ended.', schema: ErrorBody },
       },
       handler: ({ params }) => {
         if (!getAttempt(ctx.store.db, params.id)) throw notFound('attempt');
         if (!ctx.verification.cancel(params.id))
-          throw new ApiError(409, 'not-active', 'the attempt is not in progress');
+          throw new ApiError(409, 'not-active', 'the attempt is neither queued nor in progress');
         return ok({ attemptId: params.id }, 202);
       },
     }),

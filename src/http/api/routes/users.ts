@@ -1,6 +1,7 @@
 /** `/api/v1/users` and phone methods. */
 import { z } from 'zod';
 import { getUser, getUserByUsername, listPhoneMethods, listUsers } from '../../../store';
+import { getEntraIdentity } from '../../../store/repo/entra-identities';
 import { actorOf } from '../../auth/principal';
 import type { ApiContext } from '../context';
 import { notFound } from '../errors';
@@ -29,7 +30,10 @@ export function userRoutes(ctx: ApiContext): ApiRoute[] {
   const detail = (id: string) => {
     const u = getUser(ctx.store.db, id);
     if (!u) throw notFound('user');
-    return { ...userView(u), phoneMethods: listPhoneMethods(ctx.store.db, id).map(phoneMethodView) };
+    return {
+      ...userView(u, getEntraIdentity(ctx.store.db, id)),
+      phoneMethods: listPhoneMethods(ctx.store.db, id).map(phoneMethodView),
+    };
   };
   return [
     defineRoute({
@@ -62,14 +66,14 @@ export function userRoutes(ctx: ApiContext): ApiRoute[] {
       handler: ({ query }) => {
         if (query.username !== undefined) {
           const u = getUserByUsername(ctx.store.db, query.username);
-          return ok({ users: u ? [userView(u)] : [] });
+          return ok({ users: u ? [userView(u, getEntraIdentity(ctx.store.db, u.id))] : [] });
         }
         const rows = listUsers(ctx.store.db, {
           ...(query.search ? { usernameLike: query.search } : {}),
           ...(query.limit ? { limit: query.limit } : {}),
           ...(query.offset ? { offset: query.offset } : {}),
         });
-        return ok({ users: rows.map(userView) });
+        return ok({ users: rows.map((r) => userView(r, getEntraIdentity(ctx.store.db, r.id))) });
       },
     }),
     defineRoute({
@@ -87,7 +91,7 @@ export function userRoutes(ctx: ApiContext): ApiRoute[] {
       method: 'PATCH',
       url: '/api/v1/users/:id',
       operationId: 'updateUser',
-      summary: 'Change display name, language, or block/unblock (admin)',
+      summary: 'Change display name, language, Entra identity, or block/unblock (admin)',
       tags: TAGS,
       auth: 'admin',
       params: IdParams,
