@@ -139,7 +139,11 @@ describe('password-then-call with radclient', () => {
       ),
     );
     const r = await ask('bo', 'bos-password');
-    expect(r.code).toBe('Access-Accept');
-    expect(rig.attempts(userId).map((a) => a.outcome)).toEqual(['approved']);
+    // Both at once, so a failure shows what the call ended with (and radclient's words).
+    expect({
+      code: r.code,
+      outcomes: rig.attempts(userId).map((a) => `${a.outcome} ${a.reasonCode} ${a.digitsReceived}`),
+      output: r.code === 'Access-Accept' ? '' : r.output,
+    }).toEqual({ code: 'Access-Accept', outcomes: ['approved script-approved #'], output: '' });
   });
 });

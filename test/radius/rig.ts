@@ -55,6 +55,7 @@ function quickScripts(dir: string): string {
 export async function startRadiusRig(radius: Record<string, unknown>): Promise<RadiusRig> {
   const dir = mkdtempSync(join(tmpdir(), 'fyrkant-radius-'));
   const trunkPort = await freePort();
+  const rtp = await freeEvenPortPair();
   const promptCacheDir = join(dir, 'prompts');
   const file = await writeCallConfig({
     dir,
@@ -78,6 +79,9 @@ export async function startRadiusRig(radius: Record<string, unknown>): Promise<R
         },
       },
       jobs: { trunkHealthCron: '0 0 1 1 *' },
+      // A narrow RTP range (one call at a time per rig): the default 400-port range of a rig running
+      // in the other jest worker could swallow this rig's trunk port, and sipp could not bind it.
+      media: { address: '127.0.0.1', rtpPortMin: rtp, rtpPortMax: rtp + 11 },
       radius: { enabled: true, address: '127.0.0.1', port: 0, ...radius },
     },
   });
@@ -90,8 +94,15 @@ export async function startRadiusRig(radius: Record<string, unknown>): Promise<R
   );
   const address = radiusAddress(app.ctx);
   if (!address) throw new Error('the RADIUS door is not listening');
-  // The start-up trunk probe (to a port nobody holds yet) must be over before sipp takes the port.
-  await new Promise((r) => setTimeout(r, 1000));
+  // The start-up trunk probe (an OPTIONS to the port nobody holds yet, retransmitted for up to
+  // 32 s) must be over before sipp takes the port, or sipp gets it instead of the first INVITE.
+  const jobs = apiRuntime(app.ctx).jobs;
+  for (
+    let i = 0;
+    i < 900 && jobs.status().some((j) => j.name === 'trunk-health' && (j.running || !j.lastStartedAt));
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 50));
   const peers: SippPeer[] = [];
   return {
     app,
