@@ -8,6 +8,7 @@ import { eamAppService, eamHttpPlugin } from '../integrations/entra/plugin';
 import { webHttpPlugin } from '../web/plugin';
 import { apiAppService, apiHttpPlugin } from './api-runtime';
 import type { AppContext } from './context';
+import { radiusAppService } from './radius-runtime';
 
 export interface HttpPluginEntry {
   readonly name: string;
@@ -27,4 +28,4 @@ export type AppServiceFactory = (ctx: AppContext) => AppService;
 
 export const HTTP_PLUGINS: readonly HttpPluginFactory[] = [apiHttpPlugin, webHttpPlugin, eamHttpPlugin];
 
-export const APP_SERVICES: readonly AppServiceFactory[] = [apiAppService, eamAppService];
+export const APP_SERVICES: readonly AppServiceFactory[] = [apiAppService, eamAppService, radiusAppService];

@@ -6,6 +6,7 @@
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { NUMBER_TYPES } from '../domain/phone/number-type';
+import { isAddressOrCidr, RADIUS_MODES } from '../domain/radius/client-rules';
 
 const port = z.number().int().min(1).max(65535);
 const host = z.string().min(1);
@@ -45,6 +46,38 @@ const internalRange = z
   })
   .refine((r) => r.from.length === r.to.length && r.from <= r.to, {
     message: 'expected from ≤ to, both with the same number of digits',
+  });
+
+/** One RADIUS client (NAS, VPN concentrator, proxy): its source, shared secret source and mode. */
+const radiusClient = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a short name such as vpn-1 (letters, digits, . _ -)'),
+    /** Source address or CIDR the client's packets come from. */
+    address: z
+      .string()
+      .refine((a) => isAddressOrCidr(a), 'expected an IP address or CIDR such as 10.0.0.5 or 10.0.0.0/24'),
+    /** The shared secret is never in YAML: an environment variable's name, or a file holding it. */
+    secretEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name such as RADIUS_SECRET_VPN')
+      .refine(
+        (n) => !n.startsWith('FYRKANT_'),
+        'FYRKANT_… variables are configuration keys; use another name, e.g. RADIUS_SECRET_VPN',
+      )
+      .nullable()
+      .default(null),
+    secretFile: z.string().min(1).nullable().default(null),
+    mode: z.enum(RADIUS_MODES),
+    /** fyrkant usernames this client may verify; "*" = every user. */
+    allowedUsers: z.array(z.string().min(1)).min(1),
+    /** Take `user@realm` / `DOMAIN\user` as `user` before looking the user up. */
+    stripRealm: z.boolean().default(false),
+    /** BlastRADIUS: drop requests without a valid Message-Authenticator. false only for old gear (logged). */
+    requireMessageAuthenticator: z.boolean().default(true),
+  })
+  .refine((c) => (c.secretEnv === null) !== (c.secretFile === null), {
+    message: 'expected exactly one of secretEnv (an environment variable name) or secretFile (a file path)',
+    path: ['secretEnv'],
   });
 
 export const configSchema = z
@@ -214,6 +247,52 @@ export const configSchema = z
       expiryCron: cron,
       retentionCron: cron,
     }),
+    radius: z
+      .strictObject({
+        enabled: z.boolean(),
+        address: host,
+        port: z.number().int().min(0).max(65535),
+        duplicateWindowSeconds: z.number().int().min(1).max(300),
+        answerTimeoutSeconds: z.number().int().min(10).max(600),
+        challengeTtlSeconds: z.number().int().min(10).max(3600),
+        ldap: z.strictObject({
+          url: z
+            .string()
+            .regex(/^ldaps?:\/\/\S+$/, 'expected an LDAP URL such as ldaps://dc1.example.com')
+            .nullable(),
+          bindDnTemplate: z
+            .string()
+            .includes('{username}', { message: 'expected a template containing {username}' })
+            .nullable(),
+          searchBase: z.string().min(1).nullable(),
+          searchFilter: z.string().includes('{username}', { message: 'expected a filter containing {username}' }),
+          searchBindDn: z.string().min(1).nullable(),
+          searchBindPassword: secret,
+          searchBindPasswordFile: filePath,
+          timeoutSeconds: z.number().int().min(1).max(60),
+        }),
+        clients: z.array(radiusClient),
+      })
+      .superRefine((r, ctx) => {
+        const names = new Set<string>();
+        r.clients.forEach((c, i) => {
+          if (names.has(c.name))
+            ctx.addIssue({ code: 'custom', path: ['clients', i, 'name'], message: `duplicate client name ${c.name}` });
+          names.add(c.name);
+          if (c.mode === 'password-then-call' && !r.ldap.url)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['clients', i, 'mode'],
+              message: 'password-then-call needs radius.ldap.url (and bindDnTemplate or searchBase)',
+            });
+        });
+        if (r.ldap.url && !r.ldap.bindDnTemplate && !r.ldap.searchBase)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ldap', 'bindDnTemplate'],
+            message: 'set bindDnTemplate (e.g. "uid={username},ou=people,dc=example,dc=com") or searchBase',
+          });
+      }),
   })
   .superRefine((c, ctx) => {
     if (c.telephony.backend === 'drachtio' && !c.drachtio.secret)
@@ -262,6 +341,7 @@ export const SECRET_PATHS: readonly (readonly string[])[] = [
   ['drachtio', 'secret'],
   ['drachtio', 'freeswitch', 'secret'],
   ['http', 'sessionSecret'],
+  ['radius', 'ldap', 'searchBindPassword'],
   ['entraEam', 'keys', 'encryptionKey'],
 ];
 
@@ -275,6 +355,7 @@ export const PATH_KEYS: readonly (readonly string[])[] = [
   ['drachtio', 'secretFile'],
   ['drachtio', 'freeswitch', 'secretFile'],
   ['http', 'sessionSecretFile'],
+  ['radius', 'ldap', 'searchBindPasswordFile'],
   ['entraEam', 'keys', 'encryptionKeyFile'],
   ['entraEam', 'entra', 'caFile'],
 ];

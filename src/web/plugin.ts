@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { apiRuntime } from '../app/api-runtime';
 import type { AppContext } from '../app/context';
+import { radiusStatus } from '../app/radius-runtime';
 import { textLanguage } from '../domain/call-outcomes';
 import { entraAdminView } from '../integrations/entra/admin-view';
 import { registerWebUi } from './register';
@@ -27,6 +28,7 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
           scripts: () => rt.scripts,
           prompts: rt.prompts,
           previewVars: { company: config.companyName, extension: '1234' },
+          radius: () => radiusStatus(ctx),
         }),
         defaultLanguage: textLanguage(config.defaultLanguage),
         // Behind a TLS-terminating proxy, `http.trustProxy` makes `req.protocol` https and the cookies Secure.

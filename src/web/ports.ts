@@ -119,6 +119,32 @@ export type WebActions = Pick<
   | 'revokeAppPassword'
 >;
 
+/** The RADIUS door as the admin page shows it (clients without their secrets, latest requests). */
+export interface RadiusOverview {
+  readonly enabled: boolean;
+  readonly listening: string | null;
+  readonly clients: readonly {
+    readonly name: string;
+    readonly address: string;
+    readonly mode: 'second-factor' | 'password-then-call' | 'challenge';
+    readonly allowedUsers: readonly string[];
+    readonly requireMessageAuthenticator: boolean;
+    readonly secretSource: string;
+  }[];
+  readonly recent: readonly {
+    readonly at: number;
+    readonly client: string;
+    readonly source: string;
+    readonly username: string | null;
+    readonly answer: string;
+    readonly reason: string;
+    readonly attemptId: string | null;
+    readonly userId: string | null;
+    readonly outcome: string | null;
+    readonly nas: string | null;
+  }[];
+}
+
 export interface WebServices {
   // --- languages and numbers
   countries(lang: UiLanguage): readonly CountryOption[];
@@ -205,4 +231,6 @@ export interface WebServices {
   scripts(): Promise<readonly ScriptView[]>;
   /** Rendered WAV of one prompt for the preview, or undefined. */
   promptAudio(scriptId: string, promptId: string): Promise<Buffer | undefined>;
+  /** The RADIUS door's clients and recent requests (absent: not wired, shown as off). */
+  radius?(): RadiusOverview;
 }

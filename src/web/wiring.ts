@@ -18,7 +18,7 @@ import { getUser, listUsers } from '../store/repo/users';
 import { appPasswords, attempts, type PhoneMethodRow, type UserRow } from '../store/schema';
 import type { BackendHealth } from '../telephony/port';
 import { traceFromEventRows } from './ladder/from-store';
-import type { PhoneMethodView, ScriptView, UserView, WebActions, WebServices } from './ports';
+import type { PhoneMethodView, RadiusOverview, ScriptView, UserView, WebActions, WebServices } from './ports';
 
 export interface WebWiring {
   readonly db: Db;
@@ -31,6 +31,8 @@ export interface WebWiring {
   readonly prompts?: PromptLibrary;
   /** Variables for prompt previews, e.g. `{ company: 'Example AB', extension: '1234' }`. */
   readonly previewVars?: Readonly<Record<string, string>>;
+  /** The RADIUS door's status for the admin page. */
+  readonly radius?: () => RadiusOverview;
 }
 
 export function userView(u: UserRow): UserView {
@@ -187,5 +189,7 @@ export function createWebServices(w: WebWiring): WebServices {
       const audio = await w.prompts.audio(script, language, { kind: 'prompt', key }, vars);
       return readFile(audio.path);
     },
+
+    ...(w.radius ? { radius: w.radius } : {}),
   };
 }

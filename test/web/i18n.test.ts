@@ -35,6 +35,10 @@ describe('message catalogues', () => {
         'scripts.col.status', // "Status"
         'scripts.col.version',
         'sec.col.status',
+        // Protocol names: "RADIUS", "Message-Authenticator".
+        'admin.nav.radius',
+        'radius.col.mac',
+        'radius.title',
       ].sort(),
     );
   });

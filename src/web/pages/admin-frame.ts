@@ -3,7 +3,7 @@ import { type Html, html } from '../html';
 import type { Messages } from '../i18n';
 import { csrfField, errorSummary, type NavItem, page } from '../layout';
 
-export type AdminSection = 'dashboard' | 'users' | 'attempts' | 'scripts' | 'entra';
+export type AdminSection = 'dashboard' | 'users' | 'attempts' | 'scripts' | 'entra' | 'radius';
 
 export interface AdminContext {
   readonly m: Messages;
@@ -17,6 +17,7 @@ export function adminPage(ctx: AdminContext, section: AdminSection, title: strin
     { href: '/admin/users', label: 'admin.nav.users', current: section === 'users' },
     { href: '/admin/attempts', label: 'admin.nav.attempts', current: section === 'attempts' },
     { href: '/admin/scripts', label: 'admin.nav.scripts', current: section === 'scripts' },
+    { href: '/admin/radius', label: 'admin.nav.radius', current: section === 'radius' },
     { href: '/admin/entra', label: 'admin.nav.entra', current: section === 'entra' },
   ];
   return page({

@@ -16,6 +16,7 @@ import { attemptDetailPage, attemptsPage } from '../pages/admin-attempts';
 import { type ChartRange, dashboardPage } from '../pages/admin-dashboard';
 import type { AdminContext } from '../pages/admin-frame';
 import { loginPage } from '../pages/admin-frame';
+import { radiusPage } from '../pages/admin-radius';
 import { scriptsPage } from '../pages/admin-scripts';
 import { userPage, usersPage } from '../pages/admin-users';
 import { serviceProblem } from '../service-error';
@@ -311,6 +312,13 @@ export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
   // --- IVR scripts
   page('/admin/scripts', async (_req, reply, w, s) =>
     sendPage(reply, scriptsPage(adminCtx(w, s), await services.scripts())),
+  );
+
+  page('/admin/radius', (_req, reply, w, s) =>
+    sendPage(
+      reply,
+      radiusPage(adminCtx(w, s), services.radius?.() ?? { enabled: false, listening: null, clients: [], recent: [] }),
+    ),
   );
 
   app.get('/admin/scripts/:script/prompts/:prompt', async (req, reply) => {
