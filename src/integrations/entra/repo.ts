@@ -20,7 +20,9 @@ export function insertEamRequest(db: Db, r: NewEamRequest): EamRequestRow | unde
       .returning()
       .get();
   } catch (err) {
-    if (err instanceof Error && /UNIQUE constraint failed: eam_requests\.(client_id|nonce|state)/.test(err.message))
+    // No `instanceof Error`: better-sqlite3's SqliteError may come from another realm (jest's VM).
+    const message = (err as { message?: unknown } | null)?.message;
+    if (typeof message === 'string' && /UNIQUE constraint failed: eam_requests\.(client_id|nonce|state)/.test(message))
       return undefined;
     throw err;
   }
