@@ -118,7 +118,8 @@ describe('default scripts on the embedded backend against sipp', () => {
     expect(r.out).toMatchObject({ result: 'pin-failed', dtmfSource: 'info' });
     expect(r.out.digits).toMatch(/^\*+#?$/);
     expect(r.prompts.filter((p) => p === 'wrong-pin@en-US')).toHaveLength(2);
-    expect(r.prompts.filter((p) => p === 'retry@en-US')).toHaveLength(2);
+    // No count for 'retry': since the gather keeps keys pressed early (issue 12), the caller's next
+    // attempt, already typed, skips the barge-in retry prompt; what matters is each wrong PIN is heard.
     expect(r.prompts.at(-1)).toBe('failed@en-US');
   });
 
