@@ -293,8 +293,36 @@ export const configSchema = z
             message: 'set bindDnTemplate (e.g. "uid={username},ou=people,dc=example,dc=com") or searchBase',
           });
       }),
+    // issue 18b: enrollment links by e-mail.
+    mail: z.strictObject({
+      enabled: z.boolean(),
+      from: z.string().min(3).nullable(),
+      smtp: z.strictObject({
+        host: host.nullable(),
+        port,
+        secure: z.boolean(),
+        requireTls: z.boolean(),
+        username: z.string().min(1).nullable(),
+        password: secret,
+        passwordFile: filePath,
+        rejectUnauthorized: z.boolean(),
+        timeoutSeconds: z.number().int().min(1).max(300),
+      }),
+    }),
   })
   .superRefine((c, ctx) => {
+    if (c.mail.enabled && !c.mail.smtp.host)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mail', 'smtp', 'host'],
+        message: 'required when mail.enabled: the SMTP server that sends enrollment e-mails, e.g. smtp.example.com',
+      });
+    if (c.mail.enabled && !c.mail.from)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mail', 'from'],
+        message: 'required when mail.enabled: the sender, e.g. "IT <it@example.com>"',
+      });
     if (c.telephony.backend === 'drachtio' && !c.drachtio.secret)
       ctx.addIssue({
         code: 'custom',
@@ -343,6 +371,7 @@ export const SECRET_PATHS: readonly (readonly string[])[] = [
   ['http', 'sessionSecret'],
   ['radius', 'ldap', 'searchBindPassword'],
   ['entraEam', 'keys', 'encryptionKey'],
+  ['mail', 'smtp', 'password'],
 ];
 
 /** Keys holding filesystem paths, resolved against the working directory on load. */
@@ -358,4 +387,5 @@ export const PATH_KEYS: readonly (readonly string[])[] = [
   ['radius', 'ldap', 'searchBindPasswordFile'],
   ['entraEam', 'keys', 'encryptionKeyFile'],
   ['entraEam', 'entra', 'caFile'],
+  ['mail', 'smtp', 'passwordFile'],
 ];
