@@ -22,6 +22,9 @@ import type { Outcome, UserService } from '../users/service';
 import type { MailSender } from './sender';
 import { enrollmentMail, mailLanguage } from './templates';
 
+/** Item errors fyrkant itself sets (pages translate them); anything else is the SMTP server's own text. */
+export const MAIL_ITEM_ERRORS = ['no-email', 'user-deleted', 'link-failed'] as const;
+
 export interface MailBatchView {
   readonly batch: MailBatchRow;
   readonly items: readonly MailBatchItemRow[];
@@ -142,7 +145,9 @@ export class BulkMailService {
 
   private kick(batchId: string, actor: string): void {
     if (this.running.has(batchId)) return;
-    const run = this.run(batchId, actor).finally(() => this.running.delete(batchId));
+    const run = this.run(batchId, actor)
+      .catch((err) => this.options.log?.('enrollment mail batch failed', { batchId, error: String(err) }))
+      .finally(() => this.running.delete(batchId));
     this.running.set(batchId, run);
   }
 
@@ -151,7 +156,15 @@ export class BulkMailService {
     for (;;) {
       const pending = listMailBatchItems(this.store.db, batchId, 'pending');
       if (pending.length === 0) break;
-      for (const item of pending) await this.sendOne(item, actor);
+      for (const item of pending) {
+        try {
+          await this.sendOne(item, actor);
+        } catch (err) {
+          // Never leave an item pending forever (the loop would spin): record what went wrong.
+          const message = err instanceof Error ? err.message : String(err);
+          finishMailItem(this.store.db, item.id, { ok: false, error: message }, this.clock());
+        }
+      }
     }
     setMailBatchFinished(this.store.db, batchId, this.clock());
   }
@@ -159,11 +172,11 @@ export class BulkMailService {
   private async sendOne(item: MailBatchItemRow, actor: string): Promise<void> {
     const fail = (error: string) => finishMailItem(this.store.db, item.id, { ok: false, error }, this.clock());
     const user = item.userId ? getUser(this.store.db, item.userId) : undefined;
-    if (!user) return fail('user deleted');
+    if (!user) return fail('user-deleted');
     // The current address (an admin may have fixed it before a retry).
-    if (!user.email) return fail('no e-mail address');
+    if (!user.email) return fail('no-email');
     const link = this.users.createEnrollmentLink(user.id, actor);
-    if (!link.ok) return fail('could not create a link');
+    if (!link.ok) return fail('link-failed');
     const lang = mailLanguage(user.language);
     const content = enrollmentMail(lang, {
       name: user.displayName || user.username,

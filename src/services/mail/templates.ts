@@ -20,8 +20,7 @@ export interface MailContent {
 function expiry(ms: number, lang: MailLanguage): string {
   return new Intl.DateTimeFormat(lang === 'sv' ? 'sv-SE' : 'en-GB', {
     dateStyle: 'long',
-    timeStyle: 'short',
-    timeZoneName: 'short',
+    timeStyle: 'long',
   }).format(new Date(ms));
 }
 
