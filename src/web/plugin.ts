@@ -9,6 +9,7 @@ import type { AppContext } from '../app/context';
 import { radiusStatus } from '../app/radius-runtime';
 import { textLanguage } from '../domain/call-outcomes';
 import { entraAdminView } from '../integrations/entra/admin-view';
+import { adminWeb } from './admin-wiring';
 import { registerWebUi } from './register';
 import { serviceActions } from './service-actions';
 import { createWebServices } from './wiring';
@@ -30,6 +31,7 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
           previewVars: { company: config.companyName, extension: '1234' },
           radius: () => radiusStatus(ctx),
         }),
+        admin: adminWeb(rt),
         defaultLanguage: textLanguage(config.defaultLanguage),
         // Behind a TLS-terminating proxy, `http.trustProxy` makes `req.protocol` https and the cookies Secure.
         secureCookies: 'auto',

@@ -4,6 +4,7 @@
  * headers, form parsing) do not touch the REST API's routes.
  */
 import type { FastifyInstance } from 'fastify';
+import type { AdminWeb } from './admin-ports';
 import { registerAssets } from './assets';
 import { registerFormParser } from './http/form';
 import { SessionStore } from './http/sessions';
@@ -12,12 +13,16 @@ import type { EntraAdminView } from './pages/admin-entra';
 import type { WebServices } from './ports';
 import { registerAdmin } from './routes/admin';
 import { registerAdminEntra } from './routes/admin-entra';
+import { registerAdminPeople } from './routes/admin-people';
+import { registerAdminSecurity } from './routes/admin-security';
 import { registerLive } from './routes/live';
 import { registerSelfService } from './routes/self-service';
 import type { WebDeps } from './routes/shared';
 
 export interface WebUiOptions {
   readonly services: WebServices;
+  /** Admin people/keys operations (users by status, bulk links and e-mail, fraud, audit, keys). */
+  readonly admin: AdminWeb;
   readonly defaultLanguage?: UiLanguage;
   readonly secureCookies?: 'auto' | 'always' | 'never';
   readonly sessions?: SessionStore;
@@ -46,6 +51,7 @@ export const CONTENT_SECURITY_POLICY = [
 export async function registerWebUi(app: FastifyInstance, options: WebUiOptions): Promise<void> {
   const deps: WebDeps = {
     services: options.services,
+    admin: options.admin,
     sessions: options.sessions ?? new SessionStore(),
     defaultLanguage: options.defaultLanguage ?? 'sv',
     secureCookies: options.secureCookies ?? 'auto',
@@ -68,5 +74,7 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
     registerLive(web, deps);
     registerAdmin(web, deps);
     registerAdminEntra(web, deps, options.entraAdmin);
+    registerAdminPeople(web, deps, options.admin);
+    registerAdminSecurity(web, deps, options.admin);
   });
 }

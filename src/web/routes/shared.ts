@@ -1,5 +1,6 @@
 /** Bits every web route file needs: the dependencies, CSRF checks, and error pages. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AdminWeb } from '../admin-ports';
 import type { WebContextOptions, WebRequest } from '../http/context';
 import { sendPage } from '../http/context';
 import { sameOriginPost, tokensMatch } from '../http/csrf';
@@ -10,6 +11,8 @@ import type { WebServices } from '../ports';
 
 export interface WebDeps extends WebContextOptions {
   readonly services: WebServices;
+  /** Admin people/keys operations (issue 18b). */
+  readonly admin: AdminWeb;
   /** Clock for tests. */
   readonly now: () => number;
 }
