@@ -146,6 +146,8 @@ export const configSchema = z
           toneMs: z.number().int().min(40).max(1000),
           gapMs: z.number().int().min(40).max(1000),
         }),
+        /** Which RTP sources a call accepts (issue 13): same-host (default), learn (weaker, NAT), strict. */
+        rtpSource: z.enum(['same-host', 'learn', 'strict']),
       })
       .refine((m) => m.rtpPortMin < m.rtpPortMax, {
         message: 'expected rtpPortMin < rtpPortMax',
