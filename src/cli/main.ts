@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `fyrkant` command line. Each sub-command lives in its own file under `src/cli/commands/`. */
 import { Command } from 'commander';
+import { PortInUseError } from '../app/port-in-use';
 import { VERSION } from '../app/version';
 import * as apikeyCmd from './commands/apikey';
 import * as callCmd from './commands/call';
@@ -14,6 +15,9 @@ import * as serveCmd from './commands/serve';
 import * as usersCmd from './commands/users';
 import * as verifyCmd from './commands/verify';
 import { CliError } from './common';
+
+/** `serve` (or `call`) could not listen: a port in the config is taken. */
+export const EXIT_PORT_IN_USE = 4;
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -43,6 +47,11 @@ if (require.main === module) {
       if (err instanceof CliError) {
         process.stderr.write(`fyrkant: ${err.message}\n`);
         process.exit(err.exitCode);
+      }
+      if (err instanceof PortInUseError) {
+        // A configuration problem with a one-line fix: the line, no stack trace.
+        process.stderr.write(`fyrkant: ${err.message}\n`);
+        process.exit(EXIT_PORT_IN_USE);
       }
       process.stderr.write(`fyrkant: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(1);
