@@ -7,6 +7,7 @@ import * as apikeyCmd from './commands/apikey';
 import * as callCmd from './commands/call';
 import * as configCmd from './commands/config';
 import * as dbCmd from './commands/db';
+import * as fakePhoneCmd from './commands/fake-phone';
 import * as numbersCmd from './commands/numbers';
 import * as oidcCmd from './commands/oidc';
 import * as promptsCmd from './commands/prompts';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   apikeyCmd.register(program);
   verifyCmd.register(program);
   oidcCmd.register(program);
+  fakePhoneCmd.register(program);
   return program;
 }
 
