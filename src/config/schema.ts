@@ -376,8 +376,36 @@ export const configSchema = z
       }),
     /** Employees sign in to Security info with the company IdP (issue 18a; see README "Employee sign-in"). */
     employeeSignIn: employeeSignIn,
+    // issue 18b: enrollment links by e-mail.
+    mail: z.strictObject({
+      enabled: z.boolean(),
+      from: z.string().min(3).nullable(),
+      smtp: z.strictObject({
+        host: host.nullable(),
+        port,
+        secure: z.boolean(),
+        requireTls: z.boolean(),
+        username: z.string().min(1).nullable(),
+        password: secret,
+        passwordFile: filePath,
+        rejectUnauthorized: z.boolean(),
+        timeoutSeconds: z.number().int().min(1).max(300),
+      }),
+    }),
   })
   .superRefine((c, ctx) => {
+    if (c.mail.enabled && !c.mail.smtp.host)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mail', 'smtp', 'host'],
+        message: 'required when mail.enabled: the SMTP server that sends enrollment e-mails, e.g. smtp.example.com',
+      });
+    if (c.mail.enabled && !c.mail.from)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mail', 'from'],
+        message: 'required when mail.enabled: the sender, e.g. "IT <it@example.com>"',
+      });
     if (c.telephony.backend === 'drachtio' && !c.drachtio.secret)
       ctx.addIssue({
         code: 'custom',
@@ -428,6 +456,7 @@ export const SECRET_PATHS: readonly (readonly string[])[] = [
   ['entraEam', 'keys', 'encryptionKey'],
   ['employeeSignIn', 'oidc', 'clientSecret'],
   ['employeeSignIn', 'ldap', 'searchBindPassword'],
+  ['mail', 'smtp', 'password'],
 ];
 
 /** Keys holding filesystem paths, resolved against the working directory on load. */
@@ -447,4 +476,5 @@ export const PATH_KEYS: readonly (readonly string[])[] = [
   ['employeeSignIn', 'oidc', 'clientSecretFile'],
   ['employeeSignIn', 'ldap', 'searchBindPasswordFile'],
   ['employeeSignIn', 'ldap', 'caFile'],
+  ['mail', 'smtp', 'passwordFile'],
 ];
