@@ -15,6 +15,7 @@ import { registerAdmin } from './routes/admin';
 import { registerAdminEntra } from './routes/admin-entra';
 import { registerAdminPeople } from './routes/admin-people';
 import { registerAdminSecurity } from './routes/admin-security';
+import { registerHome } from './routes/home';
 import { registerLive } from './routes/live';
 import { registerSelfService } from './routes/self-service';
 import type { WebDeps } from './routes/shared';
@@ -76,5 +77,6 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
     registerAdminEntra(web, deps, options.entraAdmin);
     registerAdminPeople(web, deps, options.admin);
     registerAdminSecurity(web, deps, options.admin);
+    registerHome(web, deps);
   });
 }

@@ -470,6 +470,15 @@ export const en = {
   'adm.keys.delivery.pending': 'Waiting',
   'adm.keys.delivery.delivered': 'Delivered',
   'adm.keys.delivery.failed': 'Failed',
+  // --- issue 18c: first run and language
+  'home.title': 'Phone verification',
+  'home.intro': 'fyrkant verifies your office phone by calling it: you answer and press # (the pound key).',
+  'home.employee': 'Employees',
+  'home.employeeText': 'Add or change the phone we call, and see your recent verifications.',
+  'home.employeeLink': 'Go to Security info',
+  'home.admin': 'Administrators',
+  'home.adminText': 'Manage users, calls and IVR scripts. You sign in with an admin API key.',
+  'home.adminLink': 'Go to administration',
 } as const;
 
 export type MessageKey = keyof typeof en;
