@@ -18,6 +18,7 @@ export function sipCoreOptions(config: Config): SipCoreOptions {
     timers: { t1: s.timers.t1Ms, t2: s.timers.t2Ms, t4: s.timers.t4Ms },
     userAgent: s.userAgent,
     maxMessageSize: s.maxMessageSize,
+    limits: s.limits,
     ...(s.advertisedAddress ? { contactHost: s.advertisedAddress } : {}),
     trunk: {
       uri: trunkUri,

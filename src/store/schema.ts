@@ -335,6 +335,33 @@ export const eamRequests = sqliteTable(
   ],
 );
 
+export const WEB_SESSION_KINDS = ['admin', 'self'] as const;
+export const WEB_SIGN_IN_METHODS = ['apikey', 'link', 'oidc', 'ldap'] as const;
+
+/**
+ * Web UI sessions (issue 18a), kept so a restart does not sign anyone out. The cookie holds a random
+ * token signed with `http.sessionSecret`; the row is keyed by the token's SHA-256, never the token.
+ */
+export const webSessions = sqliteTable(
+  'web_sessions',
+  {
+    /** Hex SHA-256 of the session token. */
+    tokenHash: text('token_hash').primaryKey(),
+    kind: text('kind', { enum: WEB_SESSION_KINDS }).notNull(),
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** Admin sessions: the API key's id and name (for the audit log), never the key. */
+    keyId: text('key_id'),
+    keyName: text('key_name'),
+    method: text('method', { enum: WEB_SIGN_IN_METHODS }).notNull(),
+    enrolling: integer('enrolling', { mode: 'boolean' }).notNull().default(false),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+    createdAt: integer('created_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+  },
+  (t) => [index('web_sessions_user_idx').on(t.userId), index('web_sessions_seen_idx').on(t.lastSeenAt)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type PhoneMethodRow = typeof phoneMethods.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
@@ -349,3 +376,4 @@ export type BypassRow = typeof bypasses.$inferSelect;
 export type UserEntraIdentityRow = typeof userEntraIdentities.$inferSelect;
 export type OidcSigningKeyRow = typeof oidcSigningKeys.$inferSelect;
 export type EamRequestRow = typeof eamRequests.$inferSelect;
+export type WebSessionRow = typeof webSessions.$inferSelect;
