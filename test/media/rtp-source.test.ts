@@ -15,8 +15,15 @@ import type { RtpSourceMode } from '../../src/telephony/embedded/media/rtp/sourc
 import { createSipSignalling } from '../../src/telephony/embedded/sip';
 import type { Call, DtmfEvent, TraceEvent } from '../../src/telephony/port';
 import { type SippPeer, startSippUas } from '../support/peers/sipp';
-import { BYE_LATER, ok200WithBody, scenario } from '../support/peers/sipp-scenarios';
-import { freePort } from '../support/ports';
+import {
+  BYE_LATER,
+  inDialogAck,
+  inDialogRequest,
+  ok200WithBody,
+  RECV_INVITE,
+  scenario,
+} from '../support/peers/sipp-scenarios';
+import { freeEvenPortPair, freePort } from '../support/ports';
 import { Phone, phoneSdp } from '../support/rtp-phone';
 import { until } from '../support/until';
 
@@ -97,24 +104,32 @@ interface Rig {
   stop(): Promise<void>;
 }
 
-/** sipp answers `calls` INVITEs with `sdp` (the phone's media) and waits for our BYE. */
-async function startRig(mode: RtpSourceMode, sdp: string, calls: number): Promise<Rig> {
-  const xml = scenario(
-    'phone',
-    `  <recv request="INVITE"/>\n${ok200WithBody(sdp)}  <recv request="ACK"/>\n${BYE_LATER}`,
-  );
-  const sipp = await startSippUas({ scenarioXml: xml, calls, timeoutS: 120 });
+/** sipp answers each INVITE with `sdp` (the phone's media) and waits for our BYE. */
+function answerXml(sdp: string): string {
+  return scenario('phone', `  <recv request="INVITE"/>\n${ok200WithBody(sdp)}  <recv request="ACK"/>\n${BYE_LATER}`);
+}
+
+/**
+ * sipp runs `xml` (or, given a bare SDP, the plain answer scenario) for `calls` calls; fyrkant's RTP
+ * range holds `ports` even ports (1: the test knows the call's port before the answer).
+ */
+async function startRig(mode: RtpSourceMode, xml: string, calls: number, ports = RANGE_PORTS): Promise<Rig> {
+  const sipp = await startSippUas({
+    scenarioXml: xml.startsWith('<?xml') ? xml : answerXml(xml),
+    calls,
+    timeoutS: 120,
+  });
   const signalling = createSipSignalling({
     listen: { host: '127.0.0.1', port: 0 },
     transport: 'udp',
     timers: { t1: 100, t2: 400, t4: 500 },
     trunk: { uri: `sip:127.0.0.1:${sipp.port}`, fromUser: 'fyrkant' },
   });
-  const base = await freePort();
-  const rtpMin = Math.min(base % 2 === 0 ? base : base + 1, 65534 - 2 * RANGE_PORTS);
+  const base = ports === 1 ? await freeEvenPortPair() : await freePort();
+  const rtpMin = Math.min(base + (base % 2), 65534 - 2 * ports);
   const backend = createEmbeddedBackend({
     signalling,
-    media: { address: '127.0.0.1', rtpPortMin: rtpMin, rtpPortMax: rtpMin + 2 * RANGE_PORTS - 1, rtpSource: mode },
+    media: { address: '127.0.0.1', rtpPortMin: rtpMin, rtpPortMax: rtpMin + 2 * ports - 1, rtpSource: mode },
   });
   await backend.start();
   return {
@@ -303,5 +318,185 @@ describe('RTP source policy: real phones that do not send from their SDP address
     expect(digits).toBe('1');
     const end = placed.trace.filter((e) => e.kind === 'media' && e.stats?.rtpForeignSource !== undefined);
     expect(end.length).toBe(1);
+  });
+});
+
+describe('RTP source policy: media changes with packets still in flight from the old address', () => {
+  const open: { close(): void }[] = [];
+  let rig: Rig | undefined;
+  afterEach(async () => {
+    for (const o of open.splice(0)) o.close();
+    await rig?.stop();
+    rig = undefined;
+  });
+
+  async function phones(): Promise<[Phone, Phone]> {
+    const a = await new Phone('127.0.0.1').open();
+    const b = await new Phone('127.0.0.1').open();
+    open.push(a, b);
+    return [a, b];
+  }
+
+  const summaries = (p: Placed) =>
+    p.trace.filter((e) => e.kind === 'media').map((e) => (e.kind === 'media' ? e.summary : ''));
+
+  /**
+   * `old` keeps talking (its audio is in flight) while `fresh`, the newly signalled address, presses
+   * '#': it must be heard at once, exactly once, and fyrkant's audio must go to `fresh`.
+   */
+  async function freshPressWins(placed: Placed, old: Phone, fresh: Phone, sentBefore: number): Promise<void> {
+    await until(() => old.packetsSentTo(placed.port) >= sentBefore + 8, 'old-address packets after the change');
+    await fresh.press(HASH, placed.port);
+    await until(() => placed.digits.length > 0, 'the # from the new address');
+    await until(() => fresh.packets.length > 0, 'fyrkant sending to the new address');
+    old.stopAudio(placed.port);
+    expect(digitsOf(placed)).toBe('#');
+    expect(summaries(placed)).toContain(
+      `RTP source: accepting 127.0.0.1:${fresh.port} (the SDP address), SSRC 0x${(fresh.ssrc + 1).toString(16).padStart(8, '0')}`,
+    );
+    await placed.call.hangup();
+    expect(await rig!.sipp.finished()).toBe(0);
+  }
+
+  it('183 with one address, then a 200 with another: the 200 wins although early media keeps coming from the 183 address', async () => {
+    const [a, b] = await phones();
+    const xml = scenario(
+      'early-183',
+      `  <recv request="INVITE"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 183 Session Progress
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+${phoneSdp(a.port, { tePt: 101 })}
+    ]]>
+  </send>
+  <pause milliseconds="200"/>
+${ok200WithBody(phoneSdp(b.port, { tePt: 101 }))}  <recv request="ACK"/>
+${BYE_LATER}`,
+    );
+    rig = await startRig('same-host', xml, 1, 1);
+    // The PBX's early media from the 183 address, from before the answer and on past it.
+    a.startAudio(rig.rtpMin);
+    const placed = await place(rig);
+    expect(placed.port).toBe(rig.rtpMin);
+    await freshPressWins(placed, a, b, a.packetsSentTo(placed.port));
+  });
+
+  it.each(['a re-INVITE', 'an UPDATE'])(
+    '%s that moves the media: the new address wins while the old one still sends',
+    async (what) => {
+      const method = what === 'an UPDATE' ? 'UPDATE' : 'INVITE';
+      const [a, b] = await phones();
+      const offer = inDialogRequest(method, 2, {
+        body: { type: 'application/sdp', text: phoneSdp(b.port, { tePt: 101 }) },
+      });
+      const xml = scenario(
+        `re-${method}`,
+        `${RECV_INVITE}${ok200WithBody(phoneSdp(a.port, { tePt: 101 }))}  <recv request="ACK"/>
+  <pause milliseconds="200"/>
+${offer}${method === 'INVITE' ? '  <recv response="100" optional="true"/>\n' : ''}  <recv response="200"/>
+${method === 'INVITE' ? inDialogAck(2) : ''}${BYE_LATER}`,
+      );
+      rig = await startRig('same-host', xml, 1);
+      const placed = await place(rig);
+      a.startAudio(placed.port);
+      await until(() => summaries(placed).some((m) => /re-negotiated/.test(m)), `the re-${method}`);
+      await freshPressWins(placed, a, b, a.packetsSentTo(placed.port));
+    },
+  );
+});
+
+describe('bounded RTP fuzz at live calls', () => {
+  const open: { close(): void }[] = [];
+  afterEach(() => {
+    for (const o of open.splice(0)) o.close();
+  });
+
+  /**
+   * Garbage at every port of the range, every 10 ms: random bytes, truncated and padded RTP, RTCP,
+   * random payload types, SSRCs and sequence numbers, RFC 4733 payloads with '#' or any event code.
+   */
+  function fuzzer(socket: Socket, range: { min: number; count: number }, seed: number): () => void {
+    let s = seed >>> 0 || 1;
+    const rnd = (n: number) => {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      return (s >>> 0) % n;
+    };
+    const datagram = (): Buffer => {
+      const kind = rnd(6);
+      const b = Buffer.alloc(kind === 0 ? rnd(40) : 12 + rnd(200));
+      for (let i = 0; i < b.length; i++) b[i] = rnd(256);
+      if (kind >= 1 && b.length >= 12) {
+        b[0] = 0x80 | (kind === 2 ? rnd(64) : 0); // version 2, sometimes padding/extension/CSRC bits
+        b[1] = kind === 3 ? 200 + rnd(8) : (rnd(2) << 7) | [0, 8, 101, 13, rnd(128)][rnd(5)]!;
+        if (kind === 4 && b.length >= 16) b[12] = rnd(2) ? HASH : rnd(256);
+      }
+      return b;
+    };
+    const timer = setInterval(() => {
+      for (let i = 0; i < range.count; i++) socket.send(datagram(), range.min + 2 * i, '127.0.0.1');
+    }, 10);
+    return () => clearInterval(timer);
+  }
+
+  it('40 calls under garbage from 127.0.0.2 and from the phone’s host: every # heard once, no call gets one it did not press', async () => {
+    const phone = await new Phone('127.0.0.1').open();
+    open.push(phone);
+    const rig = await startRig('same-host', phoneSdp(phone.port, { tePt: 101 }), 40);
+    const sockets: Socket[] = [];
+    const stops: (() => void)[] = [];
+    try {
+      for (const [address, seed] of [
+        ['127.0.0.2', 0x13a],
+        ['127.0.0.1', 0xf022],
+      ] as const) {
+        const socket = createSocket('udp4');
+        await new Promise<void>((r) => socket.bind(0, address, () => r()));
+        sockets.push(socket);
+        stops.push(fuzzer(socket, { min: rig.rtpMin, count: RANGE_PORTS }, seed));
+      }
+      const results = await pool(40, 10, async (i) => {
+        const p = await place(rig);
+        phone.startAudio(p.port);
+        await until(() => phone.packetsSentTo(p.port) >= 10, 'the phone talking');
+        const presses = i % 2 === 0;
+        if (presses) {
+          await phone.press(HASH, p.port);
+          await until(() => p.digits.length > 0, "the phone's #");
+        } else {
+          // As long as a pressing call takes, and then some.
+          await until(() => phone.packetsSentTo(p.port) >= 25, 'the phone talking on');
+        }
+        phone.stopAudio(p.port);
+        await p.call.hangup();
+        const end = p.trace.find((e) => e.kind === 'media' && e.stats?.packetsReceived !== undefined);
+        return { presses, digits: digitsOf(p), stats: end?.kind === 'media' ? end.stats : undefined };
+      });
+      expect(results.filter((r) => r.presses).map((r) => r.digits)).toEqual(Array(20).fill('#'));
+      expect(results.filter((r) => !r.presses).map((r) => r.digits)).toEqual(Array(20).fill(''));
+      // The garbage did reach every call, and was dropped and counted.
+      const dropped = results.map(
+        (r) =>
+          Number(r.stats?.ignoredDatagrams ?? 0) +
+          Number(r.stats?.rtpForeignSource ?? 0) +
+          Number(r.stats?.rtpOtherSourceWhileAlive ?? 0),
+      );
+      expect(dropped.every((n) => n > 0)).toBe(true);
+      expect(await rig.sipp.finished()).toBe(0);
+    } finally {
+      for (const stop of stops) stop();
+      for (const socket of sockets) socket.close();
+      await rig.stop();
+    }
   });
 });
