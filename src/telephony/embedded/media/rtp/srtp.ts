@@ -10,7 +10,7 @@
  */
 import { createCipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 
-export const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80';
+export const SRTP_SUITE = 'AES_CM_128_HMAC_SHA1_80' as const;
 /** 16-byte master key + 14-byte master salt, as carried in `a=crypto … inline:`. */
 export const SRTP_MASTER_BYTES = 30;
 export const SRTP_TAG_BYTES = 10;
