@@ -46,6 +46,7 @@ export function embeddedBackendFromConfig(config: Config, logger?: SipLogger): E
       rtpPortMin: m.rtpPortMin,
       rtpPortMax: m.rtpPortMax,
       codecs: m.codecs,
+      rtpSource: m.rtpSource,
     },
     dtmf: {
       receiveModes: m.dtmf.receiveModes,

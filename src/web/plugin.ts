@@ -9,8 +9,10 @@ import type { AppContext } from '../app/context';
 import { radiusStatus } from '../app/radius-runtime';
 import { textLanguage } from '../domain/call-outcomes';
 import { entraAdminView } from '../integrations/entra/admin-view';
+import { SessionStore } from './http/sessions';
 import { registerWebUi } from './register';
 import { serviceActions } from './service-actions';
+import { sessionSecret } from './session-secret';
 import { createWebServices } from './wiring';
 
 export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: FastifyInstance) => Promise<void> } {
@@ -33,6 +35,13 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
         defaultLanguage: textLanguage(config.defaultLanguage),
         // Behind a TLS-terminating proxy, `http.trustProxy` makes `req.protocol` https and the cookies Secure.
         secureCookies: 'auto',
+        // issue 18a: sessions in the database, signed with http.sessionSecret, survive a restart.
+        sessions: new SessionStore({
+          db: ctx.store.db,
+          secret: sessionSecret(config.http.sessionSecret, config.dataDir),
+          idleMs: config.http.sessionIdleMinutes * 60_000,
+          absoluteMs: config.http.sessionAbsoluteHours * 3_600_000,
+        }),
         entraAdmin: () => entraAdminView(ctx),
       });
     },

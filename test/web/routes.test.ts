@@ -27,7 +27,7 @@ describe('web routes over HTTP', () => {
     const r = await get(`/enroll/${token}`);
     expect([r.status, r.headers.get('location')]).toEqual([303, '/me/enroll']);
     const cookie = String(r.headers.get('set-cookie'));
-    expect(cookie).toMatch(/^fyrkant_self=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(cookie).toMatch(/^fyrkant_self=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
     const page = await get('/me/enroll', { cookie: cookie.split(';')[0]! });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Steg 1: Hur ska vi kontakta dig?');
@@ -198,7 +198,7 @@ describe('security of the web UI', () => {
     const ok = await post('/admin/login', { _csrf: token, key: TEST_ADMIN_KEY }, { cookie: loginCookie });
     expect(ok.status).toBe(303);
     const set = ok.headers.getSetCookie().find((c) => c.startsWith('fyrkant_admin='))!;
-    expect(set).toMatch(/^fyrkant_admin=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(set).toMatch(/^fyrkant_admin=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
     const dash = await get('/admin', { cookie: set.split(';')[0]! });
     expect(dash.status).toBe(200);
     expect(await dash.text()).not.toContain(TEST_ADMIN_KEY);

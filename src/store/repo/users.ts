@@ -63,7 +63,9 @@ export function listUsers(db: Db, options: { usernameLike?: string; limit?: numb
     .all();
 }
 
-export type UserPatch = Partial<Pick<UserRow, 'displayName' | 'language' | 'blockedUntil'>>;
+export type UserPatch = Partial<
+  Pick<UserRow, 'displayName' | 'language' | 'blockedUntil' | 'blockReason' | 'email' | 'reregisterRequestedAt'>
+>;
 
 export function updateUser(db: Db, id: string, patch: UserPatch, at = Date.now()): UserRow {
   const row = db

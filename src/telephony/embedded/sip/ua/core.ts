@@ -39,6 +39,11 @@ export interface DialogHost {
   onDialogRequest(request: SipRequest, tx: ServerTransaction | undefined): boolean;
   /** A response no transaction wanted (2xx retransmissions, forked 2xx). */
   onStrayResponse(response: SipResponse): void;
+  /**
+   * A new INVITE that passed the §8.2 checks. Without this fyrkant refuses it (403: it only places
+   * calls); the fake office phone (`fyrkant fake-phone`) answers it.
+   */
+  onInvite?(request: SipRequest, tx: ServerTransaction): void;
 }
 
 export interface CoreConfig {
@@ -264,6 +269,10 @@ export class SipCore {
     const ct = req.contentType;
     if (req.body.length > 0 && ct !== undefined && ct !== 'application/sdp' && !ct.startsWith('multipart/')) {
       this.refuse(tx, 415, (r) => r.add('Accept', 'application/sdp'));
+      return;
+    }
+    if (this.host?.onInvite) {
+      this.host.onInvite(req, tx);
       return;
     }
     // fyrkant only places calls: an INVITE from outside is refused.
