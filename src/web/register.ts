@@ -4,6 +4,7 @@
  * headers, form parsing) do not touch the REST API's routes.
  */
 import type { FastifyInstance } from 'fastify';
+import type { LoginThrottle } from '../domain/login-throttle';
 import { registerAssets } from './assets';
 import { registerFormParser } from './http/form';
 import { SessionStore } from './http/sessions';
@@ -23,6 +24,8 @@ export interface WebUiOptions {
   readonly secureCookies?: 'auto' | 'always' | 'never';
   readonly sessions?: SessionStore;
   readonly now?: () => number;
+  /** Delays for failed admin logins (tests pass one with a fake clock). */
+  readonly loginThrottle?: LoginThrottle;
   /** Data for the admin "Entra ID" page (the EAM door); without it the page says the door is off. */
   readonly entraAdmin?: () => EntraAdminView | Promise<EntraAdminView>;
 }
@@ -51,6 +54,7 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
     defaultLanguage: options.defaultLanguage ?? 'sv',
     secureCookies: options.secureCookies ?? 'auto',
     now: options.now ?? Date.now,
+    ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
   };
   await app.register(async (web) => {
     registerFormParser(web);

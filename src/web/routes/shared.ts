@@ -1,5 +1,7 @@
 /** Bits every web route file needs: the dependencies, CSRF checks, and error pages. */
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { LoginThrottle } from '../../domain/login-throttle';
 import type { WebContextOptions, WebRequest } from '../http/context';
 import { sendPage } from '../http/context';
 import { sameOriginPost, tokensMatch } from '../http/csrf';
@@ -12,6 +14,8 @@ export interface WebDeps extends WebContextOptions {
   readonly services: WebServices;
   /** Clock for tests. */
   readonly now: () => number;
+  /** Delays for failed admin logins (issue 13); one per app when absent. */
+  readonly loginThrottle?: LoginThrottle;
 }
 
 export { csrfField };

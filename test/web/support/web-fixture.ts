@@ -2,10 +2,12 @@
  * A Fastify server with the web UI on 127.0.0.1 (OS-chosen port), a real SQLite file in a temp
  * dir, and the scripted service double. `close()` in afterAll.
  */
+
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { LoginThrottle } from '../../../src/domain/login-throttle';
 import { loadScripts, PromptLibrary, type ScriptRegistry } from '../../../src/ivr';
 import { openStore, type Store } from '../../../src/store/open';
 import { registerWebUi } from '../../../src/web/register';
@@ -23,7 +25,7 @@ export interface WebFixture {
   close(): Promise<void>;
 }
 
-export async function startWebFixture(): Promise<WebFixture> {
+export async function startWebFixture(options: { loginThrottle?: LoginThrottle } = {}): Promise<WebFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'fyrkant-web-'));
   const store = openStore({ path: join(dir, 'fyrkant.db') });
   const actions = new ScriptedActions(store.db);
@@ -58,6 +60,7 @@ export async function startWebFixture(): Promise<WebFixture> {
       }),
     }),
     defaultLanguage: 'sv',
+    ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
