@@ -4,7 +4,9 @@
  * headers, form parsing) do not touch the REST API's routes.
  */
 import type { FastifyInstance } from 'fastify';
+import type { EmployeeSignIn } from '../integrations/employee-signin/types';
 import { registerAssets } from './assets';
+import { type Branding, registerBranding } from './branding';
 import { registerFormParser } from './http/form';
 import { SessionStore } from './http/sessions';
 import type { UiLanguage } from './i18n';
@@ -15,6 +17,7 @@ import { registerAdminEntra } from './routes/admin-entra';
 import { registerLive } from './routes/live';
 import { registerSelfService } from './routes/self-service';
 import type { WebDeps } from './routes/shared';
+import { registerSignIn } from './routes/signin';
 
 export interface WebUiOptions {
   readonly services: WebServices;
@@ -24,6 +27,10 @@ export interface WebUiOptions {
   readonly now?: () => number;
   /** Data for the admin "Entra ID" page (the EAM door); without it the page says the door is off. */
   readonly entraAdmin?: () => EntraAdminView | Promise<EntraAdminView>;
+  /** issue 18a: employee sign-in doors (OpenID Connect, LDAP); without them only enrollment links sign in. */
+  readonly employeeSignIn?: EmployeeSignIn;
+  /** issue 18a: company name and logo in every page's header. */
+  readonly branding?: Branding;
 }
 
 /**
@@ -50,6 +57,7 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
     defaultLanguage: options.defaultLanguage ?? 'sv',
     secureCookies: options.secureCookies ?? 'auto',
     now: options.now ?? Date.now,
+    ...(options.employeeSignIn ? { employeeSignIn: options.employeeSignIn } : {}),
   };
   await app.register(async (web) => {
     registerFormParser(web);
@@ -64,6 +72,8 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
       return payload;
     });
     registerAssets(web);
+    registerBranding(web, options.branding);
+    registerSignIn(web, deps, options.employeeSignIn);
     registerSelfService(web, deps);
     registerLive(web, deps);
     registerAdmin(web, deps);

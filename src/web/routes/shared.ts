@@ -1,5 +1,6 @@
 /** Bits every web route file needs: the dependencies, CSRF checks, and error pages. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EmployeeSignIn } from '../../integrations/employee-signin/types';
 import type { WebContextOptions, WebRequest } from '../http/context';
 import { sendPage } from '../http/context';
 import { sameOriginPost, tokensMatch } from '../http/csrf';
@@ -12,6 +13,8 @@ export interface WebDeps extends WebContextOptions {
   readonly services: WebServices;
   /** Clock for tests. */
   readonly now: () => number;
+  /** issue 18a: when set, a visitor without a session is sent to /me/signin. */
+  readonly employeeSignIn?: EmployeeSignIn;
 }
 
 export { csrfField };
