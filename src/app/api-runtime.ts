@@ -18,6 +18,7 @@ import { VerificationService } from '../services/verification/service';
 import { DEFAULT_VERIFICATION_SETTINGS } from '../services/verification/settings';
 import { WebhookDeliverer } from '../services/webhooks/deliverer';
 import type { AppContext } from './context';
+import { trunkAdvice } from './operator-hints';
 
 export interface ApiRuntime extends ApiContext {
   /** Loaded by the app service's start; undefined before. */
@@ -110,6 +111,7 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
     trunkHealthSchedule: config.jobs.trunkHealthCron,
     retentionSchedule: config.jobs.retentionCron,
     traceRetentionDays: config.jobs.retentionDays,
+    trunkAdvice: trunkAdvice(config),
   }))
     jobs.add(job);
   runtimes.set(ctx, runtime);

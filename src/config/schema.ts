@@ -179,7 +179,7 @@ export const configSchema = z
       port: z.number().int().min(0).max(65535),
       transport: z.enum(['udp', 'tcp']),
       advertisedAddress: host.nullable(),
-      userAgent: z.string().min(1),
+      userAgent: z.string().min(1).max(200).nullable(),
       maxMessageSize: z.number().int().min(1500).max(1_048_576),
       timers: z.strictObject({ t1Ms: positiveInt, t2Ms: positiveInt, t4Ms: positiveInt }),
       trunk: z.strictObject({
@@ -195,6 +195,17 @@ export const configSchema = z
         pAssertedIdentity: z.string().min(1).nullable(),
         register: z.strictObject({ enabled: z.boolean(), expiresSeconds: z.number().int().min(60).max(86_400) }),
         keepaliveSeconds: nonNegativeInt,
+      }),
+      // issue 13: what a stranger can make the SIP stack hold.
+      limits: z.strictObject({
+        maxTcpConnections: z.number().int().min(1).max(100_000),
+        maxTcpPerSource: z.number().int().min(1).max(100_000),
+        tcpFirstMessageMs: z.number().int().min(100).max(600_000),
+        tcpIdleMs: z.number().int().min(1000).max(86_400_000),
+        maxServerTransactions: z.number().int().min(16).max(1_000_000),
+        maxRequestBytes: z.number().int().min(1500).max(1_048_576),
+        requestsPerSecond: z.number().min(0.1).max(100_000),
+        requestBurst: z.number().int().min(1).max(1_000_000),
       }),
     }),
     media: z
@@ -214,6 +225,8 @@ export const configSchema = z
           toneMs: z.number().int().min(40).max(1000),
           gapMs: z.number().int().min(40).max(1000),
         }),
+        /** Which RTP sources a call accepts (issue 13): same-host (default), learn (weaker, NAT), strict. */
+        rtpSource: z.enum(['same-host', 'learn', 'strict']),
       })
       .refine((m) => m.rtpPortMin < m.rtpPortMax, {
         message: 'expected rtpPortMin < rtpPortMax',

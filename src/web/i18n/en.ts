@@ -393,6 +393,15 @@ export const en = {
   'sec.signOutEverywhere': 'Sign out everywhere',
   'sec.signOutEverywhereConfirm': 'Sign out in every browser, this one included?',
   'sec.sessionEnded': 'That browser is signed out.',
+  // --- issue 18c: first run and language
+  'home.title': 'Phone verification',
+  'home.intro': 'fyrkant verifies your office phone by calling it: you answer and press # (the pound key).',
+  'home.employee': 'Employees',
+  'home.employeeText': 'Add or change the phone we call, and see your recent verifications.',
+  'home.employeeLink': 'Go to Security info',
+  'home.admin': 'Administrators',
+  'home.adminText': 'Manage users, calls and IVR scripts. You sign in with an admin API key.',
+  'home.adminLink': 'Go to administration',
 } as const;
 
 export type MessageKey = keyof typeof en;

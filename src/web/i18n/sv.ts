@@ -392,4 +392,13 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'sec.signOutEverywhere': 'Logga ut överallt',
   'sec.signOutEverywhereConfirm': 'Logga ut i alla webbläsare, även den här?',
   'sec.sessionEnded': 'Den webbläsaren är utloggad.',
+  // --- issue 18c: first run and language
+  'home.title': 'Telefonverifiering',
+  'home.intro': 'fyrkant verifierar din kontorstelefon genom att ringa den: du svarar och trycker på # (fyrkant).',
+  'home.employee': 'Medarbetare',
+  'home.employeeText': 'Lägg till eller ändra telefonen vi ringer, och se dina senaste verifieringar.',
+  'home.employeeLink': 'Gå till Säkerhetsinformation',
+  'home.admin': 'Administratörer',
+  'home.adminText': 'Hantera användare, samtal och IVR-skript. Du loggar in med en API-nyckel för administratörer.',
+  'home.adminLink': 'Gå till administrationen',
 };
