@@ -24,6 +24,9 @@ export interface PageOptions {
 
 export const ASSET_BASE = '/ui/assets';
 
+/** Where the company name and logo go; filled in per server by src/web/branding.ts (issue 18a). */
+export const BRAND_MARK = html`<!--fyrkant:company-->`;
+
 function withLang(path: string, lang: UiLanguage): string {
   const url = new URL(path, 'http://x');
   url.searchParams.set('lang', lang);
@@ -48,7 +51,7 @@ ${o.refreshWithoutScript ? html`<noscript><meta http-equiv="refresh" content="${
 <body>
 <a class="skip" href="#main">${m.t('app.skip')}</a>
 <header class="top">
-  <span class="brand">fyr<span>#</span>kant</span>
+  <span class="brand">fyr<span>#</span>kant</span>${BRAND_MARK}
   ${
     o.nav
       ? html`<nav class="main" aria-label="${m.t('admin.nav')}"><ul>${o.nav.map(

@@ -5,7 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { LoginThrottle } from '../domain/login-throttle';
+import type { EmployeeSignIn } from '../integrations/employee-signin/types';
 import { registerAssets } from './assets';
+import { type Branding, registerBranding } from './branding';
 import { registerFormParser } from './http/form';
 import { SessionStore } from './http/sessions';
 import type { UiLanguage } from './i18n';
@@ -17,6 +19,7 @@ import { registerHome } from './routes/home';
 import { registerLive } from './routes/live';
 import { registerSelfService } from './routes/self-service';
 import type { WebDeps } from './routes/shared';
+import { registerSignIn } from './routes/signin';
 
 export interface WebUiOptions {
   readonly services: WebServices;
@@ -28,6 +31,10 @@ export interface WebUiOptions {
   readonly loginThrottle?: LoginThrottle;
   /** Data for the admin "Entra ID" page (the EAM door); without it the page says the door is off. */
   readonly entraAdmin?: () => EntraAdminView | Promise<EntraAdminView>;
+  /** issue 18a: employee sign-in doors (OpenID Connect, LDAP); without them only enrollment links sign in. */
+  readonly employeeSignIn?: EmployeeSignIn;
+  /** issue 18a: company name and logo in every page's header. */
+  readonly branding?: Branding;
 }
 
 /**
@@ -55,6 +62,7 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
     secureCookies: options.secureCookies ?? 'auto',
     now: options.now ?? Date.now,
     ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
+    ...(options.employeeSignIn ? { employeeSignIn: options.employeeSignIn } : {}),
   };
   await app.register(async (web) => {
     registerFormParser(web);
@@ -69,6 +77,8 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
       return payload;
     });
     registerAssets(web);
+    registerBranding(web, options.branding);
+    registerSignIn(web, deps, options.employeeSignIn);
     registerSelfService(web, deps);
     registerLive(web, deps);
     registerAdmin(web, deps);
