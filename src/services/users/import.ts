@@ -4,6 +4,7 @@
  * and in the database); bad rows are reported with their line numbers and the good rows are written
  * in ONE transaction — all of them or, on a database error, none.
  */
+import { checkUserLanguage } from '../../domain/user-language';
 import { addPhoneMethod, audit, createUser, getUserByUsername, type Store } from '../../store';
 import { applyEntraFields, checkEntraFields, type EntraFields } from './entra-identity';
 import type { PhonePort } from './phone-port';
@@ -82,7 +83,7 @@ export function validateImport(
   store: Store,
   phones: PhonePort,
   rows: readonly ImportRow[],
-  defaults: { language: string; country: string },
+  defaults: { language: string; country: string; languages?: readonly string[] },
 ): { valid: ValidRow[]; problems: RowProblem[] } {
   const valid: ValidRow[] = [];
   const problems: RowProblem[] = [];
@@ -97,8 +98,13 @@ export function validateImport(
       bad('username', `username "${row.username}" is also on line ${seen.get(row.username)}`);
     else if (getUserByUsername(store.db, row.username)) bad('username', `user "${row.username}" already exists`);
     if (row.username) seen.set(row.username, seen.get(row.username) ?? row.line);
-    const language = row.language || defaults.language;
+    let language = row.language || defaults.language;
     if (!LANGUAGE.test(language)) bad('language', `"${row.language}" is not a language tag like sv-SE`);
+    else if (defaults.languages) {
+      const check = checkUserLanguage(language, defaults.languages);
+      if (check.ok) language = check.value;
+      else bad('language', check.message.en);
+    }
     let phone: ValidRow['phone'] = null;
     if (row.number) {
       const parsed = phones.parse({
