@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { LoginThrottle } from '../domain/login-throttle';
 import type { EmployeeSignIn } from '../integrations/employee-signin/types';
+import type { AdminWeb } from './admin-ports';
 import { registerAssets } from './assets';
 import { type Branding, registerBranding } from './branding';
 import { registerFormParser } from './http/form';
@@ -15,6 +16,8 @@ import type { EntraAdminView } from './pages/admin-entra';
 import type { WebServices } from './ports';
 import { registerAdmin } from './routes/admin';
 import { registerAdminEntra } from './routes/admin-entra';
+import { registerAdminPeople } from './routes/admin-people';
+import { registerAdminSecurity } from './routes/admin-security';
 import { registerHome } from './routes/home';
 import { registerLive } from './routes/live';
 import { registerSelfService } from './routes/self-service';
@@ -23,6 +26,8 @@ import { registerSignIn } from './routes/signin';
 
 export interface WebUiOptions {
   readonly services: WebServices;
+  /** Admin people/keys operations (users by status, bulk links and e-mail, fraud, audit, keys). */
+  readonly admin: AdminWeb;
   readonly defaultLanguage?: UiLanguage;
   readonly secureCookies?: 'auto' | 'always' | 'never';
   readonly sessions?: SessionStore;
@@ -57,6 +62,7 @@ export const CONTENT_SECURITY_POLICY = [
 export async function registerWebUi(app: FastifyInstance, options: WebUiOptions): Promise<void> {
   const deps: WebDeps = {
     services: options.services,
+    admin: options.admin,
     sessions: options.sessions ?? new SessionStore(),
     defaultLanguage: options.defaultLanguage ?? 'sv',
     secureCookies: options.secureCookies ?? 'auto',
@@ -83,6 +89,8 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
     registerLive(web, deps);
     registerAdmin(web, deps);
     registerAdminEntra(web, deps, options.entraAdmin);
+    registerAdminPeople(web, deps, options.admin);
+    registerAdminSecurity(web, deps, options.admin);
     registerHome(web, deps);
   });
 }

@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LoginThrottle } from '../../domain/login-throttle';
 import type { EmployeeSignIn } from '../../integrations/employee-signin/types';
+import type { AdminWeb } from '../admin-ports';
 import type { WebContextOptions, WebRequest } from '../http/context';
 import { sendPage } from '../http/context';
 import { sameOriginPost, tokensMatch } from '../http/csrf';
@@ -13,6 +14,8 @@ import type { WebServices } from '../ports';
 
 export interface WebDeps extends WebContextOptions {
   readonly services: WebServices;
+  /** Admin people/keys operations (issue 18b). */
+  readonly admin: AdminWeb;
   /** Clock for tests. */
   readonly now: () => number;
   /** Delays for failed admin logins (issue 13); one per app when absent. */
