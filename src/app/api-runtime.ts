@@ -102,6 +102,7 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
     enrollmentLinkTtlMs: config.verification.enrollmentLinkTtlMinutes * 60_000,
     bypassTtlMs: config.verification.bypassTtlSeconds * 1000,
     publicBaseUrl: config.http.publicUrl ?? `http://${config.http.address}:${config.http.port}`,
+    languages: config.languages,
   });
   Object.assign(runtime, {
     store,

@@ -143,6 +143,9 @@ export const configSchema = z
     companyName: z.string().min(1),
     defaultLanguage: languageTag,
     homeCountry: countryCode,
+    // issue 18c: the languages a user may have, and how the country drop-down lists countries.
+    languages: z.array(languageTag).min(1),
+    countryList: z.enum(['allowed-first', 'allowed-only', 'all']),
     dataDir: z.string().min(1),
     log: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -438,6 +441,12 @@ export const configSchema = z
         path: ['entraEam', 'issuer'],
         message:
           'required when entraEam.enabled (or set http.publicUrl): the public HTTPS URL Entra reaches fyrkant at',
+      });
+    if (!c.languages.some((l) => l.toLowerCase() === c.defaultLanguage.toLowerCase()))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultLanguage'],
+        message: `must be one of languages (${c.languages.join(', ')})`,
       });
   });
 

@@ -84,16 +84,25 @@ describe('admin user actions', () => {
     const userPath = created.headers.get('location')!;
     const userId = userPath.split('/').pop()!;
 
-    expect((await post(`${userPath}/block`, { days: '2' }, h)).status).toBe(403);
+    expect((await post(`${userPath}/block`, { days: '2', reason: 'x' }, h)).status).toBe(403);
     expect(getUser(fx.store.db, userId)?.blockedUntil).toBeNull();
+    // A block needs a reason: refused with the reason in words, nothing changed.
     expect((await post(`${userPath}/block`, { _csrf: a.csrf, days: '2' }, h)).status).toBe(303);
+    expect(getUser(fx.store.db, userId)?.blockedUntil).toBeNull();
+    expect(await (await get(userPath, h)).text()).toContain('Write why the user is blocked.');
+    expect((await post(`${userPath}/block`, { _csrf: a.csrf, days: '2', reason: 'lost phone' }, h)).status).toBe(303);
     const until = getUser(fx.store.db, userId)?.blockedUntil ?? 0;
     expect(until - Date.now()).toBeGreaterThan(47 * 3600_000);
-    expect(await (await get(userPath, h)).text()).toContain('Blocked until');
-    expect((await post(`${userPath}/unblock`, { _csrf: a.csrf }, h)).status).toBe(303);
+    const blockedPage = await (await get(userPath, h)).text();
+    expect(blockedPage).toContain('Blocked until');
+    expect(blockedPage).toContain('lost phone');
+    expect((await post(`${userPath}/unblock`, { _csrf: a.csrf, reason: 'found' }, h)).status).toBe(303);
     expect(getUser(fx.store.db, userId)?.blockedUntil).toBeNull();
 
+    // A bypass needs an explanation too.
     await post(`${userPath}/bypass`, { _csrf: a.csrf, minutes: '10' }, h);
+    expect(await (await get(userPath, h)).text()).toContain('Write why the user may sign in without a call');
+    await post(`${userPath}/bypass`, { _csrf: a.csrf, minutes: '10', reason: 'ticket 4711' }, h);
     expect(await (await get(userPath, h)).text()).toContain('A one-time bypass is valid until');
     await post(`${userPath}/enrollment-link`, { _csrf: a.csrf }, h);
     const withLink = await (await get(userPath, h)).text();

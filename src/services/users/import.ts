@@ -5,6 +5,7 @@
  * in ONE transaction — all of them or, on a database error, none.
  */
 import { checkDisplayName, checkUsername } from '../../domain/identity-text';
+import { checkUserLanguage } from '../../domain/user-language';
 import { addPhoneMethod, audit, createUser, getUserByUsername, type Store } from '../../store';
 import { applyEntraFields, checkEntraFields, type EntraFields } from './entra-identity';
 import type { PhonePort } from './phone-port';
@@ -82,7 +83,7 @@ export function validateImport(
   store: Store,
   phones: PhonePort,
   rows: readonly ImportRow[],
-  defaults: { language: string; country: string },
+  defaults: { language: string; country: string; languages?: readonly string[] },
 ): { valid: ValidRow[]; problems: RowProblem[] } {
   const valid: ValidRow[] = [];
   const problems: RowProblem[] = [];
@@ -100,8 +101,13 @@ export function validateImport(
     if (row.username) seen.set(username, seen.get(username) ?? row.line);
     const display = checkDisplayName(row.displayName);
     if (!display.ok) bad('display name', `${display.message.en} (${JSON.stringify(row.displayName)})`);
-    const language = row.language || defaults.language;
+    let language = row.language || defaults.language;
     if (!LANGUAGE.test(language)) bad('language', `"${row.language}" is not a language tag like sv-SE`);
+    else if (defaults.languages) {
+      const check = checkUserLanguage(language, defaults.languages);
+      if (check.ok) language = check.value;
+      else bad('language', check.message.en);
+    }
     let phone: ValidRow['phone'] = null;
     if (row.number) {
       const parsed = phones.parse({

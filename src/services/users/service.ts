@@ -6,6 +6,7 @@
 
 import { checkDisplayName, checkUsername } from '../../domain/identity-text';
 import { DEFAULT_SCRYPT, hashSecret, type ScryptParams } from '../../domain/secrets/slow-hash';
+import { checkUserLanguage } from '../../domain/user-language';
 import {
   addPhoneMethod,
   audit,
@@ -71,6 +72,8 @@ export interface UserSettings {
   readonly publicBaseUrl: string;
   /** Cost of PIN hashes. */
   readonly scrypt?: ScryptParams;
+  /** The configured `languages`: a user's language must be one of them (unset: any BCP 47 tag). */
+  readonly languages?: readonly string[];
 }
 
 export class UserService {
@@ -102,7 +105,14 @@ export class UserService {
         },
       };
     const { entraTenantId, entraObjectId, upn, ...rest } = input;
-    const fields = { ...rest, username, displayName: display.value };
+    const language = this.language(rest.language);
+    if (!language.ok) return language.outcome;
+    const fields = {
+      ...rest,
+      username,
+      displayName: display.value,
+      ...(language.value ? { language: language.value } : {}),
+    };
     const entra = { entraTenantId, entraObjectId, upn };
     const problems = checkEntraFields(this.store, undefined, entra);
     if (problems.length) return entraOutcome(problems);
@@ -121,7 +131,10 @@ export class UserService {
     actor: string,
   ): Outcome<UserRow> {
     if (!getUser(this.store.db, id)) return notFound('user');
-    const { entraTenantId, entraObjectId, upn, ...patch } = input;
+    const { entraTenantId, entraObjectId, upn, ...rest } = input;
+    const language = this.language(rest.language);
+    if (!language.ok) return language.outcome;
+    const patch = { ...rest, ...(language.value ? { language: language.value } : {}) };
     if (patch.displayName !== undefined) {
       const display = checkDisplayName(patch.displayName);
       if (!display.ok) return invalid({ field: 'displayName', code: display.code, message: display.message });
@@ -140,6 +153,16 @@ export class UserService {
       return u;
     });
     return { ok: true, value: user };
+  }
+
+  /** The configured spelling of `tag`, or the field problem when it is not a configured language. */
+  private language(
+    tag: string | undefined,
+  ): { ok: true; value: string | undefined } | { ok: false; outcome: Outcome<never> } {
+    if (tag === undefined || !this.settings.languages) return { ok: true, value: tag };
+    const check = checkUserLanguage(tag, this.settings.languages);
+    if (check.ok) return { ok: true, value: check.value };
+    return { ok: false, outcome: invalid({ field: 'language', code: check.code, message: check.message }) };
   }
 
   remove(id: string, actor: string): boolean {

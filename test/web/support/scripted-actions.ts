@@ -18,6 +18,7 @@ import {
   transitionAttempt,
   updateAttemptDetails,
 } from '../../../src/store/repo/attempts';
+import { findUsableEnrollmentLink, useEnrollmentLink } from '../../../src/store/repo/enrollment-links';
 import {
   addPhoneMethod,
   deletePhoneMethod,
@@ -76,7 +77,10 @@ export class ScriptedActions implements WebActions {
   async redeemEnrollmentLink(token: string) {
     const userId = this.links.get(token);
     this.links.delete(token);
-    return userId ? { userId } : undefined;
+    if (userId) return { userId };
+    // Links the real services made (bulk CSV, e-mail): redeemed from the store, single use.
+    const link = findUsableEnrollmentLink(this.db, token);
+    return link && useEnrollmentLink(this.db, link.id) ? { userId: link.userId } : undefined;
   }
   async createEnrollmentLink(userId: string) {
     return { url: `http://127.0.0.1/enroll/${this.enrollmentLink(userId)}`, expiresAt: Date.now() + 86400_000 };
