@@ -84,7 +84,7 @@ describe('self-service enrollment in Chromium (scripted calls)', () => {
 
       await page.getByRole('link', { name: 'Klar' }).click();
       await expectHeading(page, 'Säkerhetsinformation');
-      const row = page.locator('tbody tr', { hasText: 'Arbetstelefon' });
+      const row = page.locator('#methods-title ~ .table-wrap tbody tr', { hasText: 'Arbetstelefon' });
       expect(await row.textContent()).toContain('+46 8 123 456 78');
       expect(await row.textContent()).toContain('1234');
       expect(await row.textContent()).toContain('Verifierad');

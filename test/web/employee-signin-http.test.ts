@@ -1,0 +1,132 @@
+/**
+ * Employee sign-in over plain HTTP (issue 18a), against a real slapd: the LDAP form's CSRF defence,
+ * throttling of failed passwords, and an OpenID provider that cannot be reached (a clear 502 page,
+ * no crash; the next sign-in tries discovery again).
+ */
+import { createServer, type Server } from 'node:http';
+import { createUser } from '../../src/store/repo/users';
+import { LDAP_SUFFIX, personLdif, type SlapdPeer, startSlapd } from '../support/peers/slapd';
+import { freePort } from '../support/ports';
+import { type SignInRig, startSignInRig } from './support/signin-rig';
+
+jest.setTimeout(60_000);
+
+let slapd: SlapdPeer;
+let rig: SignInRig;
+let deadIssuerPort: number;
+
+beforeAll(async () => {
+  slapd = await startSlapd();
+  await slapd.add(personLdif('anna', 'Rätt-lösen-1'));
+  deadIssuerPort = await freePort(); // nothing listens here
+  rig = await startSignInRig({
+    port: await freePort(),
+    now: Date.now,
+    oidc: {
+      issuer: `http://127.0.0.1:${deadIssuerPort}`,
+      clientId: 'fyrkant',
+      clientSecret: 'x',
+      userClaim: 'preferred_username',
+      requiredGroup: null,
+      groupsClaim: 'groups',
+    },
+    ldap: {
+      url: slapd.url,
+      bindDnTemplate: `uid={username},ou=people,${LDAP_SUFFIX}`,
+      searchBase: null,
+      searchFilter: '(uid={username})',
+      searchBindDn: null,
+      searchBindPassword: null,
+      userAttribute: 'uid',
+      startTls: false,
+      caFile: null,
+      rejectUnauthorized: true,
+    },
+  });
+  createUser(rig.store.db, { username: 'anna' });
+});
+
+afterAll(async () => {
+  await rig?.close();
+  await slapd?.stop();
+});
+
+afterEach(() => expect(rig.errors).toEqual([]));
+
+/** The sign-in page's CSRF token and its cookie. */
+async function signInForm(): Promise<{ csrf: string; cookie: string }> {
+  const r = await fetch(`${rig.baseUrl}/me/signin`);
+  const body = await r.text();
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
+  const cookie =
+    r.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('fyrkant_signin='))
+      ?.split(';')[0] ?? '';
+  return { csrf, cookie };
+}
+
+function post(form: Record<string, string>, cookie: string, headers: Record<string, string> = {}) {
+  return fetch(`${rig.baseUrl}/me/signin/ldap`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+describe('LDAP sign-in form', () => {
+  it('needs the double-submit token and a same-origin post', async () => {
+    const { csrf, cookie } = await signInForm();
+    expect(csrf).not.toBe('');
+    const good = { _csrf: csrf, username: 'anna', password: 'Rätt-lösen-1' };
+    expect((await post(good, '')).status).toBe(403);
+    expect((await post({ ...good, _csrf: 'forged' }, cookie)).status).toBe(403);
+    expect((await post(good, cookie, { 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    const ok = await post(good, cookie);
+    expect([ok.status, ok.headers.get('location')]).toEqual([303, '/me/security']);
+    const session = ok.headers.getSetCookie().find((c) => c.startsWith('fyrkant_self='));
+    expect(session).toMatch(/^fyrkant_self=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
+  });
+
+  it('refuses an 11th try within a minute after ten wrong passwords, even with the right one', async () => {
+    const { csrf, cookie } = await signInForm();
+    for (let i = 0; i < 10; i++) {
+      const r = await post({ _csrf: csrf, username: 'anna', password: `wrong-${i}` }, cookie);
+      expect(r.status).toBe(401);
+      expect(await r.text()).toContain('Fel användarnamn eller lösenord.');
+    }
+    const r = await post({ _csrf: csrf, username: 'anna', password: 'Rätt-lösen-1' }, cookie);
+    expect(r.status).toBe(429);
+    expect(await r.text()).toContain('För många misslyckade försök.');
+  });
+});
+
+describe('OpenID provider out of reach', () => {
+  it('shows a clear 502 page, and tries discovery again on the next sign-in', async () => {
+    const r = await fetch(`${rig.baseUrl}/me/signin/oidc`, { redirect: 'manual' });
+    expect(r.status).toBe(502);
+    expect(await r.text()).toContain('Det gick inte att nå inloggningen hos ditt företag.');
+
+    // Something now answers discovery at the issuer, with garbage: still a clear page, no crash.
+    const garbage: Server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{not json'),
+    );
+    await new Promise<void>((resolve) => garbage.listen(deadIssuerPort, '127.0.0.1', resolve));
+    try {
+      const again = await fetch(`${rig.baseUrl}/me/signin/oidc`, { redirect: 'manual' });
+      expect(again.status).toBe(502);
+      expect(await again.text()).toContain('Det gick inte att nå inloggningen');
+    } finally {
+      await new Promise<void>((resolve) => garbage.close(() => resolve()));
+    }
+  });
+
+  it('a callback with a forged pending cookie is "start again", not an error', async () => {
+    const r = await fetch(`${rig.baseUrl}/me/signin/oidc/callback?code=x&state=y`, {
+      headers: { cookie: 'fyrkant_oidc=eyJ2Ijp7fX0.forged-signature' },
+    });
+    expect(r.status).toBe(400);
+    expect(await r.text()).toContain('Börja om.');
+  });
+});
