@@ -32,6 +32,8 @@ export const REDACT_PATHS = [
   'config.drachtio.secret',
   'config.drachtio.freeswitch.secret',
   'config.http.sessionSecret',
+  'config.employeeSignIn.oidc.clientSecret',
+  'config.employeeSignIn.ldap.searchBindPassword',
 ];
 
 export interface LoggerOptions {

@@ -102,6 +102,23 @@ describe('LDAP sign-in form', () => {
   });
 });
 
+describe('enrollment links with sign-in configured', () => {
+  it('a used link points to the sign-in page instead of a dead end', async () => {
+    const user = createUser(rig.store.db, { username: 'cecilia' });
+    const token = rig.actions.enrollmentLink(user.id);
+    const first = await fetch(`${rig.baseUrl}/enroll/${token}`, { redirect: 'manual' });
+    expect([first.status, first.headers.get('location')]).toEqual([303, '/me/enroll']);
+    const again = await fetch(`${rig.baseUrl}/enroll/${token}`, { redirect: 'manual' });
+    expect(again.status).toBe(404);
+    const page = await again.text();
+    expect(page).toContain('Redan registrerad?');
+    expect(page).toContain('href="/me/signin"');
+    // Without a session, Security info leads to the sign-in page.
+    const sec = await fetch(`${rig.baseUrl}/me/security`, { redirect: 'manual' });
+    expect([sec.status, sec.headers.get('location')]).toEqual([303, '/me/signin']);
+  });
+});
+
 describe('OpenID provider out of reach', () => {
   it('shows a clear 502 page, and tries discovery again on the next sign-in', async () => {
     const r = await fetch(`${rig.baseUrl}/me/signin/oidc`, { redirect: 'manual' });

@@ -392,6 +392,7 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'sec.signOutEverywhere': 'Logga ut överallt',
   'sec.signOutEverywhereConfirm': 'Logga ut i alla webbläsare, även den här?',
   'sec.sessionEnded': 'Den webbläsaren är utloggad.',
+  'signin.alreadyEnrolled': 'Redan registrerad? Logga in till din säkerhetsinformation med ditt jobbkonto.',
   // --- issue 18c: first run and language
   'home.title': 'Telefonverifiering',
   'home.intro': 'fyrkant verifierar din kontorstelefon genom att ringa den: du svarar och trycker på # (fyrkant).',
