@@ -143,6 +143,9 @@ export const configSchema = z
     companyName: z.string().min(1),
     defaultLanguage: languageTag,
     homeCountry: countryCode,
+    // issue 18c: the languages a user may have, and how the country drop-down lists countries.
+    languages: z.array(languageTag).min(1),
+    countryList: z.enum(['allowed-first', 'allowed-only', 'all']),
     dataDir: z.string().min(1),
     log: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -376,8 +379,36 @@ export const configSchema = z
       }),
     /** Employees sign in to Security info with the company IdP (issue 18a; see README "Employee sign-in"). */
     employeeSignIn: employeeSignIn,
+    // issue 18b: enrollment links by e-mail.
+    mail: z.strictObject({
+      enabled: z.boolean(),
+      from: z.string().min(3).nullable(),
+      smtp: z.strictObject({
+        host: host.nullable(),
+        port,
+        secure: z.boolean(),
+        requireTls: z.boolean(),
+        username: z.string().min(1).nullable(),
+        password: secret,
+        passwordFile: filePath,
+        rejectUnauthorized: z.boolean(),
+        timeoutSeconds: z.number().int().min(1).max(300),
+      }),
+    }),
   })
   .superRefine((c, ctx) => {
+    if (c.mail.enabled && !c.mail.smtp.host)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mail', 'smtp', 'host'],
+        message: 'required when mail.enabled: the SMTP server that sends enrollment e-mails, e.g. smtp.example.com',
+      });
+    if (c.mail.enabled && !c.mail.from)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mail', 'from'],
+        message: 'required when mail.enabled: the sender, e.g. "IT <it@example.com>"',
+      });
     if (c.telephony.backend === 'drachtio' && !c.drachtio.secret)
       ctx.addIssue({
         code: 'custom',
@@ -411,6 +442,12 @@ export const configSchema = z
         message:
           'required when entraEam.enabled (or set http.publicUrl): the public HTTPS URL Entra reaches fyrkant at',
       });
+    if (!c.languages.some((l) => l.toLowerCase() === c.defaultLanguage.toLowerCase()))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultLanguage'],
+        message: `must be one of languages (${c.languages.join(', ')})`,
+      });
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -428,6 +465,7 @@ export const SECRET_PATHS: readonly (readonly string[])[] = [
   ['entraEam', 'keys', 'encryptionKey'],
   ['employeeSignIn', 'oidc', 'clientSecret'],
   ['employeeSignIn', 'ldap', 'searchBindPassword'],
+  ['mail', 'smtp', 'password'],
 ];
 
 /** Keys holding filesystem paths, resolved against the working directory on load. */
@@ -447,4 +485,5 @@ export const PATH_KEYS: readonly (readonly string[])[] = [
   ['employeeSignIn', 'oidc', 'clientSecretFile'],
   ['employeeSignIn', 'ldap', 'searchBindPasswordFile'],
   ['employeeSignIn', 'ldap', 'caFile'],
+  ['mail', 'smtp', 'passwordFile'],
 ];

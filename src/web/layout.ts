@@ -18,8 +18,12 @@ export interface PageOptions {
   /** A sign-out form (needs the session's CSRF token). */
   readonly signOut?: { readonly action: string; readonly csrf: string };
   readonly narrow?: boolean;
+  /** Admin tables: a wider main column so no column is clipped at 1280 px. */
+  readonly wide?: boolean;
   /** Reload the page every N seconds when scripts are off (live status fallback). */
   readonly refreshWithoutScript?: number;
+  /** Reload the page every N seconds (progress pages, e.g. a bulk e-mail send). */
+  readonly refreshSeconds?: number;
 }
 
 export const ASSET_BASE = '/ui/assets';
@@ -45,6 +49,7 @@ export function page(o: PageOptions): Html {
 <link rel="icon" href="data:,">
 <title>${o.title} · ${m.t('app.name')}</title>
 <link rel="stylesheet" href="${ASSET_BASE}/app.css">
+${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}
 ${o.refreshWithoutScript ? html`<noscript><meta http-equiv="refresh" content="${o.refreshWithoutScript}"></noscript>` : ''}
 <script src="${ASSET_BASE}/app.js" defer></script>
 </head>
@@ -69,7 +74,7 @@ ${o.refreshWithoutScript ? html`<noscript><meta http-equiv="refresh" content="${
       : ''
   }
 </header>
-<main id="main" tabindex="-1"${o.narrow ? html` class="narrow"` : ''}>
+<main id="main" tabindex="-1"${o.narrow ? html` class="narrow"` : o.wide ? html` class="wide"` : ''}>
 ${o.body}
 </main>
 </body>

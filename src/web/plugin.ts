@@ -10,6 +10,7 @@ import { radiusStatus } from '../app/radius-runtime';
 import { textLanguage } from '../domain/call-outcomes';
 import { employeeSignInFromConfig } from '../integrations/employee-signin/from-config';
 import { entraAdminView } from '../integrations/entra/admin-view';
+import { adminWeb } from './admin-wiring';
 import { SessionStore } from './http/sessions';
 import { registerWebUi } from './register';
 import { serviceActions } from './service-actions';
@@ -33,6 +34,7 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
           previewVars: { company: config.companyName, extension: '1234' },
           radius: () => radiusStatus(ctx),
         }),
+        admin: adminWeb(rt),
         defaultLanguage: textLanguage(config.defaultLanguage),
         // Behind a TLS-terminating proxy, `http.trustProxy` makes `req.protocol` https and the cookies Secure.
         secureCookies: 'auto',

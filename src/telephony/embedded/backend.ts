@@ -153,7 +153,10 @@ export class EmbeddedBackend implements TelephonyBackend {
       now: () => this.clock.now(),
       onPacket: (h, d, a) => media?.onPacket(h, d, a),
       rtpSource: mediaOpts.rtpSource ?? 'same-host',
-      onSourceChange: (change) => trace({ kind: 'media', at: Date.now(), summary: describeSourceChange(change) }),
+      onSourceChange: (change) => {
+        trace({ kind: 'media', at: Date.now(), summary: describeSourceChange(change) });
+        if (change.kind !== 'remote') media?.streamChanged();
+      },
     });
     let media: CallMedia | undefined;
     const releasePort = () => this.ports.release(rtp.port);
@@ -266,6 +269,7 @@ export class EmbeddedBackend implements TelephonyBackend {
       },
       poll: (now) => receiver.poll(now),
       setPayloadType: (pt) => receiver.setPayloadType(pt),
+      reset: (now) => receiver.reset(now),
     };
     const audioListener: AudioListener = {
       process: (pcm, now) => {

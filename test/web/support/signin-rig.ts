@@ -8,15 +8,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { DestinationPolicy } from '../../../src/domain/policy';
 import { matchUserByName } from '../../../src/integrations/employee-signin/from-config';
 import { LdapSignIn, type LdapSignInOptions } from '../../../src/integrations/employee-signin/ldap';
 import { OidcSignIn, type OidcSignInOptions } from '../../../src/integrations/employee-signin/oidc';
 import type { EmployeeSignIn } from '../../../src/integrations/employee-signin/types';
 import { createLogger } from '../../../src/log';
+import { phonePort } from '../../../src/services/adapters/phone-policy';
+import { UserService } from '../../../src/services/users/service';
 import { openStore, type Store } from '../../../src/store/open';
+import { adminWeb } from '../../../src/web/admin-wiring';
 import { SessionStore } from '../../../src/web/http/sessions';
 import { registerWebUi } from '../../../src/web/register';
 import { createWebServices } from '../../../src/web/wiring';
+import { testPolicyOptions } from '../../support/api-harness';
 import { ScriptedActions } from './scripted-actions';
 
 export const SESSION_SECRET = 'signin-rig-session-secret-0123456789abcdef';
@@ -97,6 +102,14 @@ export async function startSignInRig(o: SignInRigOptions): Promise<SignInRig> {
           idleMs: IDLE_MS,
           absoluteMs: ABSOLUTE_MS,
           now: o.now,
+        }),
+        admin: adminWeb({
+          store: rig.store,
+          users: new UserService(rig.store, phonePort(new DestinationPolicy(testPolicyOptions())), {
+            enrollmentLinkTtlMs: 7 * 86_400_000,
+            bypassTtlMs: 300_000,
+            publicBaseUrl: baseUrl,
+          }),
         }),
         employeeSignIn: doors,
         branding: { companyName: 'Exempel AB', logoFile: null },

@@ -54,6 +54,8 @@ export interface EventReceiver {
   ): void;
   poll(nowMs: number): void;
   setPayloadType(pt: number): void;
+  /** Forget the old stream's events (another source or SSRC now sends). */
+  reset?(nowMs: number): void;
 }
 
 /** Listens to decoded audio for tones (the DTMF module's in-band detector). */
@@ -220,6 +222,14 @@ export class CallMedia implements PacedStream {
       ...rejected(this.endpoint.policy.stats),
       sendErrors: this.endpoint.sendErrors,
     };
+  }
+
+  /**
+   * The accepted RTP source or stream changed (RTP source policy): its events' timestamps have
+   * nothing to do with the old stream's, so the RFC 4733 receiver starts afresh.
+   */
+  streamChanged(): void {
+    if (!this.closed) this.eventReceiver?.reset?.(this.wallNow());
   }
 
   /** Called by the RTP endpoint for each accepted packet from the peer. */
