@@ -4,9 +4,12 @@
  * no crash; the next sign-in tries discovery again).
  */
 import { createServer, type Server } from 'node:http';
+import { LoginThrottle } from '../../src/domain/login-throttle';
 import { createUser } from '../../src/store/repo/users';
 import { LDAP_SUFFIX, personLdif, type SlapdPeer, startSlapd } from '../support/peers/slapd';
 import { freePort } from '../support/ports';
+import { FakeThrottleClock } from '../support/throttle-clock';
+import { until } from '../support/until';
 import { type SignInRig, startSignInRig } from './support/signin-rig';
 
 jest.setTimeout(60_000);
@@ -14,6 +17,7 @@ jest.setTimeout(60_000);
 let slapd: SlapdPeer;
 let rig: SignInRig;
 let deadIssuerPort: number;
+const throttleClock = new FakeThrottleClock();
 
 beforeAll(async () => {
   slapd = await startSlapd();
@@ -22,6 +26,7 @@ beforeAll(async () => {
   rig = await startSignInRig({
     port: await freePort(),
     now: Date.now,
+    loginThrottle: new LoginThrottle({}, throttleClock),
     oidc: {
       issuer: `http://127.0.0.1:${deadIssuerPort}`,
       clientId: 'fyrkant',
@@ -89,16 +94,34 @@ describe('LDAP sign-in form', () => {
     expect(session).toMatch(/^fyrkant_self=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
   });
 
-  it('refuses an 11th try within a minute after ten wrong passwords, even with the right one', async () => {
+  it('slows wrong passwords down (the shared login throttle) but never locks the real user out', async () => {
     const { csrf, cookie } = await signInForm();
-    for (let i = 0; i < 10; i++) {
-      const r = await post({ _csrf: csrf, username: 'anna', password: `wrong-${i}` }, cookie);
-      expect(r.status).toBe(401);
-      expect(await r.text()).toContain('Fel användarnamn eller lösenord.');
+    /** Posts, moving the throttle's fake clock through any wait; returns the response and the wait. */
+    async function tryPassword(password: string): Promise<{ status: number; text: string; waited: number }> {
+      const before = throttleClock.sleeps.length;
+      const pending = post({ _csrf: csrf, username: 'anna', password }, cookie);
+      let res: Response | undefined;
+      void pending.then((r) => {
+        res = r;
+      });
+      await until(() => res !== undefined || throttleClock.sleeping > 0, 'the answer or a wait', 10_000);
+      const waited = throttleClock.sleeps.slice(before).reduce((a, b) => a + b, 0);
+      if (throttleClock.sleeping > 0) throttleClock.advance(waited);
+      const r = await pending;
+      return { status: r.status, text: await r.text(), waited };
     }
-    const r = await post({ _csrf: csrf, username: 'anna', password: 'Rätt-lösen-1' }, cookie);
-    expect(r.status).toBe(429);
-    expect(await r.text()).toContain('För många misslyckade försök.');
+    for (let i = 0; i < 3; i++) {
+      const r = await tryPassword(`wrong-${i}`);
+      expect([r.status, r.waited]).toEqual([401, 0]);
+      expect(r.text).toContain('Fel användarnamn eller lösenord.');
+    }
+    // From the fourth wrong try on, each try from this address for this name waits longer.
+    expect((await tryPassword('wrong-3')).waited).toBe(1000);
+    expect((await tryPassword('wrong-4')).waited).toBe(2000);
+    // The right password still gets in after its wait, and success clears the count.
+    const ok = await tryPassword('Rätt-lösen-1');
+    expect([ok.status, ok.waited]).toEqual([303, 4000]);
+    expect((await tryPassword('Rätt-lösen-1')).waited).toBe(0);
   });
 });
 

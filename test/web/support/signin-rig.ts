@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { LoginThrottle } from '../../../src/domain/login-throttle';
 import { DestinationPolicy } from '../../../src/domain/policy';
 import { matchUserByName } from '../../../src/integrations/employee-signin/from-config';
 import { LdapSignIn, type LdapSignInOptions } from '../../../src/integrations/employee-signin/ldap';
@@ -35,6 +36,8 @@ export interface SignInRigOptions {
   readonly ldap?: Omit<LdapSignInOptions, 'timeoutMs'>;
   /** The sessions' clock (the test moves it); the rest of the server uses real time. */
   readonly now: () => number;
+  /** The password-guessing brake (a fake clock in tests that check it). */
+  readonly loginThrottle?: LoginThrottle;
 }
 
 export interface SignInRig {
@@ -112,6 +115,7 @@ export async function startSignInRig(o: SignInRigOptions): Promise<SignInRig> {
           }),
         }),
         employeeSignIn: doors,
+        ...(o.loginThrottle ? { loginThrottle: o.loginThrottle } : {}),
         branding: { companyName: 'Exempel AB', logoFile: null },
       });
       await server.listen({ host: '127.0.0.1', port: o.port });
