@@ -3,7 +3,10 @@
  * throttling of failed passwords, and an OpenID provider that cannot be reached (a clear 502 page,
  * no crash; the next sign-in tries discovery again).
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LoginThrottle } from '../../src/domain/login-throttle';
 import { createUser } from '../../src/store/repo/users';
 import { LDAP_SUFFIX, personLdif, type SlapdPeer, startSlapd } from '../support/peers/slapd';
@@ -18,6 +21,9 @@ let slapd: SlapdPeer;
 let rig: SignInRig;
 let deadIssuerPort: number;
 const throttleClock = new FakeThrottleClock();
+const LOGO = join(mkdtempSync(join(tmpdir(), 'fyrkant-logo-')), 'logo.svg');
+const LOGO_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>';
+writeFileSync(LOGO, LOGO_SVG);
 
 beforeAll(async () => {
   slapd = await startSlapd();
@@ -27,6 +33,7 @@ beforeAll(async () => {
     port: await freePort(),
     now: Date.now,
     loginThrottle: new LoginThrottle({}, throttleClock),
+    logoFile: LOGO,
     oidc: {
       issuer: `http://127.0.0.1:${deadIssuerPort}`,
       clientId: 'fyrkant',
@@ -122,6 +129,21 @@ describe('LDAP sign-in form', () => {
     const ok = await tryPassword('Rätt-lösen-1');
     expect([ok.status, ok.waited]).toEqual([303, 4000]);
     expect((await tryPassword('Rätt-lösen-1')).waited).toBe(0);
+  });
+});
+
+describe('company name and logo', () => {
+  it('are in the header of every page, and the logo is served sandboxed', async () => {
+    for (const path of ['/me/signin', '/admin/login', '/enroll/no-such-link']) {
+      const page = await (await fetch(`${rig.baseUrl}${path}`)).text();
+      expect(page).toContain('<span class="company-name">Exempel AB</span>');
+      expect(page).toContain('<img src="/ui/brand/logo" alt="" class="logo"');
+      expect(page).not.toContain('<!--fyrkant:company-->');
+    }
+    const logo = await fetch(`${rig.baseUrl}/ui/brand/logo`);
+    expect(logo.headers.get('content-type')).toBe('image/svg+xml');
+    expect(logo.headers.get('content-security-policy')).toContain('sandbox');
+    expect(await logo.text()).toBe(LOGO_SVG);
   });
 });
 

@@ -36,6 +36,8 @@ export interface SignInRigOptions {
   readonly ldap?: Omit<LdapSignInOptions, 'timeoutMs'>;
   /** The sessions' clock (the test moves it); the rest of the server uses real time. */
   readonly now: () => number;
+  /** Company logo file for the header (branding). */
+  readonly logoFile?: string;
   /** The password-guessing brake (a fake clock in tests that check it). */
   readonly loginThrottle?: LoginThrottle;
 }
@@ -116,7 +118,7 @@ export async function startSignInRig(o: SignInRigOptions): Promise<SignInRig> {
         }),
         employeeSignIn: doors,
         ...(o.loginThrottle ? { loginThrottle: o.loginThrottle } : {}),
-        branding: { companyName: 'Exempel AB', logoFile: null },
+        branding: { companyName: 'Exempel AB', logoFile: o.logoFile ?? null },
       });
       await server.listen({ host: '127.0.0.1', port: o.port });
       app = server;
