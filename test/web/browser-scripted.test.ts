@@ -203,7 +203,7 @@ describe('admin pages in Chromium', () => {
       expect(await page.locator('details.raw[open] summary').last().textContent()).toContain('BYE');
 
       await page.getByRole('link', { name: 'Users' }).click();
-      await page.getByLabel('Search by username').fill('anna');
+      await page.getByLabel('Username, name or e-mail').fill('anna');
       await page.getByRole('button', { name: 'Search' }).click();
       await page.getByRole('link', { name: 'anna' }).click();
       await expectHeading(page, 'User anna');
