@@ -393,6 +393,7 @@ export const en = {
   'sec.signOutEverywhere': 'Sign out everywhere',
   'sec.signOutEverywhereConfirm': 'Sign out in every browser, this one included?',
   'sec.sessionEnded': 'That browser is signed out.',
+  'signin.alreadyEnrolled': 'Already enrolled? Sign in to your Security info with your company account.',
 
   // --- issue 18b: admin (users by registration status, bulk enrollment, fraud, audit, keys)
   'adm.nav.signins': 'Sign-ins',

@@ -392,6 +392,7 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'sec.signOutEverywhere': 'Logga ut överallt',
   'sec.signOutEverywhereConfirm': 'Logga ut i alla webbläsare, även den här?',
   'sec.sessionEnded': 'Den webbläsaren är utloggad.',
+  'signin.alreadyEnrolled': 'Redan registrerad? Logga in till din säkerhetsinformation med ditt jobbkonto.',
 
   // --- issue 18b: admin (users by registration status, bulk enrollment, fraud, audit, keys)
   'adm.nav.signins': 'Inloggningar',
