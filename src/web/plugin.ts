@@ -29,6 +29,10 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
           prompts: rt.prompts,
           previewVars: { company: config.companyName, extension: '1234' },
           radius: () => radiusStatus(ctx),
+          countryChoice: {
+            allowed: config.policy.allowedCountries.length ? config.policy.allowedCountries : [config.homeCountry],
+            mode: config.countryList,
+          },
         }),
         defaultLanguage: textLanguage(config.defaultLanguage),
         // Behind a TLS-terminating proxy, `http.trustProxy` makes `req.protocol` https and the cookies Secure.

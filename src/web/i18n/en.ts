@@ -331,6 +331,9 @@ export const en = {
   'home.admin': 'Administrators',
   'home.adminText': 'Manage users, calls and IVR scripts. You sign in with an admin API key.',
   'home.adminLink': 'Go to administration',
+  'form.countriesAllowed': 'Countries we can call',
+  'form.countriesOther': 'Other countries (ask your IT department first)',
+  'form.numberHintFor': 'As you would dial it, for example {example}.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -329,4 +329,7 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'home.admin': 'Administratörer',
   'home.adminText': 'Hantera användare, samtal och IVR-skript. Du loggar in med en API-nyckel för administratörer.',
   'home.adminLink': 'Gå till administrationen',
+  'form.countriesAllowed': 'Länder vi kan ringa till',
+  'form.countriesOther': 'Övriga länder (fråga IT-avdelningen först)',
+  'form.numberHintFor': 'Som du skulle slå det, till exempel {example}.',
 };
