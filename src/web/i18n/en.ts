@@ -255,7 +255,7 @@ export const en = {
   'scripts.warnings': '{count} warnings',
   'scripts.line': 'Line {line}, column {column}',
   'scripts.prompts': 'Prompts',
-  'scripts.preview': 'Preview of {prompt} ({language})',
+  'scripts.preview': 'Preview of "{prompt}" ({language})',
   'scripts.noAudio': 'Your browser cannot play audio.',
   'scripts.attempts': 'Attempts that ran this version',
   'admin.nav.radius': 'RADIUS',

@@ -253,7 +253,7 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'scripts.warnings': '{count} varningar',
   'scripts.line': 'Rad {line}, kolumn {column}',
   'scripts.prompts': 'Meddelanden',
-  'scripts.preview': 'Förhandslyssning av {prompt} ({language})',
+  'scripts.preview': 'Förhandslyssning av ”{prompt}” ({language})',
   'scripts.noAudio': 'Din webbläsare kan inte spela upp ljud.',
   'scripts.attempts': 'Försök som körde den här versionen',
   'admin.nav.radius': 'RADIUS',
