@@ -15,6 +15,7 @@ import { Rfc4733Sender } from '../telephony/embedded/media/dtmf/rfc4733-sender';
 import { RtpEndpoint } from '../telephony/embedded/media/rtp/endpoint';
 import { PacingScheduler } from '../telephony/embedded/media/scheduler';
 import { SdpNegotiator } from '../telephony/embedded/media/sdp/negotiate';
+import { DEFAULT_SIP_LIMITS } from '../telephony/embedded/sip/limits';
 import { silentLogger } from '../telephony/embedded/sip/logger';
 import { createResponse, type SipRequest, type SipResponse } from '../telephony/embedded/sip/message';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../telephony/embedded/sip/options';
@@ -76,6 +77,7 @@ export class FakePhone {
         userAgent: 'fyrkant fake-phone',
         maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE,
         rateLimit: { perSecond: 50, burst: 100 },
+        limits: DEFAULT_SIP_LIMITS,
       },
       silentLogger,
     );

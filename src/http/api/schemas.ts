@@ -58,7 +58,12 @@ export const UserDetail = User.extend({ phoneMethods: z.array(PhoneMethod) });
 
 export const CreateUserBody = z
   .object({
-    username: Username,
+    // The username rule (NFKC, nothing invisible, one script) is the service's: its 422 explains in sv+en.
+    username: z
+      .string()
+      .min(1)
+      .max(800)
+      .describe('NFKC-normalised; no spaces, control, format or invisible characters, one script'),
     displayName: z.string().max(200).optional(),
     language: Language.optional(),
     entraTenantId: EntraGuid.optional(),
@@ -206,7 +211,19 @@ export const AppPasswordInfo = z.object({
 });
 
 export const CreateAppPasswordBody = z.object({ name: z.string().min(1).max(100) }).strict();
-export const CheckAppPasswordBody = z.object({ username: Username, password: z.string().min(1).max(200) }).strict();
+export const CheckAppPasswordBody = z
+  .object({
+    username: Username,
+    password: z.string().min(1).max(200),
+    clientAddress: z
+      .string()
+      .max(100)
+      .optional()
+      .describe(
+        'IP address of the person signing in, as the gateway saw it. Failed checks slow down per (client address, username); without it, per (caller address, username).',
+      ),
+  })
+  .strict();
 
 export const EnrollmentLinkBody = z.object({ userId: Id }).strict();
 export const EnrollmentLink = z.object({ id: z.string(), url: z.string(), expiresAt: epochMs });

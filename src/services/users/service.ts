@@ -4,6 +4,7 @@
  * is refused here (422 with the reason code), long before anything could dial it.
  */
 
+import { checkDisplayName, checkUsername } from '../../domain/identity-text';
 import { DEFAULT_SCRYPT, hashSecret, type ScryptParams } from '../../domain/secrets/slow-hash';
 import { checkUserLanguage } from '../../domain/user-language';
 import {
@@ -86,19 +87,32 @@ export class UserService {
     input: { username: string; displayName?: string; language?: string } & EntraFields,
     actor: string,
   ): Outcome<UserRow> {
-    if (getUserByUsername(this.store.db, input.username))
+    const name = checkUsername(input.username);
+    const display = checkDisplayName(input.displayName ?? '');
+    const textProblems = [
+      ...(name.ok ? [] : [{ field: 'username', code: name.code, message: name.message }]),
+      ...(display.ok ? [] : [{ field: 'displayName', code: display.code, message: display.message }]),
+    ];
+    if (textProblems.length > 0 || !name.ok || !display.ok) return invalid(...textProblems);
+    const username = name.value;
+    if (getUserByUsername(this.store.db, username))
       return {
         ok: false,
         error: 'conflict',
         message: {
-          sv: `Användarnamnet ${input.username} finns redan.`,
-          en: `The username ${input.username} already exists.`,
+          sv: `Användarnamnet ${username} finns redan.`,
+          en: `The username ${username} already exists.`,
         },
       };
     const { entraTenantId, entraObjectId, upn, ...rest } = input;
     const language = this.language(rest.language);
     if (!language.ok) return language.outcome;
-    const fields = { ...rest, ...(language.value ? { language: language.value } : {}) };
+    const fields = {
+      ...rest,
+      username,
+      displayName: display.value,
+      ...(language.value ? { language: language.value } : {}),
+    };
     const entra = { entraTenantId, entraObjectId, upn };
     const problems = checkEntraFields(this.store, undefined, entra);
     if (problems.length) return entraOutcome(problems);
@@ -121,6 +135,11 @@ export class UserService {
     const language = this.language(rest.language);
     if (!language.ok) return language.outcome;
     const patch = { ...rest, ...(language.value ? { language: language.value } : {}) };
+    if (patch.displayName !== undefined) {
+      const display = checkDisplayName(patch.displayName);
+      if (!display.ok) return invalid({ field: 'displayName', code: display.code, message: display.message });
+      patch.displayName = display.value;
+    }
     const entra = { entraTenantId, entraObjectId, upn };
     const problems = checkEntraFields(this.store, id, entra);
     if (problems.length) return entraOutcome(problems);
