@@ -220,7 +220,7 @@ describe('admin pages in Chromium', () => {
       expect(await broken.locator('.diag li.error').first().textContent()).toMatch(/^Line \d+, column \d+/);
       const verify = page.locator('section', { has: page.getByRole('heading', { name: 'office-phone-verify' }) });
       expect(await verify.locator('.badge.ok').count()).toBe(1);
-      const audio = verify.locator('audio[aria-label="Preview of greeting (sv-SE)"]');
+      const audio = verify.locator('audio[aria-label=\'Preview of "greeting" (sv-SE)\']');
       const duration = await audio.evaluate(
         (a: MediaLike) =>
           new Promise<number>((resolve, reject) => {

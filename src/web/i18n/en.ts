@@ -255,7 +255,7 @@ export const en = {
   'scripts.warnings': '{count} warnings',
   'scripts.line': 'Line {line}, column {column}',
   'scripts.prompts': 'Prompts',
-  'scripts.preview': 'Preview of {prompt} ({language})',
+  'scripts.preview': 'Preview of "{prompt}" ({language})',
   'scripts.noAudio': 'Your browser cannot play audio.',
   'scripts.attempts': 'Attempts that ran this version',
   'admin.nav.radius': 'RADIUS',
@@ -551,6 +551,9 @@ export const en = {
   'home.admin': 'Administrators',
   'home.adminText': 'Manage users, calls and IVR scripts. You sign in with an admin API key.',
   'home.adminLink': 'Go to administration',
+  'form.countriesAllowed': 'Countries we can call',
+  'form.countriesOther': 'Other countries (ask your IT department first)',
+  'form.numberHintFor': 'As you would dial it, for example {example}.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -14,10 +14,10 @@ function promptTable(ctx: AdminContext, s: ScriptView): Html {
 <thead><tr><th scope="col">${m.t('sec.col.name')}</th>${languages.map((l) => html`<th scope="col">${l}</th>`)}</tr></thead>
 <tbody>${names.map(
     (name) =>
-      html`<tr><th scope="row" class="mono">${name}</th>${languages.map((language) => {
+      html`<tr><th scope="row" class="mono" translate="no">${name}</th>${languages.map((language) => {
         const p = s.prompts.find((x) => x.name === name && x.language === language);
         if (!p) return html`<td data-label="${language}">—</td>`;
-        return html`<td data-label="${language}">${p.text ? html`<p class="hint">${p.text}</p>` : ''}
+        return html`<td data-label="${language}">${p.text ? html`<p class="hint" lang="${language}">${p.text}</p>` : ''}
 <audio controls preload="none" src="/admin/scripts/${encodeURIComponent(s.id)}/prompts/${encodeURIComponent(p.id)}.wav" aria-label="${m.t('scripts.preview', { prompt: p.name, language: p.language })}">${m.t('scripts.noAudio')}</audio></td>`;
       })}</tr>`,
   )}</tbody></table></div>`;
