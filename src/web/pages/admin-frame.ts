@@ -3,7 +3,18 @@ import { type Html, html } from '../html';
 import type { Messages } from '../i18n';
 import { csrfField, errorSummary, type NavItem, page } from '../layout';
 
-export type AdminSection = 'dashboard' | 'users' | 'attempts' | 'scripts' | 'entra' | 'radius';
+export type AdminSection =
+  | 'dashboard'
+  | 'users'
+  | 'attempts'
+  | 'scripts'
+  | 'entra'
+  | 'radius'
+  // issue 18b
+  | 'signins'
+  | 'fraud'
+  | 'audit'
+  | 'keys';
 
 export interface AdminContext {
   readonly m: Messages;
@@ -11,7 +22,13 @@ export interface AdminContext {
   readonly csrf: string;
 }
 
-export function adminPage(ctx: AdminContext, section: AdminSection, title: string, body: Html): Html {
+export function adminPage(
+  ctx: AdminContext,
+  section: AdminSection,
+  title: string,
+  body: Html,
+  opts: { readonly refreshSeconds?: number } = {},
+): Html {
   const nav: NavItem[] = [
     { href: '/admin', label: 'admin.nav.dashboard', current: section === 'dashboard' },
     { href: '/admin/users', label: 'admin.nav.users', current: section === 'users' },
@@ -19,6 +36,11 @@ export function adminPage(ctx: AdminContext, section: AdminSection, title: strin
     { href: '/admin/scripts', label: 'admin.nav.scripts', current: section === 'scripts' },
     { href: '/admin/radius', label: 'admin.nav.radius', current: section === 'radius' },
     { href: '/admin/entra', label: 'admin.nav.entra', current: section === 'entra' },
+    // issue 18b
+    { href: '/admin/sign-ins', label: 'adm.nav.signins', current: section === 'signins' },
+    { href: '/admin/fraud', label: 'adm.nav.fraud', current: section === 'fraud' },
+    { href: '/admin/audit', label: 'adm.nav.audit', current: section === 'audit' },
+    { href: '/admin/keys', label: 'adm.nav.keys', current: section === 'keys' },
   ];
   return page({
     m: ctx.m,
@@ -27,6 +49,8 @@ export function adminPage(ctx: AdminContext, section: AdminSection, title: strin
     nav,
     signOut: { action: '/admin/logout', csrf: ctx.csrf },
     body,
+    wide: true,
+    ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}),
   });
 }
 
