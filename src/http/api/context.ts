@@ -3,6 +3,7 @@
 import type { JobScheduler } from '../../jobs/scheduler';
 import type { Metrics } from '../../observability/metrics';
 import type { AppPasswordService } from '../../services/app-passwords/service';
+import type { ScriptService } from '../../services/scripts/service';
 import type { UserService } from '../../services/users/service';
 import type { AttemptBus } from '../../services/verification/attempt-bus';
 import type { VerificationService } from '../../services/verification/service';
@@ -20,6 +21,8 @@ export interface ApiContext {
   readonly backend: TelephonyBackend;
   readonly metrics: Metrics;
   readonly bus: AttemptBus;
+  /** IVR scripts, versions and recordings (issue 15); absent in harnesses without scripts. */
+  readonly ivrScripts?: ScriptService;
   /** SSE keep-alive comment interval. */
   readonly sseHeartbeatMs?: number;
 }
