@@ -20,6 +20,8 @@ export interface PageOptions {
   readonly narrow?: boolean;
   /** Reload the page every N seconds when scripts are off (live status fallback). */
   readonly refreshWithoutScript?: number;
+  /** Extra scripts from our assets (file names), loaded deferred after app.js. */
+  readonly scripts?: readonly string[];
 }
 
 export const ASSET_BASE = '/ui/assets';
@@ -44,6 +46,7 @@ export function page(o: PageOptions): Html {
 <link rel="stylesheet" href="${ASSET_BASE}/app.css">
 ${o.refreshWithoutScript ? html`<noscript><meta http-equiv="refresh" content="${o.refreshWithoutScript}"></noscript>` : ''}
 <script src="${ASSET_BASE}/app.js" defer></script>
+${(o.scripts ?? []).map((f) => html`<script src="${ASSET_BASE}/${f}" defer></script>`)}
 </head>
 <body>
 <a class="skip" href="#main">${m.t('app.skip')}</a>

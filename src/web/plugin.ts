@@ -34,6 +34,7 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
         // Behind a TLS-terminating proxy, `http.trustProxy` makes `req.protocol` https and the cookies Secure.
         secureCookies: 'auto',
         entraAdmin: () => entraAdminView(ctx),
+        scriptEditor: () => rt.ivrScripts,
       });
     },
   };

@@ -12,9 +12,11 @@ import type { EntraAdminView } from './pages/admin-entra';
 import type { WebServices } from './ports';
 import { registerAdmin } from './routes/admin';
 import { registerAdminEntra } from './routes/admin-entra';
+import { registerAdminScripts } from './routes/admin-scripts';
 import { registerLive } from './routes/live';
 import { registerSelfService } from './routes/self-service';
 import type { WebDeps } from './routes/shared';
+import type { ScriptEditorPort } from './script-editor-port';
 
 export interface WebUiOptions {
   readonly services: WebServices;
@@ -22,6 +24,8 @@ export interface WebUiOptions {
   readonly secureCookies?: 'auto' | 'always' | 'never';
   readonly sessions?: SessionStore;
   readonly now?: () => number;
+  /** The IVR script editor's service (issue 15); without it the scripts pages say they are unavailable. */
+  readonly scriptEditor?: () => ScriptEditorPort | undefined;
   /** Data for the admin "Entra ID" page (the EAM door); without it the page says the door is off. */
   readonly entraAdmin?: () => EntraAdminView | Promise<EntraAdminView>;
 }
@@ -68,5 +72,6 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
     registerLive(web, deps);
     registerAdmin(web, deps);
     registerAdminEntra(web, deps, options.entraAdmin);
+    registerAdminScripts(web, deps, options.scriptEditor);
   });
 }

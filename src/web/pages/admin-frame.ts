@@ -11,7 +11,13 @@ export interface AdminContext {
   readonly csrf: string;
 }
 
-export function adminPage(ctx: AdminContext, section: AdminSection, title: string, body: Html): Html {
+export function adminPage(
+  ctx: AdminContext,
+  section: AdminSection,
+  title: string,
+  body: Html,
+  scripts?: readonly string[],
+): Html {
   const nav: NavItem[] = [
     { href: '/admin', label: 'admin.nav.dashboard', current: section === 'dashboard' },
     { href: '/admin/users', label: 'admin.nav.users', current: section === 'users' },
@@ -27,6 +33,7 @@ export function adminPage(ctx: AdminContext, section: AdminSection, title: strin
     nav,
     signOut: { action: '/admin/logout', csrf: ctx.csrf },
     body,
+    ...(scripts ? { scripts } : {}),
   });
 }
 

@@ -17,7 +17,6 @@ import { type ChartRange, dashboardPage } from '../pages/admin-dashboard';
 import type { AdminContext } from '../pages/admin-frame';
 import { loginPage } from '../pages/admin-frame';
 import { radiusPage } from '../pages/admin-radius';
-import { scriptsPage } from '../pages/admin-scripts';
 import { userPage, usersPage } from '../pages/admin-users';
 import { serviceProblem } from '../service-error';
 import { actorOfSession, csrfFailed, csrfOk, notFoundPage, type WebDeps } from './shared';
@@ -309,10 +308,7 @@ export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
     return sendPage(reply, attemptDetailPage(adminCtx(w, s), a, username, services.attemptTrace(a.id), showSteps));
   });
 
-  // --- IVR scripts
-  page('/admin/scripts', async (_req, reply, w, s) =>
-    sendPage(reply, scriptsPage(adminCtx(w, s), await services.scripts())),
-  );
+  // --- IVR scripts: routes/admin-scripts.ts (issue 15)
 
   page('/admin/radius', (_req, reply, w, s) =>
     sendPage(
@@ -320,13 +316,4 @@ export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
       radiusPage(adminCtx(w, s), services.radius?.() ?? { enabled: false, listening: null, clients: [], recent: [] }),
     ),
   );
-
-  app.get('/admin/scripts/:script/prompts/:prompt', async (req, reply) => {
-    const w = webRequest(req, reply, deps);
-    if (!w.session('admin')) return reply.code(401).send();
-    const { script, prompt } = req.params as { script: string; prompt: string };
-    const audio = await services.promptAudio(script, prompt.replace(/\.wav$/, ''));
-    if (!audio) return reply.code(404).send();
-    return reply.type('audio/wav').header('cache-control', 'private, max-age=300').send(audio);
-  });
 }

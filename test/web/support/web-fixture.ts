@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { loadScripts, PromptLibrary, type ScriptRegistry } from '../../../src/ivr';
+import { ScriptService } from '../../../src/services/scripts/service';
 import { openStore, type Store } from '../../../src/store/open';
 import { registerWebUi } from '../../../src/web/register';
 import { createWebServices } from '../../../src/web/wiring';
@@ -35,6 +36,20 @@ export async function startWebFixture(): Promise<WebFixture> {
   writeFileSync(join(scriptDir, 'broken.yaml'), BROKEN_SCRIPT);
   const scripts = await loadScripts(scriptDir);
   const prompts = new PromptLibrary({ cacheDir: join(dir, 'prompt-cache') });
+  const scriptService = new ScriptService({
+    db: store.db,
+    scriptsDir: scriptDir,
+    prompts,
+    uses: {
+      enrollment: 'office-phone-verify',
+      'sign-in': 'signin-approve',
+      test: 'office-phone-verify',
+      pin: 'pin-verify',
+    },
+    recordingsDir: join(dir, 'prompt-cache', 'recordings'),
+    previewVars: { company: 'Exempel AB', extension: '1234' },
+  });
+  scriptService.attach(scripts);
   const app = Fastify({ logger: false });
   const errors: unknown[] = [];
   app.addHook('onError', async (_req, _reply, err) => {
@@ -58,6 +73,7 @@ export async function startWebFixture(): Promise<WebFixture> {
       }),
     }),
     defaultLanguage: 'sv',
+    scriptEditor: () => scriptService,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
