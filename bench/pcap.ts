@@ -90,3 +90,39 @@ export function rtpIntervalStats(file: string, pt: number, frameMs = 20): Interv
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
+
+/** One UDP datagram of a capture: capture time (epoch ms), ports and the payload's place in `buf`. */
+export interface UdpPacket {
+  readonly t: number;
+  readonly srcPort: number;
+  readonly dstPort: number;
+  readonly buf: Buffer;
+  readonly payload: number;
+  readonly end: number;
+}
+
+/** Calls `visit` for every IPv4 UDP datagram of a classic pcap file (dumpcap -P), in capture order. */
+export function forEachUdp(file: string, visit: (p: UdpPacket) => void): void {
+  const buf = readFileSync(file);
+  if (buf.length < 24) throw new Error(`${file}: not a pcap file`);
+  const magic = buf.readUInt32LE(0);
+  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  const nanos = magic === 0xa1b23c4d || magic === 0x4d3cb2a1;
+  if (!le && magic !== 0xd4c3b2a1 && magic !== 0x4d3cb2a1) throw new Error(`${file}: not a classic pcap file`);
+  const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+  const link = u32(20) & 0xffff;
+  const l2 = link === 1 ? 14 : link === 0 ? 4 : link === 113 ? 16 : link === 276 ? 20 : -1;
+  if (l2 < 0) throw new Error(`${file}: unsupported link type ${link}`);
+  let off = 24;
+  while (off + 16 <= buf.length) {
+    const t = u32(off) * 1000 + (nanos ? u32(off + 4) / 1e6 : u32(off + 4) / 1e3);
+    const incl = u32(off + 8);
+    const data = off + 16;
+    off = data + incl;
+    if (off > buf.length) break;
+    const ip = data + l2;
+    if (incl < l2 + 28 || buf[ip]! >> 4 !== 4 || buf[ip + 9] !== 17) continue;
+    const udp = ip + (buf[ip]! & 0x0f) * 4;
+    visit({ t, srcPort: buf.readUInt16BE(udp), dstPort: buf.readUInt16BE(udp + 2), buf, payload: udp + 8, end: off });
+  }
+}

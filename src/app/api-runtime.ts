@@ -13,6 +13,8 @@ import { createMetrics } from '../observability/metrics';
 import { ivrScriptRunner } from '../services/adapters/ivr-runner';
 import { PolicyCallPlanner, phonePort } from '../services/adapters/phone-policy';
 import { AppPasswordService } from '../services/app-passwords/service';
+import { BulkMailService } from '../services/mail/bulk-mail';
+import { smtpSender } from '../services/mail/sender';
 import { ScriptService } from '../services/scripts/service';
 import { UserService } from '../services/users/service';
 import { AttemptBus } from '../services/verification/attempt-bus';
@@ -20,6 +22,7 @@ import { VerificationService } from '../services/verification/service';
 import { DEFAULT_VERIFICATION_SETTINGS } from '../services/verification/settings';
 import { WebhookDeliverer } from '../services/webhooks/deliverer';
 import type { AppContext } from './context';
+import { trunkAdvice } from './operator-hints';
 
 export interface ApiRuntime extends ApiContext {
   /** Loaded by the app service's start; undefined before. */
@@ -110,14 +113,27 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
       if (ok) metrics.jobLastSuccess.set({ job: name }, at / 1000);
     },
   });
+  const users = new UserService(store, phonePort(policy), {
+    enrollmentLinkTtlMs: config.verification.enrollmentLinkTtlMinutes * 60_000,
+    bypassTtlMs: config.verification.bypassTtlSeconds * 1000,
+    publicBaseUrl: config.http.publicUrl ?? `http://${config.http.address}:${config.http.port}`,
+    languages: config.languages,
+  });
   Object.assign(runtime, {
     store,
     verification,
-    users: new UserService(store, phonePort(policy), {
-      enrollmentLinkTtlMs: config.verification.enrollmentLinkTtlMinutes * 60_000,
-      bypassTtlMs: config.verification.bypassTtlSeconds * 1000,
-      publicBaseUrl: config.http.publicUrl ?? `http://${config.http.address}:${config.http.port}`,
-    }),
+    users,
+    mail: new BulkMailService(
+      store,
+      users,
+      config.mail.enabled && config.mail.smtp.host && config.mail.from
+        ? smtpSender({ ...config.mail.smtp, host: config.mail.smtp.host, from: config.mail.from })
+        : undefined,
+      {
+        company: config.companyName,
+        log: (msg, detail) => logger.child({ component: 'mail' }).warn(detail, msg),
+      },
+    ),
     appPasswords: new AppPasswordService(store),
     webhooks,
     jobs,
@@ -131,6 +147,7 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
     trunkHealthSchedule: config.jobs.trunkHealthCron,
     retentionSchedule: config.jobs.retentionCron,
     traceRetentionDays: config.jobs.retentionDays,
+    trunkAdvice: trunkAdvice(config),
   }))
     jobs.add(job);
   runtimes.set(ctx, runtime);
@@ -166,6 +183,7 @@ export function apiAppService(ctx: AppContext): { name: string; start(): Promise
         ctx.logger.error({ err, dir: ctx.config.ivr.scriptsDir }, 'could not load the IVR scripts; calls will fail');
       }
       rt.jobs.start();
+      rt.mail?.resume(); // enrollment e-mails a stop left unsent
       // First trunk probe now rather than up to a minute later: /readyz should know soon after start.
       void rt.jobs.runNow('trunk-health');
     },

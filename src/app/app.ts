@@ -13,6 +13,7 @@ import { BACKEND_FACTORIES, type BackendFactory, startBackend } from './backends
 import type { AppContext } from './context';
 import { dialPlanOptions, policyOptions } from './domain-options';
 import { policyGuardedBackend } from './policy-guard';
+import { explainBindError, HTTP_PORT } from './port-in-use';
 import {
   APP_SERVICES,
   type AppService,
@@ -80,7 +81,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       health: () => healthReport(ctx),
       plugins: (options.httpPlugins ?? HTTP_PLUGINS).map((f) => f(ctx)),
     });
-    const { url, port } = await listenHttp(http, config.http.address, config.http.port);
+    const { url, port } = await listenHttp(http, config.http.address, config.http.port).catch(async (err: unknown) => {
+      await http.close().catch(() => {});
+      throw explainBindError(err, HTTP_PORT, config.http.address, config.http.port);
+    });
     logger.info(
       { url, backend: config.telephony.backend, available: backendStatus.available, version: VERSION },
       'fyrkant is up',

@@ -11,6 +11,7 @@ import type { Logger } from '../log';
 import type { BackendName, TelephonyBackend } from '../telephony/port';
 import { drachtioBackendFromConfig } from './drachtio-backend';
 import { embeddedBackendFromConfig } from './embedded-backend';
+import { explainBindError, isAddressInUse, SIP_PORT } from './port-in-use';
 import { UnavailableBackend } from './unavailable-backend';
 
 export interface BackendDeps {
@@ -30,7 +31,10 @@ export type BackendStatus =
   | { readonly available: true; readonly backend: TelephonyBackend }
   | { readonly available: false; readonly backend: UnavailableBackend; readonly reason: string };
 
-/** Creates and starts the configured backend; never throws for a backend problem. */
+/**
+ * Creates and starts the configured backend; never throws for a backend problem, except a SIP port
+ * already in use (`PortInUseError`), which stops start-up with the setting to change.
+ */
 export async function startBackend(
   deps: BackendDeps,
   factories: Readonly<Record<BackendName, BackendFactory | undefined>> = BACKEND_FACTORIES,
@@ -50,6 +54,12 @@ export async function startBackend(
     log.info('telephony backend started');
     return { available: true, backend };
   } catch (err) {
+    if (name === 'embedded' && isAddressInUse(err)) {
+      // A taken SIP port is a configuration problem the operator fixes in a second: refuse to start
+      // with the setting to change, rather than run a service whose every call would fail.
+      await backend?.stop().catch(() => {});
+      throw explainBindError(err, SIP_PORT, deps.config.sip.address, deps.config.sip.port);
+    }
     const reason = `failed to start: ${err instanceof Error ? err.message : String(err)}`;
     log.error({ err }, `telephony backend ${reason}; calls will fail until restart`);
     await backend?.stop().catch(() => {});

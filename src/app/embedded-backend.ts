@@ -18,6 +18,7 @@ export function sipCoreOptions(config: Config): SipCoreOptions {
     timers: { t1: s.timers.t1Ms, t2: s.timers.t2Ms, t4: s.timers.t4Ms },
     userAgent: s.userAgent,
     maxMessageSize: s.maxMessageSize,
+    limits: s.limits,
     ...(s.advertisedAddress ? { contactHost: s.advertisedAddress } : {}),
     trunk: {
       uri: trunkUri,
@@ -45,6 +46,7 @@ export function embeddedBackendFromConfig(config: Config, logger?: SipLogger): E
       rtpPortMin: m.rtpPortMin,
       rtpPortMax: m.rtpPortMax,
       codecs: m.codecs,
+      rtpSource: m.rtpSource,
     },
     dtmf: {
       receiveModes: m.dtmf.receiveModes,

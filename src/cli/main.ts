@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /** The `fyrkant` command line. Each sub-command lives in its own file under `src/cli/commands/`. */
 import { Command } from 'commander';
+import { PortInUseError } from '../app/port-in-use';
 import { VERSION } from '../app/version';
 import * as apikeyCmd from './commands/apikey';
 import * as callCmd from './commands/call';
 import * as configCmd from './commands/config';
 import * as dbCmd from './commands/db';
+import * as fakePhoneCmd from './commands/fake-phone';
 import * as numbersCmd from './commands/numbers';
 import * as oidcCmd from './commands/oidc';
 import * as promptsCmd from './commands/prompts';
@@ -14,6 +16,9 @@ import * as serveCmd from './commands/serve';
 import * as usersCmd from './commands/users';
 import * as verifyCmd from './commands/verify';
 import { CliError } from './common';
+
+/** `serve` (or `call`) could not listen: a port in the config is taken. */
+export const EXIT_PORT_IN_USE = 4;
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -33,6 +38,7 @@ export function buildProgram(): Command {
   apikeyCmd.register(program);
   verifyCmd.register(program);
   oidcCmd.register(program);
+  fakePhoneCmd.register(program);
   return program;
 }
 
@@ -43,6 +49,11 @@ if (require.main === module) {
       if (err instanceof CliError) {
         process.stderr.write(`fyrkant: ${err.message}\n`);
         process.exit(err.exitCode);
+      }
+      if (err instanceof PortInUseError) {
+        // A configuration problem with a one-line fix: the line, no stack trace.
+        process.stderr.write(`fyrkant: ${err.message}\n`);
+        process.exit(EXIT_PORT_IN_USE);
       }
       process.stderr.write(`fyrkant: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(1);

@@ -80,11 +80,72 @@ const radiusClient = z
     path: ['secretEnv'],
   });
 
+/** issue 18a: OpenID Connect (code + PKCE) and/or LDAP bind sign-in for employees. */
+const employeeSignIn = z
+  .strictObject({
+    logoFile: filePath,
+    oidc: z.strictObject({
+      enabled: z.boolean(),
+      issuer: z.url().nullable(),
+      clientId: z.string().min(1).nullable(),
+      clientSecret: secret,
+      clientSecretFile: filePath,
+      redirectUri: z.url().nullable(),
+      scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'expected a scope such as openid')).min(1),
+      userClaim: z.string().min(1),
+      requiredGroup: z.string().min(1).nullable(),
+      groupsClaim: z.string().min(1),
+      displayName: z.string().min(1).nullable(),
+      timeoutSeconds: z.number().int().min(1).max(60),
+    }),
+    ldap: z.strictObject({
+      enabled: z.boolean(),
+      url: z
+        .string()
+        .regex(/^ldaps?:\/\/\S+$/, 'expected an LDAP URL such as ldaps://dc1.example.com')
+        .nullable(),
+      bindDnTemplate: z
+        .string()
+        .includes('{username}', { message: 'expected a template containing {username}' })
+        .nullable(),
+      searchBase: z.string().min(1).nullable(),
+      searchFilter: z.string().includes('{username}', { message: 'expected a filter containing {username}' }),
+      searchBindDn: z.string().min(1).nullable(),
+      searchBindPassword: secret,
+      searchBindPasswordFile: filePath,
+      userAttribute: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'expected an attribute name such as uid'),
+      startTls: z.boolean(),
+      caFile: filePath,
+      rejectUnauthorized: z.boolean(),
+      timeoutSeconds: z.number().int().min(1).max(60),
+    }),
+  })
+  .superRefine((e, ctx) => {
+    if (e.oidc.enabled) {
+      for (const key of ['issuer', 'clientId'] as const)
+        if (!e.oidc[key])
+          ctx.addIssue({ code: 'custom', path: ['oidc', key], message: 'required when employeeSignIn.oidc.enabled' });
+    }
+    if (e.ldap.enabled) {
+      if (!e.ldap.url)
+        ctx.addIssue({ code: 'custom', path: ['ldap', 'url'], message: 'required when employeeSignIn.ldap.enabled' });
+      if (!e.ldap.bindDnTemplate && !e.ldap.searchBase)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ldap', 'bindDnTemplate'],
+          message: 'set bindDnTemplate (e.g. "uid={username},ou=people,dc=example,dc=com") or searchBase',
+        });
+    }
+  });
+
 export const configSchema = z
   .strictObject({
     companyName: z.string().min(1),
     defaultLanguage: languageTag,
     homeCountry: countryCode,
+    // issue 18c: the languages a user may have, and how the country drop-down lists countries.
+    languages: z.array(languageTag).min(1),
+    countryList: z.enum(['allowed-first', 'allowed-only', 'all']),
     dataDir: z.string().min(1),
     log: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -96,6 +157,16 @@ export const configSchema = z
       trustProxy: z.boolean(),
       sessionSecret: secret,
       sessionSecretFile: filePath,
+      sessionIdleMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60),
+      sessionAbsoluteHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 30),
     }),
     database: z.strictObject({
       path: z.string().min(1),
@@ -111,7 +182,7 @@ export const configSchema = z
       port: z.number().int().min(0).max(65535),
       transport: z.enum(['udp', 'tcp']),
       advertisedAddress: host.nullable(),
-      userAgent: z.string().min(1),
+      userAgent: z.string().min(1).max(200).nullable(),
       maxMessageSize: z.number().int().min(1500).max(1_048_576),
       timers: z.strictObject({ t1Ms: positiveInt, t2Ms: positiveInt, t4Ms: positiveInt }),
       trunk: z.strictObject({
@@ -127,6 +198,17 @@ export const configSchema = z
         pAssertedIdentity: z.string().min(1).nullable(),
         register: z.strictObject({ enabled: z.boolean(), expiresSeconds: z.number().int().min(60).max(86_400) }),
         keepaliveSeconds: nonNegativeInt,
+      }),
+      // issue 13: what a stranger can make the SIP stack hold.
+      limits: z.strictObject({
+        maxTcpConnections: z.number().int().min(1).max(100_000),
+        maxTcpPerSource: z.number().int().min(1).max(100_000),
+        tcpFirstMessageMs: z.number().int().min(100).max(600_000),
+        tcpIdleMs: z.number().int().min(1000).max(86_400_000),
+        maxServerTransactions: z.number().int().min(16).max(1_000_000),
+        maxRequestBytes: z.number().int().min(1500).max(1_048_576),
+        requestsPerSecond: z.number().min(0.1).max(100_000),
+        requestBurst: z.number().int().min(1).max(1_000_000),
       }),
     }),
     media: z
@@ -146,6 +228,8 @@ export const configSchema = z
           toneMs: z.number().int().min(40).max(1000),
           gapMs: z.number().int().min(40).max(1000),
         }),
+        /** Which RTP sources a call accepts (issue 13): same-host (default), learn (weaker, NAT), strict. */
+        rtpSource: z.enum(['same-host', 'learn', 'strict']),
       })
       .refine((m) => m.rtpPortMin < m.rtpPortMax, {
         message: 'expected rtpPortMin < rtpPortMax',
@@ -302,8 +386,38 @@ export const configSchema = z
             message: 'set bindDnTemplate (e.g. "uid={username},ou=people,dc=example,dc=com") or searchBase',
           });
       }),
+    /** Employees sign in to Security info with the company IdP (issue 18a; see README "Employee sign-in"). */
+    employeeSignIn: employeeSignIn,
+    // issue 18b: enrollment links by e-mail.
+    mail: z.strictObject({
+      enabled: z.boolean(),
+      from: z.string().min(3).nullable(),
+      smtp: z.strictObject({
+        host: host.nullable(),
+        port,
+        secure: z.boolean(),
+        requireTls: z.boolean(),
+        username: z.string().min(1).nullable(),
+        password: secret,
+        passwordFile: filePath,
+        rejectUnauthorized: z.boolean(),
+        timeoutSeconds: z.number().int().min(1).max(300),
+      }),
+    }),
   })
   .superRefine((c, ctx) => {
+    if (c.mail.enabled && !c.mail.smtp.host)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mail', 'smtp', 'host'],
+        message: 'required when mail.enabled: the SMTP server that sends enrollment e-mails, e.g. smtp.example.com',
+      });
+    if (c.mail.enabled && !c.mail.from)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mail', 'from'],
+        message: 'required when mail.enabled: the sender, e.g. "IT <it@example.com>"',
+      });
     if (c.telephony.backend === 'drachtio' && !c.drachtio.secret)
       ctx.addIssue({
         code: 'custom',
@@ -337,6 +451,12 @@ export const configSchema = z
         message:
           'required when entraEam.enabled (or set http.publicUrl): the public HTTPS URL Entra reaches fyrkant at',
       });
+    if (!c.languages.some((l) => l.toLowerCase() === c.defaultLanguage.toLowerCase()))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultLanguage'],
+        message: `must be one of languages (${c.languages.join(', ')})`,
+      });
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -352,6 +472,9 @@ export const SECRET_PATHS: readonly (readonly string[])[] = [
   ['http', 'sessionSecret'],
   ['radius', 'ldap', 'searchBindPassword'],
   ['entraEam', 'keys', 'encryptionKey'],
+  ['employeeSignIn', 'oidc', 'clientSecret'],
+  ['employeeSignIn', 'ldap', 'searchBindPassword'],
+  ['mail', 'smtp', 'password'],
 ];
 
 /** Keys holding filesystem paths, resolved against the working directory on load. */
@@ -367,4 +490,9 @@ export const PATH_KEYS: readonly (readonly string[])[] = [
   ['radius', 'ldap', 'searchBindPasswordFile'],
   ['entraEam', 'keys', 'encryptionKeyFile'],
   ['entraEam', 'entra', 'caFile'],
+  ['employeeSignIn', 'logoFile'],
+  ['employeeSignIn', 'oidc', 'clientSecretFile'],
+  ['employeeSignIn', 'ldap', 'searchBindPasswordFile'],
+  ['employeeSignIn', 'ldap', 'caFile'],
+  ['mail', 'smtp', 'passwordFile'],
 ];

@@ -8,9 +8,15 @@ export interface Job {
   readonly name: string;
   /** Cron expression; six fields allowed (seconds first). */
   readonly schedule: string;
-  /** What it did, in one line for the log and the status (e.g. `expired 3 links`). */
-  readonly run: () => Promise<string | undefined> | string | undefined;
+  /**
+   * What it did, in one line for the log and the status (e.g. `expired 3 links`). A report with
+   * `didWork: false` is an idle run: kept in the status, logged at debug only, so a quiet server
+   * has a quiet log at info level.
+   */
+  readonly run: () => Promise<JobOutput> | JobOutput;
 }
+
+export type JobOutput = string | undefined | { readonly detail: string; readonly didWork: boolean };
 
 export interface JobStatus {
   readonly name: string;
@@ -25,6 +31,7 @@ export interface JobStatus {
 }
 
 export interface JobLogger {
+  debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
@@ -88,13 +95,21 @@ export class JobScheduler {
     let ok = true;
     let detail: string | null = null;
     let error: string | null = null;
+    const previousError = entry.status.lastOk === false ? entry.status.lastError : null;
     try {
-      detail = (await entry.job.run()) ?? null;
-      this.log.info({ job: name, ms: Date.now() - startedAt, detail }, 'job ran');
+      const out = await entry.job.run();
+      const report = typeof out === 'object' ? out : { detail: out ?? null, didWork: true };
+      detail = report.detail;
+      const fields = { job: name, ms: Date.now() - startedAt, detail };
+      if (previousError !== null) this.log.info(fields, 'job recovered');
+      else if (report.didWork) this.log.info(fields, 'job ran');
+      else this.log.debug(fields, 'job ran');
     } catch (err) {
       ok = false;
       error = err instanceof Error ? err.message : String(err);
-      this.log.error({ job: name, err: error }, 'job failed');
+      // The same failure every minute is one log line, not sixty an hour: repeats go to debug.
+      if (error === previousError) this.log.debug({ job: name, err: error }, 'job still failing');
+      else this.log.error({ job: name, err: error }, 'job failed');
     }
     const finishedAt = Date.now();
     entry.status = {

@@ -16,6 +16,8 @@ export interface JobSettings {
   readonly retentionSchedule: string;
   /** Trace events of attempts that ended longer ago than this are deleted (the attempts stay). */
   readonly traceRetentionDays: number;
+  /** What to change when the trunk does not answer (said once in the log), e.g. the setting to set. */
+  readonly trunkAdvice?: string;
 }
 
 export const DEFAULT_JOB_SETTINGS: JobSettings = {
@@ -42,7 +44,10 @@ export function standardJobs(deps: JobDeps, settings: JobSettings = DEFAULT_JOB_
       run: async () => {
         const calls = await deps.verification.processDueRetries();
         const hooks = await deps.webhooks.deliverDue();
-        return `placed ${calls} call retries, tried ${hooks} webhook deliveries`;
+        return {
+          detail: `placed ${calls} call retries, tried ${hooks} webhook deliveries`,
+          didWork: calls + hooks > 0,
+        };
       },
     },
     {
@@ -51,7 +56,7 @@ export function standardJobs(deps: JobDeps, settings: JobSettings = DEFAULT_JOB_
       run: () => {
         const links = deleteExpiredEnrollmentLinks(deps.store.db);
         const bypasses = deleteExpiredBypasses(deps.store.db);
-        return `expired ${links} enrollment links and ${bypasses} bypasses`;
+        return { detail: `expired ${links} enrollment links and ${bypasses} bypasses`, didWork: links + bypasses > 0 };
       },
     },
     {
@@ -62,8 +67,10 @@ export function standardJobs(deps: JobDeps, settings: JobSettings = DEFAULT_JOB_
         deps.metrics.trunkReachable.set(h.trunk === 'reachable' ? 1 : 0);
         const line = `backend ${h.backend} ${h.connected ? 'connected' : 'disconnected'}, trunk ${h.trunk}${h.detail ? ` (${h.detail})` : ''}`;
         // An unreachable trunk is the job's finding, not its failure — but it should show as not ok.
-        if (h.trunk === 'unreachable' || !h.connected) throw new Error(line);
-        return line;
+        // The scheduler logs a failure once (repeats at debug), so the advice is read, not scrolled past.
+        if (h.trunk === 'unreachable' || !h.connected)
+          throw new Error(settings.trunkAdvice && h.connected ? `${line}: ${settings.trunkAdvice}` : line);
+        return { detail: line, didWork: false };
       },
     },
     {
@@ -71,7 +78,11 @@ export function standardJobs(deps: JobDeps, settings: JobSettings = DEFAULT_JOB_
       schedule: settings.retentionSchedule,
       run: () => {
         const before = Date.now() - settings.traceRetentionDays * 86_400_000;
-        return `purged ${purgeAttemptEvents(deps.store.db, before)} trace events older than ${settings.traceRetentionDays} days`;
+        const purged = purgeAttemptEvents(deps.store.db, before);
+        return {
+          detail: `purged ${purged} trace events older than ${settings.traceRetentionDays} days`,
+          didWork: purged > 0,
+        };
       },
     },
   ];

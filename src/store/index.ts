@@ -4,6 +4,7 @@ export * from './open';
 export * from './repo/api-keys';
 export * from './repo/app-passwords';
 export * from './repo/attempt-chain';
+export * from './repo/attempt-event-batch';
 export * from './repo/attempts';
 export * from './repo/audit';
 export * from './repo/bypasses';

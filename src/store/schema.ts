@@ -22,6 +22,12 @@ export const users = sqliteTable(
     language: text('language').notNull().default('sv-SE'),
     /** Set by a fraud report's auto-block or an admin; calls are refused until then. */
     blockedUntil: integer('blocked_until'),
+    /** Why an admin blocked the user (shown to admins; cleared on unblock). */
+    blockReason: text('block_reason'),
+    /** Where enrollment e-mails go (bulk enrollment links); optional. */
+    email: text('email'),
+    /** Set when an admin required re-registration or reset the methods; shown until a method is verified. */
+    reregisterRequestedAt: integer('reregister_requested_at'),
     createdAt: integer('created_at').notNull().default(now),
     updatedAt: integer('updated_at').notNull().default(now),
   },
@@ -203,6 +209,9 @@ export const fraudReports = sqliteTable(
     reportedAt: integer('reported_at').notNull().default(now),
     reviewedAt: integer('reviewed_at'),
     note: text('note'),
+    /** An admin's review: real fraud (the block stays) or a mistake (the user is unblocked). */
+    verdict: text('verdict', { enum: ['confirmed', 'dismissed'] }),
+    reviewedBy: text('reviewed_by'),
   },
   (t) => [index('fraud_reports_user_idx').on(t.userId)],
 );
@@ -335,7 +344,67 @@ export const eamRequests = sqliteTable(
   ],
 );
 
+export const WEB_SESSION_KINDS = ['admin', 'self'] as const;
+export const WEB_SIGN_IN_METHODS = ['apikey', 'link', 'oidc', 'ldap'] as const;
+
+/**
+ * Web UI sessions (issue 18a), kept so a restart does not sign anyone out. The cookie holds a random
+ * token signed with `http.sessionSecret`; the row is keyed by the token's SHA-256, never the token.
+ */
+export const webSessions = sqliteTable(
+  'web_sessions',
+  {
+    /** Hex SHA-256 of the session token. */
+    tokenHash: text('token_hash').primaryKey(),
+    kind: text('kind', { enum: WEB_SESSION_KINDS }).notNull(),
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** Admin sessions: the API key's id and name (for the audit log), never the key. */
+    keyId: text('key_id'),
+    keyName: text('key_name'),
+    method: text('method', { enum: WEB_SIGN_IN_METHODS }).notNull(),
+    enrolling: integer('enrolling', { mode: 'boolean' }).notNull().default(false),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+    createdAt: integer('created_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+  },
+  (t) => [index('web_sessions_user_idx').on(t.userId), index('web_sessions_seen_idx').on(t.lastSeenAt)],
+);
+
+export const MAIL_ITEM_STATUSES = ['pending', 'sent', 'failed'] as const;
+
+/** A bulk send of enrollment e-mails; its items say per user what happened (retryable). */
+export const mailBatches = sqliteTable('mail_batches', {
+  id: text('id').primaryKey(),
+  createdBy: text('created_by').notNull(),
+  createdAt: integer('created_at').notNull(),
+  finishedAt: integer('finished_at'),
+});
+
+export const mailBatchItems = sqliteTable(
+  'mail_batch_items',
+  {
+    id: text('id').primaryKey(),
+    batchId: text('batch_id')
+      .notNull()
+      .references(() => mailBatches.id, { onDelete: 'cascade' }),
+    userId: text('user_id').references(() => users.id, { onDelete: 'set null' }),
+    username: text('username').notNull(),
+    email: text('email'),
+    status: text('status', { enum: MAIL_ITEM_STATUSES }).notNull().default('pending'),
+    tries: integer('tries').notNull().default(0),
+    error: text('error'),
+    /** The enrollment link sent (its id; the token is only in the e-mail). */
+    linkId: text('link_id'),
+    sentAt: integer('sent_at'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('mail_batch_items_batch_idx').on(t.batchId, t.status)],
+);
+
 export type UserRow = typeof users.$inferSelect;
+export type MailBatchRow = typeof mailBatches.$inferSelect;
+export type MailBatchItemRow = typeof mailBatchItems.$inferSelect;
 export type PhoneMethodRow = typeof phoneMethods.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
 export type AttemptEventRow = typeof attemptEvents.$inferSelect;
@@ -410,3 +479,4 @@ export const ivrRecordings = sqliteTable(
 
 export type IvrScriptVersionRow = typeof ivrScriptVersions.$inferSelect;
 export type IvrRecordingRow = typeof ivrRecordings.$inferSelect;
+export type WebSessionRow = typeof webSessions.$inferSelect;

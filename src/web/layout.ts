@@ -18,13 +18,20 @@ export interface PageOptions {
   /** A sign-out form (needs the session's CSRF token). */
   readonly signOut?: { readonly action: string; readonly csrf: string };
   readonly narrow?: boolean;
+  /** Admin tables: a wider main column so no column is clipped at 1280 px. */
+  readonly wide?: boolean;
   /** Reload the page every N seconds when scripts are off (live status fallback). */
   readonly refreshWithoutScript?: number;
   /** Extra scripts from our assets (file names), loaded deferred after app.js. */
   readonly scripts?: readonly string[];
+  /** Reload the page every N seconds (progress pages, e.g. a bulk e-mail send). */
+  readonly refreshSeconds?: number;
 }
 
 export const ASSET_BASE = '/ui/assets';
+
+/** Where the company name and logo go; filled in per server by src/web/branding.ts (issue 18a). */
+export const BRAND_MARK = html`<!--fyrkant:company-->`;
 
 function withLang(path: string, lang: UiLanguage): string {
   const url = new URL(path, 'http://x');
@@ -44,6 +51,7 @@ export function page(o: PageOptions): Html {
 <link rel="icon" href="data:,">
 <title>${o.title} · ${m.t('app.name')}</title>
 <link rel="stylesheet" href="${ASSET_BASE}/app.css">
+${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}
 ${o.refreshWithoutScript ? html`<noscript><meta http-equiv="refresh" content="${o.refreshWithoutScript}"></noscript>` : ''}
 <script src="${ASSET_BASE}/app.js" defer></script>
 ${(o.scripts ?? []).map((f) => html`<script src="${ASSET_BASE}/${f}" defer></script>`)}
@@ -51,7 +59,7 @@ ${(o.scripts ?? []).map((f) => html`<script src="${ASSET_BASE}/${f}" defer></scr
 <body>
 <a class="skip" href="#main">${m.t('app.skip')}</a>
 <header class="top">
-  <span class="brand">fyr<span>#</span>kant</span>
+  <span class="brand">fyr<span>#</span>kant</span>${BRAND_MARK}
   ${
     o.nav
       ? html`<nav class="main" aria-label="${m.t('admin.nav')}"><ul>${o.nav.map(
@@ -69,7 +77,7 @@ ${(o.scripts ?? []).map((f) => html`<script src="${ASSET_BASE}/${f}" defer></scr
       : ''
   }
 </header>
-<main id="main" tabindex="-1"${o.narrow ? html` class="narrow"` : ''}>
+<main id="main" tabindex="-1"${o.narrow ? html` class="narrow"` : o.wide ? html` class="wide"` : ''}>
 ${o.body}
 </main>
 </body>

@@ -8,9 +8,13 @@ import { apiRuntime } from '../app/api-runtime';
 import type { AppContext } from '../app/context';
 import { radiusStatus } from '../app/radius-runtime';
 import { textLanguage } from '../domain/call-outcomes';
+import { employeeSignInFromConfig } from '../integrations/employee-signin/from-config';
 import { entraAdminView } from '../integrations/entra/admin-view';
+import { adminWeb } from './admin-wiring';
+import { SessionStore } from './http/sessions';
 import { registerWebUi } from './register';
 import { serviceActions } from './service-actions';
+import { sessionSecret } from './session-secret';
 import { createWebServices } from './wiring';
 
 export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: FastifyInstance) => Promise<void> } {
@@ -30,11 +34,27 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
           previewVars: { company: config.companyName, extension: '1234' },
           radius: () => radiusStatus(ctx),
         }),
+        admin: adminWeb(rt),
         defaultLanguage: textLanguage(config.defaultLanguage),
         // Behind a TLS-terminating proxy, `http.trustProxy` makes `req.protocol` https and the cookies Secure.
         secureCookies: 'auto',
+        // issue 18a: sessions in the database, signed with http.sessionSecret, survive a restart.
+        sessions: new SessionStore({
+          db: ctx.store.db,
+          secret: sessionSecret(config.http.sessionSecret, config.dataDir),
+          idleMs: config.http.sessionIdleMinutes * 60_000,
+          absoluteMs: config.http.sessionAbsoluteHours * 3_600_000,
+        }),
         entraAdmin: () => entraAdminView(ctx),
         scriptEditor: () => rt.ivrScripts,
+        // issue 18a: employees sign in again by OpenID Connect and/or LDAP; company name + logo on every page.
+        employeeSignIn: employeeSignInFromConfig(
+          config,
+          ctx.store.db,
+          ctx.logger,
+          config.http.publicUrl ?? `http://${config.http.address}:${config.http.port}`,
+        ),
+        branding: { companyName: config.companyName, logoFile: config.employeeSignIn.logoFile },
       });
     },
   };

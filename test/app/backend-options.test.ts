@@ -93,4 +93,13 @@ describe('config → adapter options', () => {
     ).toBe('always');
     expect(() => config({ media: { inbandDtmf: 'sometimes' as 'auto' } })).toThrow(/inbandDtmf/);
   });
+
+  it('media.rtpSource reaches the embedded backend (default same-host); other values are refused', () => {
+    expect(config().media.rtpSource).toBe('same-host');
+    const backend = embeddedBackendFromConfig(config({ media: { rtpSource: 'strict' } }));
+    expect((backend as unknown as { options: { media: { rtpSource: string } } }).options.media.rtpSource).toBe(
+      'strict',
+    );
+    expect(() => config({ media: { rtpSource: 'anyone' as 'learn' } })).toThrow(/rtpSource/);
+  });
 });

@@ -132,12 +132,20 @@ describe('destination policy (static rules)', () => {
 
   it('explains the denial in sv and en', () => {
     const e = policy().evaluate(dest('0939-123 456'));
-    expect(e.message.en).toBe('Numbers of type premium rate may not be called.');
-    expect(e.message.sv).toBe('Nummer av typen betalnummer får inte ringas.');
+    expect(e.message.en).toBe('Numbers of type premium rate may not be called. Give your office or mobile number.');
+    expect(e.message.sv).toBe('Nummer av typen betalnummer får inte ringas. Ange ditt kontors- eller mobilnummer.');
+    // What to do next: which countries are allowed, and whom to ask.
     expect(policy().evaluate(dest('020 7946 0000', 'GB')).message).toEqual({
-      sv: 'Samtal till Storbritannien (GB) är inte tillåtna.',
-      en: 'Calls to United Kingdom (GB) are not allowed.',
+      sv: 'Samtal till Storbritannien (GB) är inte tillåtna. Bara samtal till Sverige är tillåtna — fråga IT-avdelningen om du behöver ett annat land.',
+      en: 'Calls to United Kingdom (GB) are not allowed. Only calls to Sweden are allowed — ask your IT department if you need another country.',
     });
+    expect(
+      policy({ policy: { allowedCountries: ['SE', 'NO'] } }).evaluate(dest('020 7946 0000', 'GB')).message.en,
+    ).toContain('Only calls to Sweden or Norway are allowed');
+    // A sip: refusal names the setting that turns it on.
+    expect(policy().evaluate({ kind: 'sip-uri', uri: 'sip:1@127.0.0.1' }).message.en).toContain(
+      'telephony.allowSipUriDial',
+    );
   });
 });
 

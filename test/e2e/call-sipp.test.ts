@@ -169,10 +169,13 @@ describe('fyrkant call against sipp', () => {
     const peer = await sipp(answerScenario());
     const { code, json } = await call(peer.uri('1001'), {}, { allowSipUriDial: false });
     expect(json).toMatchObject({ outcome: 'policy-denied', sipStatus: null, callId: null });
-    expect(code).toBe(1);
+    // Exit 3 like `numbers parse`; the reason names the setting that would allow sip: URIs.
+    expect(code).toBe(3);
+    expect(json.reason).toContain('telephony.allowSipUriDial');
     // Premium-rate numbers are denied by default too, before anything is dialled.
     const premium = await call('0939-123 456', { country: 'SE' }, { trunk: { uri: peer.uri() } });
     expect(premium.json.outcome).toBe('policy-denied');
+    expect(premium.code).toBe(3);
     const messages = join(peer.dir, 'messages.log');
     expect(existsSync(messages) ? readFileSync(messages, 'utf8') : '').not.toContain('INVITE');
   });

@@ -50,10 +50,10 @@ describe('fyrkant scripts / prompts commands', () => {
     expect(again.stdout).toMatch(/: 0 rendered, \d+ already cached$/m);
   });
 
-  it('prompts play names the script and key when the prompt does not exist', async () => {
+  it('prompts export names the script and key when the prompt does not exist', async () => {
     const r = await runCli([
       'prompts',
-      'play',
+      'export',
       'office-phone-verify/nope',
       '--out',
       join(dir, 'x.wav'),
@@ -62,6 +62,15 @@ describe('fyrkant scripts / prompts commands', () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/script office-phone-verify has no prompt "nope"; it has: transfer, /);
+  });
+
+  it('the old name "prompts play" still works, says the new name, and is not in --help', async () => {
+    const r = await runCli(['prompts', 'play', 'office-phone-verify/nope', '--out', join(dir, 'x.wav')]);
+    expect(r.stderr).toBe('fyrkant: "prompts play" is now "prompts export" (it writes a WAV file)\n');
+    expect(r.stdout).toMatch(/has no prompt "nope"/);
+    const help = await runCli(['prompts', '--help']);
+    expect(help.stdout).toMatch(/^\s+export \[options\] <id>/m);
+    expect(help.stdout).not.toMatch(/^\s+play\b/m);
   });
 });
 

@@ -57,11 +57,11 @@ describe('done when: an admin customises a script without a restart', () => {
     expect(check.stdout).toMatch(/1 script\(s\) in .*: 1 ok; 0 error\(s\), 0 warning\(s\)/);
     expect(check.code).toBe(0);
 
-    // 3. fyrkant prompts play greeting --lang sv-SE --out file.wav (real espeak-ng)
+    // 3. fyrkant prompts export greeting --lang sv-SE --out file.wav (real espeak-ng)
     const wav = join(dir, 'greeting.wav');
     const play = await runCli([
       'prompts',
-      'play',
+      'export',
       'my-verify/greeting',
       '--lang',
       'sv-SE',
@@ -101,7 +101,7 @@ describe('done when: an admin customises a script without a restart', () => {
       'my-verify/retry@sv-SE',
       'my-verify/goodbye@sv-SE',
     ]);
-    // What the caller heard is exactly what `prompts play` wrote.
+    // What the caller heard is exactly what `prompts export` wrote.
     expect(readFileSync(call.plays[0]!.path)).toEqual(readFileSync(wav));
 
     // 5. A typo in a verb name: reported with line and column; the running version stays.

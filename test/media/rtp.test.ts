@@ -4,6 +4,7 @@ import { newRtpHeader, parseRtp, writeRtpHeader } from '../../src/telephony/embe
 import { RtpPortAllocator } from '../../src/telephony/embedded/media/rtp/ports';
 import { RtpReceiveStats } from '../../src/telephony/embedded/media/rtp/stats';
 import { freePort } from '../support/ports';
+import { until } from '../support/until';
 
 function packet(pt: number, seq: number, ts: number, ssrc: number, payload = 160, marker = false): Buffer {
   const b = Buffer.alloc(12 + payload, 0xff);
@@ -123,7 +124,37 @@ describe('RTP ports and endpoint (real UDP on 127.0.0.1)', () => {
     got[1]!.socket.close();
   });
 
-  it('latches onto the real source, ignores RTCP/garbage/foreign sources, and keeps stats', async () => {
+  it('draws ports at random: uniform over the range, successive ports unrelated, never sequential', async () => {
+    const base = await freePort();
+    const min = base % 2 === 0 ? base : base + 1;
+    const count = 100; // even ports min, min+2, …, min+198 (RTCP up to min+199)
+    const alloc = new RtpPortAllocator('127.0.0.1', { min, max: Math.min(65535, min + 2 * count - 1) });
+    const draws: number[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const { socket, port } = await alloc.allocate();
+      draws.push(port);
+      await new Promise<void>((r) => socket.close(() => r()));
+      alloc.release(port);
+    }
+    const index = draws.map((p) => (p - min) / 2);
+    expect(index.every((i) => Number.isInteger(i) && i >= 0 && i < count)).toBe(true);
+    // 1. Uniform over the range: chi-square, upper tail at p ≈ 1e-6 (fails on a skewed or stuck allocator).
+    const perPort = new Array<number>(count).fill(0);
+    for (const i of index) perPort[i]!++;
+    expect(chiSquare(perPort)).toBeLessThan(chiSquareCritical(count - 1));
+    // 2. The step from one port to the next is uniform too (fails on "last + 2", or any fixed stride).
+    const steps = new Array<number>(11).fill(0);
+    for (let k = 1; k < index.length; k++) {
+      const step = (index[k]! - index[k - 1]! + count) % count; // 1..99 (the port just released rests)
+      steps[Math.min(10, Math.floor((step - 1) / 9))]!++;
+    }
+    expect(chiSquare(steps)).toBeLessThan(chiSquareCritical(steps.length - 1));
+    // 3. Directly: "last port + 2" is about as likely as any other port (1 in 100), not the rule.
+    const sequential = index.slice(1).filter((i, k) => i === (index[k]! + 1) % count).length;
+    expect(sequential).toBeLessThan(45); // expected ≈ 15; the old allocator scored 1499
+  });
+
+  it('adopts a sender on another port of the SDP address after probation, drops RTCP/garbage/strangers, keeps stats', async () => {
     const alloc = new RtpPortAllocator('127.0.0.1', { min: 20000, max: 60000 });
     const { socket, port } = await alloc.allocate();
     const received: number[] = [];
@@ -147,14 +178,31 @@ describe('RTP ports and endpoint (real UDP on 127.0.0.1)', () => {
     for (let i = 0; i < 5; i++) await send(peer, packet(0, 100 + i, i * 160, 7));
     await send(stranger, packet(0, 500, 0, 9));
     const echoed = new Promise<Buffer>((r) => peer.once('message', (m) => r(m)));
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => ep.policy.stats.foreign + ep.policy.stats.whileAlive === 1, 'the stranger dropped');
     expect(ep.isLatched).toBe(true);
     expect(ep.remote).toEqual({ address: '127.0.0.1', port: peer.address().port });
     ep.send(packet(0, 1, 1, 1), 172);
     expect((await echoed).length).toBe(172);
-    expect(received).toEqual([100, 101, 102, 103, 104]);
-    expect(ep.stats.ignored).toBe(4);
+    // The first three were probation (media.rtpSource same-host: the SDP's IP, another port).
+    expect(received).toEqual([103, 104]);
+    expect(ep.stats.ignored).toBe(3);
+    // The stranger (same host, another port) came while the adopted source was alive.
+    expect(ep.policy.stats).toMatchObject({ probation: 3, accepted: 2, whileAlive: 1, sourceChanges: 1 });
     ep.close();
     alloc.release(port);
   });
 });
+
+/** Pearson's chi-square statistic against a uniform distribution over the bins. */
+function chiSquare(observed: readonly number[]): number {
+  const total = observed.reduce((a, b) => a + b, 0);
+  const expected = total / observed.length;
+  return observed.reduce((sum, o) => sum + (o - expected) ** 2 / expected, 0);
+}
+
+/** Upper critical value of chi-square with `df` degrees of freedom at p ≈ 1e-6 (Wilson–Hilferty). */
+function chiSquareCritical(df: number): number {
+  const z = 4.75;
+  const a = 2 / (9 * df);
+  return df * (1 - a + z * Math.sqrt(a)) ** 3;
+}

@@ -65,12 +65,13 @@ describe('sessions', () => {
     let now = 0;
     const store = new SessionStore({ idleMs: 100, absoluteMs: 250, now: () => now });
     const s = store.create({ kind: 'self', userId: 'u1' });
-    expect(s.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // <token>.<HMAC of the token> (issue 18a: cookies are signed with http.sessionSecret)
+    expect(s.id).toMatch(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/);
     expect(s.csrfToken).not.toBe(s.id);
     now = 90;
-    expect(store.get(s.id)).toBe(s);
+    expect(store.get(s.id)?.handle).toBe(s.handle);
     now = 180;
-    expect(store.get(s.id)).toBe(s);
+    expect(store.get(s.id)?.handle).toBe(s.handle);
     now = 260; // idle only 80 ms, but older than the absolute limit
     expect(store.get(s.id)).toBeUndefined();
     const t = store.create({ kind: 'admin', keyId: 'k', name: 'n' });

@@ -1,6 +1,6 @@
 /**
  * `fyrkant call <number-or-sip-uri>`: place one verification call and print what happened.
- * Exit code 0 only when the call was approved.
+ * Exit code 0 only when the call was approved; 3 when the destination policy refused it.
  */
 import { type Command, Option } from 'commander';
 import { startBackend } from '../../app/backends';
@@ -8,6 +8,7 @@ import { silentLogger } from '../../log';
 import { type CallInput, runCall } from '../call/run-call';
 import { humanSummary, jsonReport } from '../call/summary';
 import { loadCliConfig, withConfigOption } from '../common';
+import { EXIT_DENIED } from './numbers';
 
 interface CallFlags {
   readonly country?: string;
@@ -21,7 +22,9 @@ interface CallFlags {
 
 export function register(program: Command): void {
   withConfigOption(program.command('call'))
-    .description('Place a verification call to a phone number or (if allowed) a sip: URI and report the outcome')
+    .description(
+      'Place a verification call to a phone number or (if telephony.allowSipUriDial) a sip: URI and report the outcome. Exit code 0 = approved, 1 = not approved or invalid number, 3 = refused by the policy',
+    )
     .argument('<number-or-sip-uri>', 'phone number as people type it, or a sip: URI')
     .option('--country <CC>', 'default country for numbers without + (default: homeCountry)')
     .option('--ext <digits>', 'extension dialled as DTMF after answer (digits, * # , w)')
@@ -32,6 +35,15 @@ export function register(program: Command): void {
     .action(async (target: string, flags: CallFlags) => {
       process.exitCode = await callCommand(target, flags, (s) => process.stdout.write(s));
     });
+}
+
+/**
+ * Exit codes, the same as `numbers parse` where they overlap: 0 = approved, 3 = refused by the
+ * destination policy (nothing was dialled), 1 = anything else (invalid number, not answered, …).
+ */
+export function callExitCode(outcome: string): number {
+  if (outcome === 'approved') return 0;
+  return outcome === 'policy-denied' ? EXIT_DENIED : 1;
 }
 
 /** The command without commander, for tests: returns the exit code. */
@@ -55,7 +67,7 @@ export async function callCommand(target: string, flags: CallFlags, write: (s: s
       signal: controller.signal,
     });
     write(flags.json ? jsonReport(report) : humanSummary(target, report));
-    return report.outcome === 'approved' ? 0 : 1;
+    return callExitCode(report.outcome);
   } finally {
     process.off('SIGINT', onSigint);
   }

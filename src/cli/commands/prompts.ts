@@ -1,9 +1,10 @@
 /**
  * `fyrkant prompts render [--script ID]`: renders every prompt clip the scripts need (TTS texts in each
  * language, digit words) into the prompt cache, so calls never wait for espeak-ng.
- * `fyrkant prompts play ID --lang sv-SE --out file.wav`: writes what a prompt will sound like on a call
+ * `fyrkant prompts export ID --lang sv-SE --out file.wav`: writes what a prompt will sound like on a call
  * (8 kHz mono), for a tester to listen to. ID is a prompt key of `--script` (default: ivr.defaultScript)
- * or `script/key`.
+ * or `script/key`. It was called `prompts play`, which promised sound it never made; the old name
+ * still works (hidden) and says the new one.
  */
 import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -135,7 +136,9 @@ export async function playPrompt(id: string, flags: PlayFlags, out: (line: strin
 const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').filter(Boolean)];
 
 export function register(program: Command): void {
-  const prompts = program.command('prompts').description('IVR prompts: pre-render them, listen to them');
+  const prompts = program
+    .command('prompts')
+    .description('IVR prompts: pre-render them, export one to a WAV file to listen to');
   const common = (c: Command) =>
     withConfigOption(c)
       .option('--dir <dir>', 'scripts directory (default: ivr.scriptsDir)')
@@ -153,18 +156,27 @@ export function register(program: Command): void {
     process.exitCode = await renderPrompts(opts, (l) => process.stdout.write(`${l}\n`));
   });
 
-  common(
-    prompts
-      .command('play')
-      .description('Write a prompt as it will sound on a call to a WAV file')
+  const exportOptions = (c: Command) =>
+    common(c)
       .argument('<id>', 'prompt key (of --script) or script/key')
       .option('-s, --script <id>', 'script (default: ivr.defaultScript)')
       .option('-l, --lang <tag>', 'language, e.g. sv-SE (default: defaultLanguage)')
-      .requiredOption('-o, --out <file>', 'WAV file to write')
+      .requiredOption('-o, --out <file>', 'WAV file to write (open it in any audio player)')
       .option('--ext <digits>', 'extension to read out for {extension}', '1001')
       .option('--challenge <digit>', 'digit for {challengeDigit}', '7')
-      .option('--name <displayName>', 'display name for {displayName}'),
+      .option('--name <displayName>', 'display name for {displayName}');
+
+  exportOptions(
+    prompts.command('export').description('Write a prompt as it will sound on a call (8 kHz mono) to a WAV file'),
   ).action(async (id: string, opts: PlayFlags) => {
     process.exitCode = await playPrompt(id, opts, (l) => process.stdout.write(`${l}\n`));
   });
+
+  // The old name: it never played anything, so it is hidden and points at the new one.
+  exportOptions(prompts.command('play', { hidden: true }).description('old name of "prompts export"')).action(
+    async (id: string, opts: PlayFlags) => {
+      process.stderr.write('fyrkant: "prompts play" is now "prompts export" (it writes a WAV file)\n');
+      process.exitCode = await playPrompt(id, opts, (l) => process.stdout.write(`${l}\n`));
+    },
+  );
 }

@@ -4,6 +4,8 @@ import { loadCliConfig, withConfigOption } from '../common';
 
 type AppModule = typeof import('../../app/app');
 type LogModule = typeof import('../../log');
+type StoreModule = typeof import('../../store');
+type HintsModule = typeof import('../../app/operator-hints');
 
 export function register(program: Command): void {
   withConfigOption(program.command('serve'))
@@ -22,9 +24,9 @@ export function register(program: Command): void {
       const { createLogger } = require('../../log') as LogModule;
       const logger = createLogger({ level: config.log.level });
       const app = await startApp(config, { logger });
-      // A machine-readable line for scripts and tests that start us with port 0.
-      process.stdout.write(`${JSON.stringify({ fyrkant: 'listening', url: app.url })}\n`);
-      await new Promise<void>((resolve) => {
+      // Handlers first, then the lines that tell others we are up: a SIGTERM sent the moment the
+      // "listening" line is read still stops us cleanly.
+      const stopped = new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals) => {
           logger.info({ signal }, 'signal received');
           process.off('SIGTERM', onSignal);
@@ -38,5 +40,13 @@ export function register(program: Command): void {
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       });
+      // A machine-readable line for scripts and tests that start us with port 0.
+      process.stdout.write(`${JSON.stringify({ fyrkant: 'listening', url: app.url })}\n`);
+      // First run: one plain line on the terminal that says how to get in (the log is JSON for machines).
+      const { listApiKeys } = require('../../store') as StoreModule;
+      const { firstRunLine } = require('../../app/operator-hints') as HintsModule;
+      const hasAdmin = listApiKeys(app.ctx.store.db).some((k) => k.revokedAt === null && k.scopes.includes('admin'));
+      if (!hasAdmin) process.stderr.write(`${firstRunLine(app.url, opts.config ?? process.env.FYRKANT_CONFIG)}\n`);
+      await stopped;
     });
 }

@@ -51,6 +51,7 @@ export function usersImport(file: string, flags: ImportFlags): number {
     const { valid, problems } = validateImport(store, phones, rows, {
       language: config.defaultLanguage,
       country: config.homeCountry,
+      languages: config.languages,
     });
     let imported = 0;
     if (!flags.dryRun && valid.length > 0) {

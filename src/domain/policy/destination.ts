@@ -50,7 +50,7 @@ export function checkDestination(d: Destination, rules: DestinationRules): Desti
     return {
       allow: false,
       reason: 'country-not-allowed',
-      detail: country ? { country } : {},
+      detail: country ? { country, allowedCountries: countries } : { allowedCountries: countries },
     };
   if (rules.blockedTypes.includes(type)) return { allow: false, reason: 'blocked-number-type', detail: { type } };
   return { allow: true, reason: 'allowed', detail: {} };

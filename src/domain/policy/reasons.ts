@@ -9,6 +9,8 @@ export interface PolicyDetail {
   readonly country?: string;
   readonly type?: NumberType;
   readonly prefix?: string;
+  /** For `country-not-allowed`: the countries that may be called, so the text can say what is. */
+  readonly allowedCountries?: readonly string[];
 }
 
 export const POLICY_REASONS = [
@@ -52,21 +54,24 @@ export function policyMessage(reason: PolicyReason, detail: PolicyDetail = {}): 
     case 'sip-uri-allowed':
       return { sv: 'SIP-adressen får ringas (testläge).', en: 'The SIP address may be called (test mode).' };
     case 'sip-uri-not-allowed':
-      return { sv: 'Att ringa SIP-adresser direkt är avstängt.', en: 'Calling SIP addresses directly is turned off.' };
+      return {
+        sv: 'Att ringa SIP-adresser direkt är avstängt. För tester: sätt telephony.allowSipUriDial: true (FYRKANT_TELEPHONY__ALLOW_SIP_URI_DIAL=true) och starta om.',
+        en: 'Calling SIP addresses directly is turned off. For tests: set telephony.allowSipUriDial: true (FYRKANT_TELEPHONY__ALLOW_SIP_URI_DIAL=true) and restart.',
+      };
     case 'denied-prefix':
       return {
-        sv: `Nummer som börjar på ${detail.prefix} får inte ringas.`,
-        en: `Numbers starting with ${detail.prefix} may not be called.`,
+        sv: `Nummer som börjar på ${detail.prefix} får inte ringas. Ange ett annat nummer eller fråga IT-avdelningen.`,
+        en: `Numbers starting with ${detail.prefix} may not be called. Give another number or ask your IT department.`,
       };
     case 'country-not-allowed':
       return {
-        sv: `Samtal till ${detail.country ? `${countryName(detail.country, 'sv')} (${detail.country})` : 'nummer utan land'} är inte tillåtna.`,
-        en: `Calls to ${detail.country ? `${countryName(detail.country, 'en')} (${detail.country})` : 'non-geographic numbers'} are not allowed.`,
+        sv: `Samtal till ${detail.country ? `${countryName(detail.country, 'sv')} (${detail.country})` : 'nummer utan land'} är inte tillåtna.${allowedHint(detail, 'sv')}`,
+        en: `Calls to ${detail.country ? `${countryName(detail.country, 'en')} (${detail.country})` : 'non-geographic numbers'} are not allowed.${allowedHint(detail, 'en')}`,
       };
     case 'blocked-number-type':
       return {
-        sv: `Nummer av typen ${detail.type ? NUMBER_TYPE_NAMES[detail.type].sv : 'okänd'} får inte ringas.`,
-        en: `Numbers of type ${detail.type ? NUMBER_TYPE_NAMES[detail.type].en : 'unknown'} may not be called.`,
+        sv: `Nummer av typen ${detail.type ? NUMBER_TYPE_NAMES[detail.type].sv : 'okänd'} får inte ringas. Ange ditt kontors- eller mobilnummer.`,
+        en: `Numbers of type ${detail.type ? NUMBER_TYPE_NAMES[detail.type].en : 'unknown'} may not be called. Give your office or mobile number.`,
       };
     case 'rate-limit-user':
       return {
@@ -89,4 +94,16 @@ export function policyMessage(reason: PolicyReason, detail: PolicyDetail = {}): 
         en: 'The service is placing too many calls right now. Try again shortly.',
       };
   }
+}
+
+/** " Only calls to Sweden are allowed — ask your IT department." (empty when the list is unknown). */
+function allowedHint(detail: PolicyDetail, lang: 'sv' | 'en'): string {
+  const list = detail.allowedCountries ?? [];
+  if (list.length === 0) return '';
+  const names = new Intl.ListFormat(lang === 'sv' ? 'sv-SE' : 'en-GB', { type: 'disjunction' }).format(
+    list.map((c) => countryName(c, lang)),
+  );
+  return lang === 'sv'
+    ? ` Bara samtal till ${names} är tillåtna — fråga IT-avdelningen om du behöver ett annat land.`
+    : ` Only calls to ${names} are allowed — ask your IT department if you need another country.`;
 }

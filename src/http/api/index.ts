@@ -15,6 +15,7 @@ import { appPasswordRoutes } from './routes/app-passwords';
 import { attemptRoutes } from './routes/attempts';
 import { opsRoutes } from './routes/ops';
 import { scriptRoutes } from './routes/scripts';
+import { userAdminRoutes } from './routes/user-admin';
 import { userRoutes } from './routes/users';
 import { verificationRoutes } from './routes/verifications';
 
@@ -27,6 +28,7 @@ export function apiRoutes(ctx: ApiContext): ApiRoute[] {
     ...appPasswordRoutes(ctx),
     ...adminRoutes(ctx),
     ...scriptRoutes(ctx),
+    ...userAdminRoutes(ctx),
     ...opsRoutes(ctx, () => routes),
   );
   return routes;

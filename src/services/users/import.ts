@@ -4,6 +4,8 @@
  * and in the database); bad rows are reported with their line numbers and the good rows are written
  * in ONE transaction — all of them or, on a database error, none.
  */
+import { checkDisplayName, checkUsername } from '../../domain/identity-text';
+import { checkUserLanguage } from '../../domain/user-language';
 import { addPhoneMethod, audit, createUser, getUserByUsername, type Store } from '../../store';
 import { applyEntraFields, checkEntraFields, type EntraFields } from './entra-identity';
 import type { PhonePort } from './phone-port';
@@ -56,7 +58,6 @@ export const IMPORT_COLUMNS = [
 ] as const;
 
 const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
-const USERNAME = /^[^\s\p{Cc}]{1,200}$/u;
 
 export function toImportRows(records: readonly { line: number; fields: string[] }[]): ImportRow[] {
   const body =
@@ -82,7 +83,7 @@ export function validateImport(
   store: Store,
   phones: PhonePort,
   rows: readonly ImportRow[],
-  defaults: { language: string; country: string },
+  defaults: { language: string; country: string; languages?: readonly string[] },
 ): { valid: ValidRow[]; problems: RowProblem[] } {
   const valid: ValidRow[] = [];
   const problems: RowProblem[] = [];
@@ -90,15 +91,23 @@ export function validateImport(
   for (const row of rows) {
     const before = problems.length;
     const bad = (field: string, message: string) => problems.push({ line: row.line, field, message });
+    // The same rule as the API and the web UI (NFKC, nothing invisible, one script).
+    const name = checkUsername(row.username);
+    const username = name.ok ? name.value : row.username;
     if (!row.username) bad('username', 'username is empty');
-    else if (!USERNAME.test(row.username))
-      bad('username', `username "${row.username}" has spaces or control characters`);
-    else if (seen.has(row.username))
-      bad('username', `username "${row.username}" is also on line ${seen.get(row.username)}`);
-    else if (getUserByUsername(store.db, row.username)) bad('username', `user "${row.username}" already exists`);
-    if (row.username) seen.set(row.username, seen.get(row.username) ?? row.line);
-    const language = row.language || defaults.language;
+    else if (!name.ok) bad('username', `${name.message.en} (${JSON.stringify(row.username)})`);
+    else if (seen.has(username)) bad('username', `username "${username}" is also on line ${seen.get(username)}`);
+    else if (getUserByUsername(store.db, username)) bad('username', `user "${username}" already exists`);
+    if (row.username) seen.set(username, seen.get(username) ?? row.line);
+    const display = checkDisplayName(row.displayName);
+    if (!display.ok) bad('display name', `${display.message.en} (${JSON.stringify(row.displayName)})`);
+    let language = row.language || defaults.language;
     if (!LANGUAGE.test(language)) bad('language', `"${row.language}" is not a language tag like sv-SE`);
+    else if (defaults.languages) {
+      const check = checkUserLanguage(language, defaults.languages);
+      if (check.ok) language = check.value;
+      else bad('language', check.message.en);
+    }
     let phone: ValidRow['phone'] = null;
     if (row.number) {
       const parsed = phones.parse({
@@ -134,7 +143,14 @@ export function validateImport(
       else seen.set(`${key}:${value}`, row.line);
     }
     if (problems.length === before)
-      valid.push({ line: row.line, username: row.username, displayName: row.displayName, language, phone, entra });
+      valid.push({
+        line: row.line,
+        username,
+        displayName: display.ok ? display.value : row.displayName,
+        language,
+        phone,
+        entra,
+      });
   }
   return { valid, problems };
 }

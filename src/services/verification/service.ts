@@ -46,6 +46,7 @@ import { type EndDetails, type FinishInput, type FinishResult, finishAttempt, qu
 import { type IssuedAppPassword, OneTimeSecrets } from './one-time-secrets';
 import type { CallPlanner, CallTarget, ScriptRunner, Texts } from './ports';
 import type { VerificationSettings } from './settings';
+import { TraceBatch } from './trace-batch';
 import { traceRecorder } from './trace-recorder';
 
 /** One queued call: what `runCall` needs, fixed when the attempt is placed. */
@@ -105,6 +106,8 @@ export type StartResult =
 
 export class VerificationService {
   readonly queue: CallQueue;
+  /** Every call's trace events, written once per event-loop turn (trace-batch.ts). */
+  readonly traces: TraceBatch;
   private readonly secrets: OneTimeSecrets;
   private readonly active = new Map<string, AbortController>();
   /** Timers that place a scheduled retry on time (the retry job is the fallback after a restart). */
@@ -119,6 +122,7 @@ export class VerificationService {
       },
     });
     this.secrets = new OneTimeSecrets(deps.settings.appPasswordPickupMs);
+    this.traces = new TraceBatch(deps.store, deps.bus, deps.log);
   }
 
   /** Start-up: attempts a crashed process left unfinished become `interrupted`. */
@@ -314,7 +318,7 @@ export class VerificationService {
     const { store, backend, scripts, metrics, settings, planner } = this.deps;
     const id = attempt.id;
     const log = this.deps.log.child({ attemptId: id });
-    const recorder = traceRecorder(store, this.deps.bus, metrics, log, id);
+    const recorder = traceRecorder(this.traces, metrics, log, id);
     // The backend traces every received digit; the script runner masks those typed while a PIN is asked for.
     const trace = scripts.guardTrace?.(recorder) ?? recorder;
     const tried = this.triedMethods(attempt, method.id);
@@ -438,10 +442,13 @@ export class VerificationService {
     appPassword?: NewAppPassword,
   ): Promise<FinishResult | undefined> {
     try {
-      const r = finishAttempt(this.deps.store, this.deps.settings, {
-        ...input,
-        ...(appPassword ? { appPasswordHash: appPassword.hash } : {}),
-      });
+      // The queued trace events and the end commit together: one commit from '#' to the outcome.
+      const r = this.traces.writeWith(() =>
+        finishAttempt(this.deps.store, this.deps.settings, {
+          ...input,
+          ...(appPassword ? { appPasswordHash: appPassword.hash } : {}),
+        }),
+      );
       const d = input.details;
       log.info(
         { outcome: input.outcome, reasonCode: d.reasonCode, sipStatus: d.sipStatus, next: r.next },
@@ -467,7 +474,8 @@ export class VerificationService {
 
   private transition(id: string, t: Parameters<typeof transitionAttempt>[2]): void {
     try {
-      const a = transitionAttempt(this.deps.store.db, id, t);
+      // Queued trace events first, in the same transaction: the trace keeps its order.
+      const a = this.traces.writeWith(() => transitionAttempt(this.deps.store.db, id, t));
       this.deps.bus.publish({ type: 'state', attemptId: id, state: a.state, at: a.updatedAt });
     } catch (err) {
       // A late 180 after the answer is harmless; anything else is a bug worth seeing.
@@ -613,6 +621,8 @@ export class VerificationService {
     this.retryTimers.clear();
     for (const c of this.active.values()) c.abort('shutdown' satisfies StopReason);
     await Promise.race([this.queue.whenIdle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    // What the calls traced in their last turn, before the store closes.
+    this.traces.flush();
     endUnfinishedAttempts(this.deps.store.db);
   }
 }

@@ -1,26 +1,18 @@
 /**
- * The trace sink handed to the backend and the script: every event is appended to the attempt's
- * ordered trace in SQLite, then published to live listeners. A failing write is logged, never thrown
- * into the SIP stack.
+ * The trace sink handed to the backend and the script: every event joins the attempt's ordered
+ * trace through the shared per-turn batch (trace-batch.ts), which commits it and then publishes it
+ * to live listeners. A failing write is logged, never thrown into the SIP stack.
  */
 import type { Logger } from 'pino';
 import type { Metrics } from '../../observability/metrics';
-import { appendAttemptEvent, type Store } from '../../store';
 import type { TraceEvent, TraceSink } from '../../telephony/port';
-import type { AttemptBus } from './attempt-bus';
+import type { TraceBatch } from './trace-batch';
 
-export function traceRecorder(
-  store: Store,
-  bus: AttemptBus,
-  metrics: Metrics,
-  log: Logger,
-  attemptId: string,
-): TraceSink {
+export function traceRecorder(batch: TraceBatch, metrics: Metrics, log: Logger, attemptId: string): TraceSink {
   return (event: TraceEvent) => {
     try {
-      const row = appendAttemptEvent(store.db, attemptId, event);
+      batch.add(attemptId, event);
       if (event.kind === 'dtmf' && event.direction === 'in') metrics.dtmfDigits.inc({ source: event.source });
-      bus.publish({ type: 'trace', attemptId, seq: row.seq, at: row.at, kind: row.kind, summary: row.summary });
     } catch (err) {
       log.error({ err, attemptId, kind: event.kind }, 'could not record trace event');
     }

@@ -22,6 +22,7 @@ import { DtmfMerger, InbandDetector, Rfc4733Receiver } from './media/dtmf';
 import { PromptCache } from './media/prompts';
 import { RtpEndpoint } from './media/rtp/endpoint';
 import { RtpPortAllocator } from './media/rtp/ports';
+import { describeSourceChange, type RtpSourceMode } from './media/rtp/source-policy';
 import { PacingScheduler } from './media/scheduler';
 import { type G711Codec, SdpNegotiator } from './media/sdp/negotiate';
 import { InviteFailure, type Signalling } from './signalling';
@@ -35,6 +36,8 @@ export interface EmbeddedMediaOptions {
   readonly rtpPortMax: number;
   /** Codecs offered, in preference order; default PCMU, PCMA. */
   readonly codecs?: readonly G711Codec[];
+  /** Which RTP sources are accepted (config `media.rtpSource`, see rtp/source-policy.ts); default same-host. */
+  readonly rtpSource?: RtpSourceMode;
 }
 
 export interface EmbeddedDtmfOptions {
@@ -149,6 +152,11 @@ export class EmbeddedBackend implements TelephonyBackend {
       port: rtp.port,
       now: () => this.clock.now(),
       onPacket: (h, d, a) => media?.onPacket(h, d, a),
+      rtpSource: mediaOpts.rtpSource ?? 'same-host',
+      onSourceChange: (change) => {
+        trace({ kind: 'media', at: Date.now(), summary: describeSourceChange(change) });
+        if (change.kind !== 'remote') media?.streamChanged();
+      },
     });
     let media: CallMedia | undefined;
     const releasePort = () => this.ports.release(rtp.port);
@@ -261,6 +269,7 @@ export class EmbeddedBackend implements TelephonyBackend {
       },
       poll: (now) => receiver.poll(now),
       setPayloadType: (pt) => receiver.setPayloadType(pt),
+      reset: (now) => receiver.reset(now),
     };
     const audioListener: AudioListener = {
       process: (pcm, now) => {

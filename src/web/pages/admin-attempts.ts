@@ -8,6 +8,7 @@ import type { Messages } from '../i18n';
 import { interpolate } from '../i18n';
 import { formatOffset } from '../ladder/model';
 import { renderLadderSvg } from '../ladder/svg';
+import { errorSummary } from '../layout';
 import { type AdminContext, adminPage } from './admin-frame';
 
 export function shortHash(hash: string | null | undefined): string {
@@ -29,21 +30,22 @@ export function attemptRows(
   m: Messages,
   attempts: readonly Attempt[],
   usernames: ReadonlyMap<string, string>,
-  opts: { compact?: boolean } = {},
+  opts: { compact?: boolean; requester?: (a: Attempt) => Html | string } = {},
 ): Html {
   if (attempts.length === 0) return html`<p>${m.t('att.none')}</p>`;
   return html`<div class="table-wrap"><table>
 <thead><tr><th scope="col">${m.t('att.col.time')}</th><th scope="col">${m.t('att.col.user')}</th><th scope="col">${m.t('att.col.purpose')}</th>
 ${opts.compact ? '' : html`<th scope="col">${m.t('att.col.destination')}</th>`}<th scope="col">${m.t('att.col.outcome')}</th>
-${opts.compact ? '' : html`<th scope="col">${m.t('att.col.reason')}</th><th scope="col">${m.t('att.col.script')}</th>`}</tr></thead>
+${opts.compact ? '' : html`<th scope="col">${m.t('att.col.reason')}</th><th scope="col">${m.t('att.col.script')}</th>`}${opts.requester ? html`<th scope="col">${m.t('adm.signins.requestedBy')}</th>` : ''}</tr></thead>
 <tbody>${attempts.map(
     (a) => html`<tr>
-<td><a href="/admin/attempts/${a.id}">${m.dateTime(a.queuedAt)}</a></td>
+<td class="nowrap"><a href="/admin/attempts/${a.id}">${m.dateTime(a.queuedAt)}</a></td>
 <td>${a.userId ? html`<a href="/admin/users/${a.userId}">${usernames.get(a.userId) ?? a.userId}</a>` : m.t('common.none')}</td>
 <td>${m.t(`purpose.${a.purpose}`)}</td>
 ${opts.compact ? '' : html`<td class="mono">${a.destination ?? m.t('common.none')}</td>`}
 <td>${outcomeBadge(m, a)}</td>
-${opts.compact ? '' : html`<td>${reasonText(m, a)}</td><td class="mono">${a.scriptHash ? html`<a href="${scriptVersionHref(a.scriptId, a.scriptHash)}">${a.scriptId ?? ''}@${shortHash(a.scriptHash)}</a>` : m.t('common.none')}</td>`}
+${opts.compact ? '' : html`<td class="reason">${reasonText(m, a)}</td><td class="mono">${a.scriptHash ? html`<a href="${scriptVersionHref(a.scriptId, a.scriptHash)}">${a.scriptId ?? ''}@${shortHash(a.scriptHash)}</a>` : m.t('common.none')}</td>`}
+${opts.requester ? html`<td>${opts.requester(a)}</td>` : ''}
 </tr>`,
   )}</tbody></table></div>`;
 }
@@ -55,34 +57,50 @@ export interface AttemptFilterValues {
   readonly since: string;
 }
 
+export interface AttemptsPageOptions {
+  /** Per-field problems with the filter (the list is not shown until they are fixed). */
+  readonly errors?: Readonly<Record<string, string>>;
+  /** The sign-in verifications view: fixed purpose, its own title and URL, who asked for each. */
+  readonly signIns?: { readonly requester: (a: Attempt) => Html | string };
+}
+
 export function attemptsPage(
   ctx: AdminContext,
   filter: AttemptFilterValues,
   attempts: readonly Attempt[],
   usernames: ReadonlyMap<string, string>,
+  o: AttemptsPageOptions = {},
 ): Html {
   const { m } = ctx;
+  const errors = o.errors ?? {};
+  const invalid = (f: string) => (errors[f] ? html` aria-invalid="true" aria-describedby="f-${f}-error"` : '');
+  const err = (f: string) => (errors[f] ? html`<p class="error" id="f-${f}-error">${errors[f]}</p>` : '');
   const select = (
     name: keyof AttemptFilterValues,
     label: string,
     values: readonly string[],
     word: (v: string) => string,
   ) =>
-    html`<div class="field"><label for="f-${name}">${label}</label><select id="f-${name}" name="${name}">
-<option value="">${m.t('att.any')}</option>${values.map((v) => html`<option value="${v}"${filter[name] === v ? html` selected` : ''}>${word(v)}</option>`)}</select></div>`;
+    html`<div class="field"><label for="f-${name}">${label}</label><select id="f-${name}" name="${name}"${invalid(name)}>
+<option value="">${m.t('att.any')}</option>${values.map((v) => html`<option value="${v}"${filter[name] === v ? html` selected` : ''}>${word(v)}</option>`)}
+${filter[name] && !values.includes(filter[name]) ? html`<option value="${filter[name]}" selected>${filter[name]}</option>` : ''}</select>${err(name)}</div>`;
+  const title = m.t(o.signIns ? 'adm.signins.title' : 'att.title');
+  const hasErrors = Object.keys(errors).length > 0;
   return adminPage(
     ctx,
-    'attempts',
-    m.t('att.title'),
-    html`<h1>${m.t('att.title')}</h1>
-<form method="get" action="/admin/attempts" class="card inline" aria-label="${m.t('att.filter')}">
+    o.signIns ? 'signins' : 'attempts',
+    title,
+    html`<h1>${title}</h1>
+${o.signIns ? html`<p>${m.t('adm.signins.intro')}</p>` : ''}
+<form method="get" action="${o.signIns ? '/admin/sign-ins' : '/admin/attempts'}" class="card inline" aria-label="${m.t('att.filter')}">
+${errorSummary(m, Object.fromEntries(Object.entries(errors).map(([k, v]) => [`f-${k}`, v])))}
 ${select('outcome', m.t('att.col.outcome'), CALL_OUTCOMES, (v) => v)}
-${select('purpose', m.t('att.col.purpose'), ATTEMPT_PURPOSES, (v) => m.t(`purpose.${v as (typeof ATTEMPT_PURPOSES)[number]}`))}
-<div class="field"><label for="f-user">${m.t('att.col.user')}</label><input type="search" id="f-user" name="user" value="${filter.user}"></div>
-<div class="field"><label for="f-since">${m.t('att.since')}</label><input type="text" id="f-since" name="since" value="${filter.since}" placeholder="2026-01-31" pattern="\\d{4}-\\d{2}-\\d{2}"></div>
+${o.signIns ? '' : select('purpose', m.t('att.col.purpose'), ATTEMPT_PURPOSES, (v) => m.t(`purpose.${v as (typeof ATTEMPT_PURPOSES)[number]}`))}
+<div class="field"><label for="f-user">${m.t('att.col.user')}</label><input type="search" id="f-user" name="user" value="${filter.user}"${invalid('user')}>${err('user')}</div>
+<div class="field"><label for="f-since">${m.t('att.since')}</label><input type="text" id="f-since" name="since" value="${filter.since}" placeholder="2026-01-31" inputmode="numeric"${invalid('since')}>${err('since')}</div>
 <button type="submit">${m.t('att.filterButton')}</button>
 </form>
-<section class="card">${attemptRows(m, attempts, usernames)}</section>`,
+<section class="card">${hasErrors ? html`<p>${m.t('adm.filter.fixFirst')}</p>` : attemptRows(m, attempts, usernames, o.signIns ? { requester: o.signIns.requester } : {})}</section>`,
   );
 }
 

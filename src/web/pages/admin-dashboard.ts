@@ -1,11 +1,13 @@
 /** Dashboard: outcomes chart (per hour or per day), active calls, trunk health. */
 
+import type { Coverage } from '../../services/users/registration';
 import type { Attempt } from '../../store/repo/attempts';
 import type { BackendHealth } from '../../telephony/port';
 import { type Bucket, renderOutcomesChart, SERIES } from '../chart/outcomes';
 import { type Html, html, unsafeRaw } from '../html';
 import { attemptRows } from './admin-attempts';
 import { type AdminContext, adminPage } from './admin-frame';
+import { coverageCard } from './admin-users';
 
 export type ChartRange = 'day' | 'week';
 
@@ -15,6 +17,8 @@ export interface DashboardOptions {
   readonly active: readonly Attempt[];
   readonly usernames: ReadonlyMap<string, string>;
   readonly health: BackendHealth | undefined;
+  /** Enrollment coverage (issue 18b). */
+  readonly coverage?: Coverage;
 }
 
 export function dashboardPage(ctx: AdminContext, o: DashboardOptions): Html {
@@ -39,6 +43,7 @@ export function dashboardPage(ctx: AdminContext, o: DashboardOptions): Html {
     'dashboard',
     m.t('dash.title'),
     html`<h1>${m.t('dash.title')}</h1>
+${o.coverage ? coverageCard(m, o.coverage) : ''}
 <section class="card" aria-labelledby="outcomes-title">
 <h2 id="outcomes-title">${m.t('dash.outcomes')}</h2>
 <nav aria-label="${m.t('dash.outcomes')}" class="actions tight">

@@ -3,7 +3,18 @@ import { type Html, html } from '../html';
 import type { Messages } from '../i18n';
 import { csrfField, errorSummary, type NavItem, page } from '../layout';
 
-export type AdminSection = 'dashboard' | 'users' | 'attempts' | 'scripts' | 'entra' | 'radius';
+export type AdminSection =
+  | 'dashboard'
+  | 'users'
+  | 'attempts'
+  | 'scripts'
+  | 'entra'
+  | 'radius'
+  // issue 18b
+  | 'signins'
+  | 'fraud'
+  | 'audit'
+  | 'keys';
 
 export interface AdminContext {
   readonly m: Messages;
@@ -16,7 +27,7 @@ export function adminPage(
   section: AdminSection,
   title: string,
   body: Html,
-  scripts?: readonly string[],
+  opts: { readonly refreshSeconds?: number; readonly scripts?: readonly string[] } = {},
 ): Html {
   const nav: NavItem[] = [
     { href: '/admin', label: 'admin.nav.dashboard', current: section === 'dashboard' },
@@ -25,6 +36,11 @@ export function adminPage(
     { href: '/admin/scripts', label: 'admin.nav.scripts', current: section === 'scripts' },
     { href: '/admin/radius', label: 'admin.nav.radius', current: section === 'radius' },
     { href: '/admin/entra', label: 'admin.nav.entra', current: section === 'entra' },
+    // issue 18b
+    { href: '/admin/sign-ins', label: 'adm.nav.signins', current: section === 'signins' },
+    { href: '/admin/fraud', label: 'adm.nav.fraud', current: section === 'fraud' },
+    { href: '/admin/audit', label: 'adm.nav.audit', current: section === 'audit' },
+    { href: '/admin/keys', label: 'adm.nav.keys', current: section === 'keys' },
   ];
   return page({
     m: ctx.m,
@@ -33,7 +49,9 @@ export function adminPage(
     nav,
     signOut: { action: '/admin/logout', csrf: ctx.csrf },
     body,
-    ...(scripts ? { scripts } : {}),
+    wide: true,
+    ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}),
+    ...(opts.scripts ? { scripts: opts.scripts } : {}),
   });
 }
 

@@ -215,7 +215,7 @@ ${flowSection(ctx, d)}
 ${promptsSection(ctx, d)}
 ${versionsSection(ctx, d)}
 </div>`,
-    ['script-editor.js'],
+    { scripts: ['script-editor.js'] },
   );
 }
 

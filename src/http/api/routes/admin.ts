@@ -1,5 +1,6 @@
 /** Enrollment links, one-time bypasses, fraud reports, audit log, webhook deliveries, job status. */
 import { z } from 'zod';
+import { adminServices } from '../../../services/admin-services';
 import { listAudit, listFraudReports, listWebhookDeliveries } from '../../../store';
 import { actorOf } from '../../auth/principal';
 import type { ApiContext } from '../context';
@@ -55,10 +56,10 @@ export function adminRoutes(ctx: ApiContext): ApiRoute[] {
       handler: ({ params, body, principal, lang }) =>
         ok(
           unwrap(
-            ctx.users.createBypass(
+            // The admin rule: a bypass needs a reason (services/users/admin).
+            adminServices(ctx).users.bypass(
               params.id,
-              body.reason ?? null,
-              body.ttlSeconds ? body.ttlSeconds * 1000 : undefined,
+              { explanation: body.reason, ...(body.ttlSeconds ? { ttlMs: body.ttlSeconds * 1000 } : {}) },
               actorOf(principal),
             ),
             lang,

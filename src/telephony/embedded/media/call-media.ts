@@ -10,6 +10,7 @@ import { randomInt } from 'node:crypto';
 import { decodeInto, encodeSample, SILENCE_BYTE } from './codec';
 import type { RtpEndpoint } from './rtp/endpoint';
 import { RTP_HEADER_BYTES, type RtpHeader, writeRtpHeader } from './rtp/packet';
+import type { RtpSourceStats } from './rtp/source-policy';
 import type { PacedStream, PacingScheduler } from './scheduler';
 import type { G711Codec, NegotiatedMedia } from './sdp/negotiate';
 
@@ -53,6 +54,8 @@ export interface EventReceiver {
   ): void;
   poll(nowMs: number): void;
   setPayloadType(pt: number): void;
+  /** Forget the old stream's events (another source or SSRC now sends). */
+  reset?(nowMs: number): void;
 }
 
 /** Listens to decoded audio for tones (the DTMF module's in-band detector). */
@@ -216,8 +219,17 @@ export class CallMedia implements PacedStream {
       packetsLost: s.lost,
       jitterMs: Math.round(s.jitterMs * 100) / 100,
       ignoredDatagrams: s.ignored,
+      ...rejected(this.endpoint.policy.stats),
       sendErrors: this.endpoint.sendErrors,
     };
+  }
+
+  /**
+   * The accepted RTP source or stream changed (RTP source policy): its events' timestamps have
+   * nothing to do with the old stream's, so the RFC 4733 receiver starts afresh.
+   */
+  streamChanged(): void {
+    if (!this.closed) this.eventReceiver?.reset?.(this.wallNow());
   }
 
   /** Called by the RTP endpoint for each accepted packet from the peer. */
@@ -391,6 +403,18 @@ export class CallMedia implements PacedStream {
     this.endpoint.setAcceptedPayloadTypes(types);
     if (media.telephoneEventPt !== undefined) this.eventReceiver?.setPayloadType(media.telephoneEventPt);
   }
+}
+
+/** What the RTP source policy dropped, by reason (only the non-zero counters, to keep traces short). */
+function rejected(p: RtpSourceStats): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (p.noRemote) out.rtpBeforeAnswer = p.noRemote;
+  if (p.foreign) out.rtpForeignSource = p.foreign;
+  if (p.whileAlive) out.rtpOtherSourceWhileAlive = p.whileAlive;
+  if (p.probation) out.rtpProbation = p.probation;
+  if (p.badStream) out.rtpBadSsrcOrSequence = p.badStream;
+  if (p.sourceChanges) out.rtpSourceChanges = p.sourceChanges;
+  return out;
 }
 
 const ULAW_TO_ALAW = new Uint8Array(256);

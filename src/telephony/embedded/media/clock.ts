@@ -3,6 +3,7 @@
  * to wall-clock steps) and Node timers; tests inject a fake one to drive the pacer deterministically.
  */
 import { performance } from 'node:perf_hooks';
+import { isMainThread } from 'node:worker_threads';
 
 export interface MediaClock {
   /** Monotonic milliseconds (fractional). */
@@ -18,12 +19,23 @@ export interface MediaClock {
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
-export const monotonicClock: MediaClock = {
-  now: () => performance.now(),
-  setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
-  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
-  // A timed wait on a futex nobody wakes: sub-millisecond precision, no busy loop.
-  sleep: (ms) => {
-    if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
-  },
-};
+/**
+ * The main thread never blocks (issue 20): there SQLite, HTTP and SIP share the loop, and a pacer
+ * sleeping with `Atomics.wait` took their time. Only a media worker thread, which does nothing but
+ * media, sleeps the last stretch before a deadline.
+ */
+export const monotonicClock: MediaClock = isMainThread
+  ? {
+      now: () => performance.now(),
+      setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
+      clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    }
+  : {
+      now: () => performance.now(),
+      setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
+      clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+      // A timed wait on a futex nobody wakes: sub-millisecond precision, no busy loop.
+      sleep: (ms) => {
+        if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
+      },
+    };

@@ -1,4 +1,5 @@
 /** Options of the SIP core: a plain typed object (the app maps its config onto it). */
+import type { SipLimits } from './limits';
 import type { TimerConfig } from './transaction';
 import type { TransportName } from './transport';
 
@@ -27,7 +28,10 @@ export interface SipCoreOptions {
   /** Default transport for requests we originate (both UDP and TCP are always listened on). */
   readonly transport: TransportName;
   readonly timers?: Partial<Pick<TimerConfig, 't1' | 't2' | 't4' | 'timerD'>>;
-  readonly userAgent?: string;
+  /** User-Agent (requests) / Server (responses) value; absent or null = no such header. */
+  readonly userAgent?: string | null;
+  /** Resource limits (see ./limits.ts); missing fields take DEFAULT_SIP_LIMITS. */
+  readonly limits?: Partial<SipLimits>;
   /** Largest message accepted (bytes); bigger datagrams are dropped, TCP connections closed. */
   readonly maxMessageSize?: number;
   readonly trunk: SipTrunkOptions;
@@ -39,11 +43,11 @@ export interface SipCoreOptions {
    */
   readonly sessionExpires?: number;
   /**
-   * Out-of-dialog requests per source IP (token bucket); excess is dropped silently. `now` is the
-   * bucket's clock (default `Date.now`; tests pass a manual one).
+   * Requests per source IP (token bucket; out of and inside dialogs in separate buckets); excess is
+   * dropped silently. Overrides limits.requestsPerSecond/requestBurst; `now` is the bucket's clock
+   * (default `Date.now`; tests pass a manual one).
    */
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number; readonly now?: () => number };
 }
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 65_535;
-export const DEFAULT_USER_AGENT = 'fyrkant';

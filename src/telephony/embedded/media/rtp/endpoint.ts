@@ -1,11 +1,13 @@
 /**
- * One call's RTP socket: sends to the negotiated remote address, latches onto the address the peer
- * really sends from (symmetric RTP, RFC 4961 — NATs and SBCs often rewrite it), keeps receive
- * statistics and hands valid packets to the media session. RTCP and garbage datagrams are counted
+ * One call's RTP socket: sends to the negotiated remote address, accepts packets only from the
+ * source the RTP source policy allows (`./source-policy.ts`: the SDP address, or another one adopted
+ * after probation — then we send there too, symmetric RTP, RFC 4961), keeps receive statistics and
+ * hands accepted packets to the media session. RTCP, garbage and strangers' datagrams are counted
  * and dropped, never thrown.
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { newRtpHeader, parseRtp, type RtpHeader } from './packet';
+import { type RtpSourceChange, type RtpSourceMode, RtpSourcePolicy } from './source-policy';
 import { RtpReceiveStats } from './stats';
 
 export type RtpPacketHandler = (header: RtpHeader, datagram: Buffer, arrivalMs: number) => void;
@@ -18,6 +20,10 @@ export interface RtpEndpointOptions {
   readonly onPacket: RtpPacketHandler;
   /** Payload types we accept (codec + telephone-event); others are counted as ignored. */
   acceptedPayloadTypes?: readonly number[];
+  /** Which sources are accepted (config `media.rtpSource`); default `same-host`. */
+  readonly rtpSource?: RtpSourceMode;
+  /** Every change of accepted source (for the call trace). */
+  readonly onSourceChange?: (change: RtpSourceChange) => void;
 }
 
 export class RtpEndpoint {
@@ -26,9 +32,10 @@ export class RtpEndpoint {
   sent = 0;
   sentBytes = 0;
   sendErrors = 0;
+  /** Who may send to us; its counters say what was dropped and why. */
+  readonly policy: RtpSourcePolicy;
   private remoteAddress = '';
   private remotePort = 0;
-  private latched = false;
   private closed = false;
   private readonly header = newRtpHeader();
   private accepted = new Uint8Array(128);
@@ -41,6 +48,16 @@ export class RtpEndpoint {
     this.port = options.port;
     this.now = options.now;
     this.onPacket = options.onPacket;
+    const onSourceChange = options.onSourceChange;
+    this.policy = new RtpSourcePolicy({
+      mode: options.rtpSource ?? 'same-host',
+      onChange: (change) => {
+        // Send where the accepted source is (or back to the SDP address after a new description).
+        this.remoteAddress = this.policy.targetAddress;
+        this.remotePort = this.policy.targetPort;
+        onSourceChange?.(change);
+      },
+    });
     this.setAcceptedPayloadTypes(options.acceptedPayloadTypes ?? [0, 8]);
     this.socket.on('message', (msg, rinfo) => this.receive(msg, rinfo));
     // A send to an unreachable port surfaces as an error event on some platforms: count, never crash.
@@ -53,16 +70,14 @@ export class RtpEndpoint {
     return { address: this.remoteAddress, port: this.remotePort };
   }
 
+  /** Has a source been accepted since the last remote description? */
   get isLatched(): boolean {
-    return this.latched;
+    return this.policy.hasSource;
   }
 
-  /** Where to send (from SDP). A new address from a re-INVITE re-arms latching. */
+  /** Where the peer's SDP says its media is. A new address (re-INVITE, UPDATE) wins at once. */
   setRemote(address: string, port: number): void {
-    if (address === this.remoteAddress && port === this.remotePort) return;
-    this.remoteAddress = address;
-    this.remotePort = port;
-    this.latched = false;
+    this.policy.setSignalled(address, port);
   }
 
   setAcceptedPayloadTypes(types: readonly number[]): void {
@@ -100,17 +115,9 @@ export class RtpEndpoint {
       this.stats.ignored++;
       return;
     }
-    if (!this.latched) {
-      // Latch once per remote description: the first valid RTP tells us where the peer really is.
-      this.latched = true;
-      this.remoteAddress = rinfo.address;
-      this.remotePort = rinfo.port;
-    } else if (rinfo.port !== this.remotePort || rinfo.address !== this.remoteAddress) {
-      // Packets from anywhere else after latching are not our peer's (or a stale stream): drop.
-      this.stats.ignored++;
-      return;
-    }
     const arrival = this.now();
+    // Only the peer's stream reaches the media (and so the DTMF receivers); the policy counts the rest.
+    if (!this.policy.check(rinfo.address, rinfo.port, h.ssrc, h.sequence, arrival)) return;
     this.stats.update(h.ssrc, h.sequence, h.timestamp, Math.round(arrival * 8));
     this.onPacket(h, msg, arrival);
   }

@@ -18,6 +18,8 @@ export interface CoreHandler {
   onRequest(request: SipRequest, tx: ServerTransaction | undefined, source: TransportAddress): void;
   /** A response matching no client transaction (e.g. a retransmitted 2xx to INVITE). */
   onStrayResponse(response: SipResponse, source: TransportAddress): void;
+  /** A new request was dropped because the server transaction table is full. */
+  onTableFull?(request: SipRequest, source: TransportAddress): void;
 }
 
 export class TransactionLayer {
@@ -28,6 +30,8 @@ export class TransactionLayer {
     private readonly send: MessageSender,
     readonly timers: TimerConfig,
     private readonly core: CoreHandler,
+    /** Server transactions held at once; new requests beyond it are dropped (retransmissions still absorbed). */
+    private readonly maxServers = Number.POSITIVE_INFINITY,
   ) {}
 
   get size(): { clients: number; servers: number } {
@@ -71,6 +75,10 @@ export class TransactionLayer {
     const existing = this.servers.get(key);
     if (existing) {
       existing.retransmission();
+      return;
+    }
+    if (this.servers.size >= this.maxServers) {
+      this.core.onTableFull?.(request, source);
       return;
     }
     const done = () => {

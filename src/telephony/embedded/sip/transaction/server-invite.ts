@@ -12,6 +12,11 @@ export class InviteServerTransaction {
   private last: SipResponse | undefined;
   /** Set when a CANCEL arrived for this INVITE. */
   cancelled = false;
+  /**
+   * A final answer to a stranger: sent once, never repeated (no timer G, retransmissions and ACK
+   * absorbed silently) so a spoofed source cannot turn one INVITE into many responses.
+   */
+  quiet = false;
 
   constructor(
     readonly request: SipRequest,
@@ -23,6 +28,7 @@ export class InviteServerTransaction {
 
   /** The request was retransmitted: repeat the last response. */
   retransmission(): void {
+    if (this.quiet && this.state === 'completed') return;
     if ((this.state === 'proceeding' || this.state === 'completed') && this.last) this.transmit(this.last);
   }
 
@@ -36,7 +42,7 @@ export class InviteServerTransaction {
       return;
     }
     this.state = 'completed';
-    if (!isReliable(this.dest)) this.scheduleG(this.config.t1);
+    if (!isReliable(this.dest) && !this.quiet) this.scheduleG(this.config.t1);
     this.timers.set('H', 64 * this.config.t1, () => this.terminate());
   }
 

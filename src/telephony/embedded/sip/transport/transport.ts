@@ -21,7 +21,22 @@ export interface TransportOptions {
   readonly maxMessageSize: number;
   /** Idle TCP connections are closed after this long. */
   readonly tcpIdleMs?: number;
+  /** Requests larger than this are dropped (responses are bounded by maxMessageSize). */
+  readonly maxRequestBytes?: number;
+  /** Accepted TCP connections in total / per source IP; more are closed at once. */
+  readonly maxTcpConnections?: number;
+  readonly maxTcpPerSource?: number;
+  /** An accepted TCP connection must deliver a valid message within this time, else it is closed. */
+  readonly tcpFirstMessageMs?: number;
+  /**
+   * Looks at raw bytes before anything is parsed: true = drop silently (known scanners; a TCP
+   * connection that sent one is closed).
+   */
+  readonly screen?: (data: Buffer, source: TransportAddress) => boolean;
 }
+
+/** What became of one received message. */
+type Received = 'valid' | 'invalid' | 'dropped';
 
 export interface TransportEvents {
   /** A valid message arrived. Requests have their top Via stamped with received/rport already. */
@@ -40,6 +55,14 @@ export interface TransportStats {
   /** Invalid requests answered with 400/505. */
   rejected: number;
   oversize: number;
+  /** Dropped by the screen (scanners), before parsing. */
+  screened: number;
+  /** Accepted TCP connections closed at once: over the global or per-source cap. */
+  tcpRefused: number;
+  /** Accepted TCP connections closed for sending no valid message in time. */
+  tcpFirstMessageTimeouts: number;
+  /** Accepted TCP connections open now. */
+  tcpOpen: number;
 }
 
 export class SipTransport extends EventEmitter<TransportEvents> {
@@ -47,7 +70,19 @@ export class SipTransport extends EventEmitter<TransportEvents> {
   private tcpServer: Server | undefined;
   private readonly connections = new Map<string, Socket>();
   private boundPort = 0;
-  readonly stats: TransportStats = { received: 0, sent: 0, dropped: 0, rejected: 0, oversize: 0 };
+  /** Accepted (inbound) TCP connections per source IP, for the caps. */
+  private readonly inbound = new Map<string, number>();
+  readonly stats: TransportStats = {
+    received: 0,
+    sent: 0,
+    dropped: 0,
+    rejected: 0,
+    oversize: 0,
+    screened: 0,
+    tcpRefused: 0,
+    tcpFirstMessageTimeouts: 0,
+    tcpOpen: 0,
+  };
 
   constructor(
     private readonly options: TransportOptions,
@@ -122,7 +157,7 @@ export class SipTransport extends EventEmitter<TransportEvents> {
 
   private listenTcp(port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const server = createServer((sock) => this.adopt(sock));
+      const server = createServer((sock) => this.accept(sock));
       server.once('error', reject);
       server.listen(port, this.options.host, () => {
         server.removeListener('error', reject);
@@ -134,17 +169,61 @@ export class SipTransport extends EventEmitter<TransportEvents> {
     });
   }
 
-  /** Register a TCP connection (accepted or dialled) and read messages from it. */
-  private adopt(sock: Socket): string {
+  /** An inbound connection: within the caps it is adopted, else closed at once (counted). */
+  private accept(sock: Socket): void {
+    const ip = sock.remoteAddress ?? '';
+    const fromIp = this.inbound.get(ip) ?? 0;
+    if (
+      this.stats.tcpOpen >= (this.options.maxTcpConnections ?? Number.POSITIVE_INFINITY) ||
+      fromIp >= (this.options.maxTcpPerSource ?? Number.POSITIVE_INFINITY)
+    ) {
+      this.stats.tcpRefused++;
+      sock.on('error', () => {});
+      // resetAndDestroy (RST) frees the descriptor without a TIME_WAIT on our side.
+      sock.resetAndDestroy();
+      return;
+    }
+    this.inbound.set(ip, fromIp + 1);
+    this.stats.tcpOpen++;
+    sock.once('close', () => {
+      this.stats.tcpOpen--;
+      const n = (this.inbound.get(ip) ?? 1) - 1;
+      if (n <= 0) this.inbound.delete(ip);
+      else this.inbound.set(ip, n);
+    });
+    this.adopt(sock, true);
+  }
+
+  /**
+   * Register a TCP connection (accepted or dialled) and read messages from it. An accepted one gets
+   * the short first-message deadline until it has sent one valid message, then the idle timeout.
+   */
+  private adopt(sock: Socket, inbound = false): string {
     const key = `${sock.remoteAddress}:${sock.remotePort}`;
     this.connections.set(key, sock);
     const framer = new StreamFramer(this.options.maxMessageSize);
     const source: TransportAddress = { transport: 'tcp', host: sock.remoteAddress ?? '', port: sock.remotePort ?? 0 };
+    const idleMs = this.options.tcpIdleMs ?? 300_000;
+    let proven = !inbound;
     sock.setNoDelay(true);
-    sock.setTimeout(this.options.tcpIdleMs ?? 300_000, () => sock.destroy());
+    sock.setTimeout(proven ? idleMs : (this.options.tcpFirstMessageMs ?? idleMs), () => {
+      if (!proven) this.stats.tcpFirstMessageTimeouts++;
+      sock.destroy();
+    });
     sock.on('data', (chunk) => {
       const { messages, error } = framer.push(chunk);
-      for (const m of messages) this.receive(m, source, true);
+      for (const m of messages) {
+        const r = this.receive(m, source, true);
+        if (r === 'valid' && !proven) {
+          proven = true;
+          sock.setTimeout(idleMs);
+        }
+        if (r === 'dropped' && !proven) {
+          // A scanner or an oversize request as the first word: nothing good comes on this connection.
+          sock.destroy();
+          return;
+        }
+      }
       if (error) {
         this.stats.oversize++;
         this.logger.warn({ peer: formatAddress(source), error }, 'closing sip tcp connection');
@@ -159,21 +238,26 @@ export class SipTransport extends EventEmitter<TransportEvents> {
   }
 
   /** Entry point for every datagram / framed stream message. Never throws. */
-  private receive(data: Buffer, source: TransportAddress, stream: boolean): void {
+  private receive(data: Buffer, source: TransportAddress, stream: boolean): Received {
     try {
-      if (data.length > this.options.maxMessageSize) {
+      if (data.length > this.options.maxMessageSize || this.oversizeRequest(data)) {
         this.stats.oversize++;
         this.stats.dropped++;
-        return;
+        return 'dropped';
       }
       // Keep-alive pings (CRLF CRLF) carry no message.
-      if (data.length <= 4 && data.every((b) => b === 0x0d || b === 0x0a)) return;
+      if (data.length <= 4 && data.every((b) => b === 0x0d || b === 0x0a)) return 'invalid';
+      // Before parsing: a scanner gets no answer, not even a 400 for its malformed REGISTER.
+      if (this.options.screen?.(data, source)) {
+        this.stats.screened++;
+        return 'dropped';
+      }
       this.stats.received++;
       const result = parseMessage(data, { stream });
       if (!result.ok) {
         this.rejectInvalid(result, source);
         this.emit('invalid', result, source, data);
-        return;
+        return 'invalid';
       }
       const msg = result.message;
       if (msg.kind === 'request') {
@@ -181,10 +265,19 @@ export class SipTransport extends EventEmitter<TransportEvents> {
         if (stamped) msg.replaceTopVia(stamped);
       }
       this.emit('message', msg, source, data);
+      return 'valid';
     } catch (err) {
       this.stats.dropped++;
       this.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'sip receive failed');
+      return 'dropped';
     }
+  }
+
+  /** A request (anything not starting with "SIP/2.0 ") over maxRequestBytes. */
+  private oversizeRequest(data: Buffer): boolean {
+    const max = this.options.maxRequestBytes;
+    if (max === undefined || data.length <= max) return false;
+    return data.toString('latin1', 0, 8) !== 'SIP/2.0 ';
   }
 
   /** 400/505 for an invalid request we can answer (RFC 4475); anything else is dropped and counted. */

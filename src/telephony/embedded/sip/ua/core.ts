@@ -3,18 +3,21 @@
  * requests outside any dialog (RFC 3261 §8.2: 405/501/416/420/415, OPTIONS, refusing INVITE).
  * Dialog-level work is delegated to the `DialogHost` (the user agent).
  */
+
+import type { SipLimits } from '../limits';
 import type { SipLogger } from '../logger';
 import { createResponse, type SipMessage, type SipRequest, type SipResponse, type SipUri, serialize } from '../message';
 import {
   type ClientTransaction,
   type ClientTransactionUser,
+  InviteServerTransaction,
   type ServerTransaction,
   type TimerConfig,
   TransactionLayer,
 } from '../transaction';
 import { SipTransport, type TransportAddress, type TransportName, uriTargetAddress } from '../transport';
 import { newBranch, newTag } from './ids';
-import { isScanner, RateLimiter } from './rate-limit';
+import { isScannerMessage, RateLimiter } from './rate-limit';
 import { TraceRouter } from './trace';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
@@ -36,6 +39,11 @@ export interface DialogHost {
   onDialogRequest(request: SipRequest, tx: ServerTransaction | undefined): boolean;
   /** A response no transaction wanted (2xx retransmissions, forked 2xx). */
   onStrayResponse(response: SipResponse): void;
+  /**
+   * A new INVITE that passed the §8.2 checks. Without this fyrkant refuses it (403: it only places
+   * calls); the fake office phone (`fyrkant fake-phone`) answers it.
+   */
+  onInvite?(request: SipRequest, tx: ServerTransaction): void;
 }
 
 export interface CoreConfig {
@@ -44,9 +52,11 @@ export interface CoreConfig {
   readonly contactHost: string;
   readonly transport: TransportName;
   readonly timers: TimerConfig;
-  readonly userAgent: string;
+  /** User-Agent / Server header value; undefined = no such header (nothing to fingerprint). */
+  readonly userAgent: string | undefined;
   readonly maxMessageSize: number;
   readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly now?: () => number };
+  readonly limits: SipLimits;
 }
 
 export class SipCore {
@@ -54,9 +64,17 @@ export class SipCore {
   readonly transactions: TransactionLayer;
   readonly trace = new TraceRouter();
   readonly limiter: RateLimiter;
+  /** In-dialog requests get their own buckets at the same rate: a flood inside a dialog is cut too. */
+  readonly dialogLimiter: RateLimiter;
   host: DialogHost | undefined;
   /** Counters for health/metrics and tests. */
-  readonly counters = { scannerDropped: 0, rateLimited: 0, unsolicitedInvites: 0 };
+  readonly counters = {
+    scannerDropped: 0,
+    rateLimited: 0,
+    inDialogRateLimited: 0,
+    unsolicitedInvites: 0,
+    transactionTableFull: 0,
+  };
 
   constructor(
     readonly config: CoreConfig,
@@ -68,18 +86,36 @@ export class SipCore {
         port: config.listenPort,
         transports: config.transport === 'tcp' ? ['tcp', 'udp'] : ['udp', 'tcp'],
         maxMessageSize: config.maxMessageSize,
+        maxRequestBytes: config.limits.maxRequestBytes,
+        maxTcpConnections: config.limits.maxTcpConnections,
+        maxTcpPerSource: config.limits.maxTcpPerSource,
+        tcpFirstMessageMs: config.limits.tcpFirstMessageMs,
+        tcpIdleMs: config.limits.tcpIdleMs,
+        screen: (data) => {
+          if (!isScannerMessage(data)) return false;
+          this.counters.scannerDropped++;
+          return true;
+        },
       },
       logger,
     );
-    this.limiter = new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst, config.rateLimit.now);
-    this.transactions = new TransactionLayer((m, d) => this.send(m, d), config.timers, {
-      onRequest: (req, tx, source) => this.onRequest(req, tx, source),
-      onStrayResponse: (res) => this.host?.onStrayResponse(res),
-    });
+    const { perSecond, burst, now } = config.rateLimit;
+    this.limiter = new RateLimiter(perSecond, burst, now);
+    this.dialogLimiter = new RateLimiter(perSecond, burst, now);
+    this.transactions = new TransactionLayer(
+      (m, d) => this.send(m, d),
+      config.timers,
+      {
+        onRequest: (req, tx) => this.onRequest(req, tx),
+        onStrayResponse: (res) => this.host?.onStrayResponse(res),
+        onTableFull: () => this.counters.transactionTableFull++,
+      },
+      config.limits.maxServerTransactions,
+    );
     this.transport.on('message', (msg, source, raw) => {
       this.trace.trace('in', msg, source, raw);
       if (msg.kind === 'response') this.transactions.receiveResponse(msg, source);
-      else this.transactions.receiveRequest(msg, source);
+      else if (this.admit(msg, source)) this.transactions.receiveRequest(msg, source);
     });
     this.transport.on('invalid', (failure, source) => {
       this.logger.debug({ peer: `${source.host}:${source.port}`, reason: failure.reason }, 'invalid sip message');
@@ -149,32 +185,36 @@ export class SipCore {
   private stampCommon(req: SipRequest, transport: TransportName): void {
     req.set('via', this.via(transport));
     if (!req.has('max-forwards')) req.add('Max-Forwards', '70');
-    if (!req.has('user-agent')) req.add('User-Agent', this.config.userAgent);
+    if (this.config.userAgent !== undefined && !req.has('user-agent')) req.add('User-Agent', this.config.userAgent);
   }
 
   respond(tx: ServerTransaction, status: number, extra?: (res: SipResponse) => void, toTag?: string): void {
     const res = createResponse(tx.request, status, undefined, status > 100 ? (toTag ?? newTag()) : undefined);
-    res.add('Server', this.config.userAgent);
+    if (this.config.userAgent !== undefined) res.add('Server', this.config.userAgent);
     extra?.(res);
     tx.respond(res);
   }
 
-  /** Requests that reached us without matching a transaction. */
-  private onRequest(req: SipRequest, tx: ServerTransaction | undefined, source: TransportAddress): void {
-    const inDialog = req.toTag !== undefined;
-    if (!inDialog && req.method !== 'ACK') {
-      const key = source.host;
-      if (isScanner(req.get('user-agent'))) {
-        this.counters.scannerDropped++;
-        tx?.terminate();
-        return;
-      }
-      if (!this.limiter.allow(key)) {
-        this.counters.rateLimited++;
-        tx?.terminate();
-        return;
-      }
+  /**
+   * Per-source rate limit, before a transaction is made (so a flood cannot fill the table): out of
+   * dialog and inside dialogs (To tag) in separate buckets at the same rate. ACKs carry no transaction
+   * and get no answer, so they pass. Scanners were already screened out by the transport.
+   */
+  private admit(req: SipRequest, source: TransportAddress): boolean {
+    if (req.method === 'ACK') return true;
+    if (req.toTag === undefined) {
+      if (this.limiter.allow(source.host)) return true;
+      this.counters.rateLimited++;
+      return false;
     }
+    if (this.dialogLimiter.allow(source.host)) return true;
+    this.counters.inDialogRateLimited++;
+    return false;
+  }
+
+  /** Requests that reached us without matching a transaction. */
+  private onRequest(req: SipRequest, tx: ServerTransaction | undefined): void {
+    const inDialog = req.toTag !== undefined;
     if (req.method === 'ACK') {
       if (inDialog) this.host?.onDialogRequest(req, undefined);
       return;
@@ -191,7 +231,7 @@ export class SipCore {
       return;
     }
     if (inDialog) {
-      if (!this.host?.onDialogRequest(req, tx)) this.respond(tx, 481);
+      if (!this.host?.onDialogRequest(req, tx)) this.refuse(tx, 481);
       return;
     }
     this.outOfDialog(req, tx);
@@ -201,21 +241,21 @@ export class SipCore {
   private outOfDialog(req: SipRequest, tx: ServerTransaction): void {
     const m = req.method;
     if (m !== 'INVITE' && m !== 'OPTIONS' && m !== 'BYE') {
-      this.respond(tx, KNOWN_METHODS.has(m) ? 405 : 501, (r) => r.add('Allow', ALLOW));
+      this.refuse(tx, KNOWN_METHODS.has(m) ? 405 : 501, (r) => r.add('Allow', ALLOW));
       return;
     }
     const uri = req.requestUri();
     if (!uri || uri.kind === 'other') {
-      this.respond(tx, 416);
+      this.refuse(tx, 416);
       return;
     }
     const unsupported = req.tags('require').filter((t) => !SUPPORTED_TAGS.has(t));
     if (unsupported.length > 0) {
-      this.respond(tx, 420, (r) => r.add('Unsupported', unsupported.join(', ')));
+      this.refuse(tx, 420, (r) => r.add('Unsupported', unsupported.join(', ')));
       return;
     }
     if (m === 'OPTIONS') {
-      this.respond(tx, 200, (r) => {
+      this.refuse(tx, 200, (r) => {
         r.add('Allow', ALLOW);
         r.add('Accept', 'application/sdp');
         r.add('Supported', 'timer');
@@ -223,16 +263,26 @@ export class SipCore {
       return;
     }
     if (m === 'BYE') {
-      this.respond(tx, 481);
+      this.refuse(tx, 481);
       return;
     }
     const ct = req.contentType;
     if (req.body.length > 0 && ct !== undefined && ct !== 'application/sdp' && !ct.startsWith('multipart/')) {
-      this.respond(tx, 415, (r) => r.add('Accept', 'application/sdp'));
+      this.refuse(tx, 415, (r) => r.add('Accept', 'application/sdp'));
+      return;
+    }
+    if (this.host?.onInvite) {
+      this.host.onInvite(req, tx);
       return;
     }
     // fyrkant only places calls: an INVITE from outside is refused.
     this.counters.unsolicitedInvites++;
-    this.respond(tx, 403);
+    this.refuse(tx, 403);
+  }
+
+  /** A stranger's INVITE gets one final answer, never retransmitted (no reflection amplifier). */
+  private refuse(tx: ServerTransaction, status: number, extra?: (res: SipResponse) => void): void {
+    if (tx instanceof InviteServerTransaction) tx.quiet = true;
+    this.respond(tx, status, extra);
   }
 }

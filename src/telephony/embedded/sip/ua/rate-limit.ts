@@ -21,6 +21,23 @@ export function isScanner(userAgent: string | undefined): boolean {
   return SCANNER_AGENTS.some((s) => ua.includes(s));
 }
 
+const USER_AGENT_LINE = /^user-agent[ \t]*:([^\r\n]*)/gim;
+/** How far into a message the User-Agent is looked for (the header section of any sane request). */
+const SCAN_WINDOW = 8192;
+
+/**
+ * The scanner check on the raw bytes, BEFORE the message is parsed or validated: SIPVicious `svmap`
+ * sends `REGISTER` with `Contact: None`, which a validating parser answers with 400 — and any answer
+ * tells the scanner that something lives here. So scanners must be recognised without parsing.
+ */
+export function isScannerMessage(data: Buffer): boolean {
+  const head = data.toString('latin1', 0, Math.min(data.length, SCAN_WINDOW));
+  const end = head.indexOf('\r\n\r\n');
+  const section = end >= 0 ? head.slice(0, end) : head;
+  for (const m of section.matchAll(USER_AGENT_LINE)) if (isScanner(m[1])) return true;
+  return false;
+}
+
 interface Bucket {
   tokens: number;
   at: number;

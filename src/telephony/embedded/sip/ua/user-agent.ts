@@ -35,7 +35,7 @@ export class SipSignalling implements Signalling {
   }
 
   /** Counters for health/metrics: messages, invalid ones answered/dropped, scanners, rate limiting. */
-  stats(): Readonly<Record<string, number>> {
+  stats(): Readonly<SipCore['transport']['stats'] & SipCore['counters'] & { activeDialogs: number }> {
     return { ...this.core.transport.stats, ...this.core.counters, activeDialogs: this.dialogs.size };
   }
 

@@ -1,0 +1,101 @@
+/**
+ * Issue 20: trace events are written once per event-loop turn, in one transaction, and published
+ * only after that commit; a state change writes the queued events first (same transaction) so the
+ * stored trace keeps its order; a failing change rolls back and loses no event.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../src/log';
+import { AttemptBus, type AttemptUpdate } from '../../src/services/verification/attempt-bus';
+import { TraceBatch } from '../../src/services/verification/trace-batch';
+import { createAttempt, listAttemptEvents, openStore, type Store, transitionAttempt } from '../../src/store';
+
+let dir: string;
+let store: Store;
+let bus: AttemptBus;
+let seen: AttemptUpdate[];
+let batch: TraceBatch;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fyrkant-trace-batch-'));
+  store = openStore({ path: join(dir, 'f.db') });
+  bus = new AttemptBus();
+  seen = [];
+  bus.subscribe('*', (u) => seen.push(u));
+  batch = new TraceBatch(store, bus, silentLogger());
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+const note = (message: string, at = 1000) => ({ kind: 'note' as const, at, level: 'info' as const, message });
+
+it('writes the events of one turn in one batch after the turn, then publishes them in order', async () => {
+  const a = createAttempt(store.db, { purpose: 'sign-in' });
+  const b = createAttempt(store.db, { purpose: 'sign-in' });
+  const before = listAttemptEvents(store.db, a.id).length;
+  batch.add(a.id, note('a1'));
+  batch.add(b.id, note('b1'));
+  batch.add(a.id, note('a2'));
+  batch.add(a.id, {
+    kind: 'sip',
+    at: 1001,
+    direction: 'out',
+    summary: 'INVITE sip:x@y',
+    raw: 'INVITE sip:x@y SIP/2.0\r\nAuthorization: Digest username="u", response="secret"\r\n\r\n',
+  } as never);
+  // Nothing is written or told before the turn ends.
+  expect(listAttemptEvents(store.db, a.id)).toHaveLength(before);
+  expect(seen).toEqual([]);
+  await nextTurn();
+  expect(batch.batches).toBe(1);
+  const rows = listAttemptEvents(store.db, a.id).slice(before);
+  expect(rows.map((r) => [r.seq, r.summary])).toEqual([
+    [before + 1, 'info: a1'],
+    [before + 2, 'info: a2'],
+    [before + 3, '→ INVITE sip:x@y'],
+  ]);
+  expect(rows[2]!.raw).not.toContain('secret');
+  expect(listAttemptEvents(store.db, b.id).at(-1)!.summary).toBe('info: b1');
+  expect(seen.map((u) => (u.type === 'trace' ? `${u.attemptId === a.id ? 'a' : 'b'}${u.seq}` : u.type))).toEqual([
+    `a${before + 1}`,
+    `b${before + 1}`,
+    `a${before + 2}`,
+    `a${before + 3}`,
+  ]);
+});
+
+it('a state change commits the queued events first, in its own transaction', () => {
+  const a = createAttempt(store.db, { purpose: 'sign-in' });
+  batch.add(a.id, note('before dialling'));
+  batch.writeWith(() => transitionAttempt(store.db, a.id, { to: 'dialling', dialledTarget: 'sip:x@y', backend: 'b' }));
+  expect(listAttemptEvents(store.db, a.id).map((r) => r.summary)).toEqual([
+    'state → queued',
+    'info: before dialling',
+    'state → dialling (sip:x@y)',
+  ]);
+  expect(batch.size).toBe(0);
+});
+
+it('a failing change rolls back the queued events with it and keeps them for the next write', async () => {
+  const a = createAttempt(store.db, { purpose: 'sign-in' });
+  const before = listAttemptEvents(store.db, a.id).length;
+  batch.add(a.id, note('kept'));
+  expect(() =>
+    batch.writeWith(() => {
+      transitionAttempt(store.db, a.id, { to: 'dialling', dialledTarget: 'sip:x@y', backend: 'b' });
+      throw new Error('boom');
+    }),
+  ).toThrow('boom');
+  expect(listAttemptEvents(store.db, a.id)).toHaveLength(before);
+  await nextTurn();
+  expect(listAttemptEvents(store.db, a.id).map((r) => r.summary)).toEqual([
+    ...listAttemptEvents(store.db, a.id)
+      .slice(0, before)
+      .map((r) => r.summary),
+    'info: kept',
+  ]);
+});
