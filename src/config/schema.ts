@@ -143,6 +143,9 @@ export const configSchema = z
     companyName: z.string().min(1),
     defaultLanguage: languageTag,
     homeCountry: countryCode,
+    // issue 18c: the languages a user may have, and how the country drop-down lists countries.
+    languages: z.array(languageTag).min(1),
+    countryList: z.enum(['allowed-first', 'allowed-only', 'all']),
     dataDir: z.string().min(1),
     log: z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -195,6 +198,8 @@ export const configSchema = z
         pAssertedIdentity: z.string().min(1).nullable(),
         register: z.strictObject({ enabled: z.boolean(), expiresSeconds: z.number().int().min(60).max(86_400) }),
         keepaliveSeconds: nonNegativeInt,
+        /** SRTP (SDES) toward this trunk, embedded backend (issue 13). */
+        srtp: z.enum(['off', 'optional', 'required']),
       }),
       // issue 13: what a stranger can make the SIP stack hold.
       limits: z.strictObject({
@@ -258,6 +263,15 @@ export const configSchema = z
       promptCacheDir: z.string().min(1),
       defaultScript: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a script id such as office-phone-verify'),
       maxCallSeconds: z.number().int().min(10).max(3600),
+      // issue 15: limits for recordings uploaded in the script editor / over the API.
+      recordings: z.strictObject({
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(50 * 1_048_576),
+        maxSeconds: z.number().int().min(1).max(600),
+      }),
     }),
     dialPlan: z.strictObject({
       requestUri: z.string().regex(/^sips?:.*\{(e164|e164digits|national)\}/, {
@@ -438,6 +452,12 @@ export const configSchema = z
         path: ['entraEam', 'issuer'],
         message:
           'required when entraEam.enabled (or set http.publicUrl): the public HTTPS URL Entra reaches fyrkant at',
+      });
+    if (!c.languages.some((l) => l.toLowerCase() === c.defaultLanguage.toLowerCase()))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultLanguage'],
+        message: `must be one of languages (${c.languages.join(', ')})`,
       });
   });
 

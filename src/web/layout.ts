@@ -22,11 +22,16 @@ export interface PageOptions {
   readonly wide?: boolean;
   /** Reload the page every N seconds when scripts are off (live status fallback). */
   readonly refreshWithoutScript?: number;
+  /** Extra scripts from our assets (file names), loaded deferred after app.js. */
+  readonly scripts?: readonly string[];
   /** Reload the page every N seconds (progress pages, e.g. a bulk e-mail send). */
   readonly refreshSeconds?: number;
 }
 
 export const ASSET_BASE = '/ui/assets';
+
+/** Where the company name and logo go; filled in per server by src/web/branding.ts (issue 18a). */
+export const BRAND_MARK = html`<!--fyrkant:company-->`;
 
 function withLang(path: string, lang: UiLanguage): string {
   const url = new URL(path, 'http://x');
@@ -49,11 +54,12 @@ export function page(o: PageOptions): Html {
 ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}
 ${o.refreshWithoutScript ? html`<noscript><meta http-equiv="refresh" content="${o.refreshWithoutScript}"></noscript>` : ''}
 <script src="${ASSET_BASE}/app.js" defer></script>
+${(o.scripts ?? []).map((f) => html`<script src="${ASSET_BASE}/${f}" defer></script>`)}
 </head>
 <body>
 <a class="skip" href="#main">${m.t('app.skip')}</a>
 <header class="top">
-  <span class="brand">fyr<span>#</span>kant</span>
+  <span class="brand">fyr<span>#</span>kant</span>${BRAND_MARK}
   ${
     o.nav
       ? html`<nav class="main" aria-label="${m.t('admin.nav')}"><ul>${o.nav.map(

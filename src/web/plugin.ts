@@ -8,6 +8,7 @@ import { apiRuntime } from '../app/api-runtime';
 import type { AppContext } from '../app/context';
 import { radiusStatus } from '../app/radius-runtime';
 import { textLanguage } from '../domain/call-outcomes';
+import { employeeSignInFromConfig } from '../integrations/employee-signin/from-config';
 import { entraAdminView } from '../integrations/entra/admin-view';
 import { adminWeb } from './admin-wiring';
 import { SessionStore } from './http/sessions';
@@ -32,6 +33,10 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
           prompts: rt.prompts,
           previewVars: { company: config.companyName, extension: '1234' },
           radius: () => radiusStatus(ctx),
+          countryChoice: {
+            allowed: config.policy.allowedCountries.length ? config.policy.allowedCountries : [config.homeCountry],
+            mode: config.countryList,
+          },
         }),
         admin: adminWeb(rt),
         defaultLanguage: textLanguage(config.defaultLanguage),
@@ -45,6 +50,15 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
           absoluteMs: config.http.sessionAbsoluteHours * 3_600_000,
         }),
         entraAdmin: () => entraAdminView(ctx),
+        scriptEditor: () => rt.ivrScripts,
+        // issue 18a: employees sign in again by OpenID Connect and/or LDAP; company name + logo on every page.
+        employeeSignIn: employeeSignInFromConfig(
+          config,
+          ctx.store.db,
+          ctx.logger,
+          config.http.publicUrl ?? `http://${config.http.address}:${config.http.port}`,
+        ),
+        branding: { companyName: config.companyName, logoFile: config.employeeSignIn.logoFile },
       });
     },
   };

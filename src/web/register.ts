@@ -4,8 +4,11 @@
  * headers, form parsing) do not touch the REST API's routes.
  */
 import type { FastifyInstance } from 'fastify';
+import type { LoginThrottle } from '../domain/login-throttle';
+import type { EmployeeSignIn } from '../integrations/employee-signin/types';
 import type { AdminWeb } from './admin-ports';
 import { registerAssets } from './assets';
+import { type Branding, registerBranding } from './branding';
 import { registerFormParser } from './http/form';
 import { SessionStore } from './http/sessions';
 import type { UiLanguage } from './i18n';
@@ -14,11 +17,14 @@ import type { WebServices } from './ports';
 import { registerAdmin } from './routes/admin';
 import { registerAdminEntra } from './routes/admin-entra';
 import { registerAdminPeople } from './routes/admin-people';
+import { registerAdminScripts } from './routes/admin-scripts';
 import { registerAdminSecurity } from './routes/admin-security';
 import { registerHome } from './routes/home';
 import { registerLive } from './routes/live';
 import { registerSelfService } from './routes/self-service';
 import type { WebDeps } from './routes/shared';
+import { registerSignIn } from './routes/signin';
+import type { ScriptEditorPort } from './script-editor-port';
 
 export interface WebUiOptions {
   readonly services: WebServices;
@@ -28,8 +34,16 @@ export interface WebUiOptions {
   readonly secureCookies?: 'auto' | 'always' | 'never';
   readonly sessions?: SessionStore;
   readonly now?: () => number;
+  /** The IVR script editor's service (issue 15); without it the scripts pages say they are unavailable. */
+  readonly scriptEditor?: () => ScriptEditorPort | undefined;
+  /** Delays for failed admin logins (tests pass one with a fake clock). */
+  readonly loginThrottle?: LoginThrottle;
   /** Data for the admin "Entra ID" page (the EAM door); without it the page says the door is off. */
   readonly entraAdmin?: () => EntraAdminView | Promise<EntraAdminView>;
+  /** issue 18a: employee sign-in doors (OpenID Connect, LDAP); without them only enrollment links sign in. */
+  readonly employeeSignIn?: EmployeeSignIn;
+  /** issue 18a: company name and logo in every page's header. */
+  readonly branding?: Branding;
 }
 
 /**
@@ -57,6 +71,8 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
     defaultLanguage: options.defaultLanguage ?? 'sv',
     secureCookies: options.secureCookies ?? 'auto',
     now: options.now ?? Date.now,
+    ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
+    ...(options.employeeSignIn ? { employeeSignIn: options.employeeSignIn } : {}),
   };
   await app.register(async (web) => {
     registerFormParser(web);
@@ -71,10 +87,13 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
       return payload;
     });
     registerAssets(web);
+    registerBranding(web, options.branding);
+    registerSignIn(web, deps, options.employeeSignIn);
     registerSelfService(web, deps);
     registerLive(web, deps);
     registerAdmin(web, deps);
     registerAdminEntra(web, deps, options.entraAdmin);
+    registerAdminScripts(web, deps, options.scriptEditor);
     registerAdminPeople(web, deps, options.admin);
     registerAdminSecurity(web, deps, options.admin);
     registerHome(web, deps);

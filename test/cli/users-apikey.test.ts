@@ -27,6 +27,9 @@ describe('fyrkant users import', () => {
       'dan,Dan,svenska,08-123 456 70,12a,SE',
       '"eva","Eva ""E"" Ek',
       'multi-line name",sv-SE,,,',
+      // Issue 13: the username rule of the API and web UI — NFKC (full-width folds), one script.
+      'ｆｉａ,Fia,sv-SE,,,',
+      'p\u0430ypal,Pay Pal,sv-SE,,,',
     ].join('\n');
     const file = join(dir, 'users.csv');
     writeFileSync(file, csv);
@@ -38,7 +41,12 @@ describe('fyrkant users import', () => {
     expect(r.stdout).toContain(`${file}:6: username: username "anna" is also on line 2`);
     expect(r.stdout).toMatch(/:7: language: "svenska" is not a language tag/);
     expect(r.stdout).toMatch(/:7: extension: /);
-    expect(r.stdout).toContain('7 rows: 3 valid, 4 with problems, 3 imported');
+    // A quoted multi-line field parses, but a line break is a control character in a display name.
+    expect(r.stdout).toContain(
+      `${file}:8: display name: The display name contains a control character (U+000A). Type it again instead of pasting it. ("Eva \\"E\\" Ek\\nmulti-line name")`,
+    );
+    expect(r.stdout).toMatch(/:11: username: The username mixes scripts \(Latin, Cyrillic\)/);
+    expect(r.stdout).toContain('9 rows: 3 valid, 6 with problems, 3 imported');
     expect(r.stderr).toMatch(/importing .*3\/3 users/);
     const store = openStore({ path: env.FYRKANT_DATABASE__PATH! });
     try {
@@ -48,7 +56,8 @@ describe('fyrkant users import', () => {
         { e164: '+46812345678', extension: '1234', kind: 'office', verifiedAt: null },
       ]);
       expect(getUserByUsername(store.db, 'bo')!.displayName).toBe('Berg, Bo');
-      expect(getUserByUsername(store.db, 'eva')!.displayName).toBe('Eva "E" Ek\nmulti-line name');
+      expect(getUserByUsername(store.db, 'eva')).toBeUndefined();
+      expect(getUserByUsername(store.db, 'fia')!.username).toBe('fia');
       expect(getUserByUsername(store.db, 'cia')).toBeUndefined();
       expect(listAudit(store.db, { action: 'user.import' })[0]!.detail).toEqual({ imported: 3 });
     } finally {
@@ -57,7 +66,7 @@ describe('fyrkant users import', () => {
     // Importing the same file again: every row now collides, nothing is written.
     const again = await runCli(['users', 'import', file, '--json'], { env });
     const json = JSON.parse(again.stdout);
-    expect(json).toMatchObject({ rows: 7, imported: 0 });
+    expect(json).toMatchObject({ rows: 9, imported: 0 });
   });
 
   it('--dry-run validates only', async () => {

@@ -6,81 +6,24 @@
  * answers, reliable 183 + bare 200, in-band DTMF with telephone-event agreed, the answer's ptime,
  * and a PBX that never answers.
  */
-import { createSocket, type Socket } from 'node:dgram';
-import { mulaw } from 'alawmulaw';
 import { createEmbeddedBackend, type EmbeddedBackend } from '../../src/telephony/embedded/backend';
-import { ToneGenerator } from '../../src/telephony/embedded/media/dtmf';
-import { newRtpHeader, parseRtp, writeRtpHeader } from '../../src/telephony/embedded/media/rtp/packet';
 import { createSipSignalling } from '../../src/telephony/embedded/sip';
 import type { Call, DtmfEvent } from '../../src/telephony/port';
 import { type SippPeer, startSippUas } from '../support/peers/sipp';
 import {
+  BYE_LATER,
   inDialogAck,
   inDialogRequest,
   neverAnswerScenario,
+  ok200WithBody,
   RECV_INVITE,
   SEND_200_TO_LAST,
   scenario,
 } from '../support/peers/sipp-scenarios';
 import { freePort } from '../support/ports';
+import { Phone, pause, phoneSdp } from '../support/rtp-phone';
 
 jest.setTimeout(30_000);
-
-interface Packet {
-  readonly pt: number;
-  readonly ts: number;
-  readonly seq: number;
-  readonly length: number;
-}
-
-/** The phone's RTP socket. It learns fyrkant's RTP port from the first packet fyrkant sends. */
-class Phone {
-  readonly packets: Packet[] = [];
-  private socket!: Socket;
-  ourPort = 0;
-  port = 0;
-  constructor(readonly address = '127.0.0.1') {}
-  async open(): Promise<this> {
-    this.socket = createSocket(this.address.includes(':') ? 'udp6' : 'udp4');
-    await new Promise<void>((r) => this.socket.bind(0, this.address, () => r()));
-    this.port = this.socket.address().port;
-    this.socket.on('message', (m, rinfo) => {
-      const h = newRtpHeader();
-      if (!parseRtp(m, m.length, h)) return;
-      if (!this.ourPort) this.ourPort = rinfo.port;
-      this.packets.push({ pt: h.payloadType, ts: h.timestamp, seq: h.sequence, length: h.payloadLength });
-    });
-    return this;
-  }
-  private send(pt: number, seq: number, ts: number, payload: Uint8Array, marker = false): Promise<void> {
-    const b = Buffer.alloc(12 + payload.length);
-    writeRtpHeader(b, pt, marker, seq & 0xffff, ts, 0x5eed);
-    b.set(payload, 12);
-    return new Promise((r) => this.socket.send(b, this.ourPort, this.address, () => r()));
-  }
-  /** One key press as RFC 4733 events with payload type `pt` (6 updates, 3 end packets). */
-  async event(code: number, pt: number, ts: number, seq: number): Promise<void> {
-    for (let i = 1; i <= 6; i++) {
-      await this.send(pt, seq++, ts, Uint8Array.of(code, 10, (i * 160) >> 8, (i * 160) & 0xff), i === 1);
-      await pause(5);
-    }
-    for (let i = 0; i < 3; i++) await this.send(pt, seq++, ts, Uint8Array.of(code, 0x80 | 10, 0x03, 0xc0));
-  }
-  /** In-band tones as PCMU frames (PT 0), optionally with RFC 4733 events for the same key alongside. */
-  async tones(digit: string, seq: number, ts: number, alsoEvent?: { code: number; pt: number }): Promise<void> {
-    const ulaw = mulaw.encode(new ToneGenerator(digit, { toneMs: 120, gapMs: 200 }).render());
-    for (let i = 0; i + 160 <= ulaw.length; i += 160) {
-      await this.send(0, seq++, ts + i, ulaw.subarray(i, i + 160));
-      if (alsoEvent && i === 320) await this.event(alsoEvent.code, alsoEvent.pt, ts + 320, 30000 + seq);
-      await pause(2);
-    }
-  }
-  close(): void {
-    this.socket.close();
-  }
-}
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(cond: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -90,22 +33,8 @@ async function until(cond: () => boolean, what: string, timeoutMs = 8000): Promi
   }
 }
 
-function sdp(port: number, opts: { tePt?: number; ptime?: number; ip6?: boolean } = {}): string {
-  const te = opts.tePt;
-  const net = opts.ip6 ? 'IN IP6 ::1' : 'IN IP4 127.0.0.1';
-  return [
-    'v=0',
-    `o=pbx 1 1 ${net}`,
-    's=-',
-    `c=${net}`,
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0${te !== undefined ? ` ${te}` : ''}`,
-    'a=rtpmap:0 PCMU/8000',
-    ...(te !== undefined ? [`a=rtpmap:${te} telephone-event/8000`, `a=fmtp:${te} 0-15`] : []),
-    ...(opts.ptime ? [`a=ptime:${opts.ptime}`] : []),
-    '',
-  ].join('\n');
-}
+const sdp = phoneSdp;
+const ok200 = ok200WithBody;
 
 const HEADERS = `[last_Via:]
       [last_From:]
@@ -113,24 +42,6 @@ const HEADERS = `[last_Via:]
       [last_Call-ID:]
       [last_CSeq:]
       Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>`;
-
-function ok200(body: string, contentType = 'application/sdp'): string {
-  return `  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      ${HEADERS}
-      Content-Type: ${contentType}
-      Content-Length: [len]
-
-${body}
-    ]]>
-  </send>
-`;
-}
-
-/** Wait for our BYE (however long the test talks), answer it. */
-const BYE_LATER = `  <recv request="BYE" timeout="25000"/>
-${SEND_200_TO_LAST}`;
 
 describe('embedded backend ↔ sipp: PBX and carrier media flows', () => {
   let backend: EmbeddedBackend | undefined;

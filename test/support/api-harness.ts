@@ -87,6 +87,8 @@ export async function createApiHarness(
     webhooks?: Partial<WebhookSettings>;
     webhookUrl?: string;
     rateLimits?: Partial<PolicyOptions['rateLimits']>;
+    /** The configured user languages (config `languages`); unset = any BCP 47 tag. */
+    languages?: readonly string[];
   } = {},
 ): Promise<ApiHarness> {
   const policy = new DestinationPolicy(testPolicyOptions(options.rateLimits));
@@ -106,6 +108,7 @@ export async function createApiHarness(
       bypassTtlMs: 300_000,
       publicBaseUrl: 'https://mfa.example.test',
       scrypt: TEST_SCRYPT,
+      ...(options.languages ? { languages: options.languages } : {}),
     }),
     appPasswords: new AppPasswordService(h.store, {
       ...DEFAULT_APP_PASSWORD_SETTINGS,

@@ -39,61 +39,121 @@ export function requestLanguage(acceptLanguage: string | undefined): Lang {
   return 'en';
 }
 
-function describeLimit(issue: { minimum?: unknown; maximum?: unknown; origin?: unknown }, lang: Lang): string {
+/**
+ * Texts for our own format checks. A schema names its check by id (`z.string().regex(re, { message:
+ * FORMAT.username })`) and the words live here, in both languages — the one place a validation
+ * problem becomes something a person reads. Never "Invalid format (regex)".
+ */
+export const FORMAT_TEXTS = {
+  'format:username': {
+    sv: 'Användarnamnet får inte innehålla mellanslag eller styrtecken.',
+    en: 'A username may not contain spaces or control characters.',
+  },
+  'format:language': {
+    sv: 'Ange ett språk som sv-SE eller en-US.',
+    en: 'Give a language such as sv-SE or en-US.',
+  },
+  'format:guid': {
+    sv: 'Ange ett GUID, till exempel 3f2504e0-4f89-11d3-9a0c-0305e82c3301.',
+    en: 'Give a GUID, for example 3f2504e0-4f89-11d3-9a0c-0305e82c3301.',
+  },
+  'format:upn': {
+    sv: 'Ange ett användarnamn i formen namn@exempel.se.',
+    en: 'Give a user principal name such as name@example.com.',
+  },
+  'format:country': {
+    sv: 'Välj ett land eller en region (två bokstäver, till exempel SE).',
+    en: 'Choose a country or region (two letters, for example SE).',
+  },
+  'format:extension': {
+    sv: 'En anknytning får bara innehålla siffror, *, #, komma (1 s paus) och w (0,5 s paus).',
+    en: 'An extension may only contain digits, *, #, commas (1 s pause) and w (0.5 s pause).',
+  },
+  'format:pin': { sv: 'En PIN-kod är 4 till 12 siffror.', en: 'A PIN is 4 to 12 digits.' },
+} as const satisfies Readonly<Record<string, { readonly sv: string; readonly en: string }>>;
+
+export type FormatId = keyof typeof FORMAT_TEXTS;
+
+/** The id a schema passes as the zod message of a format check. */
+export const FORMAT: { readonly [K in FormatId as K extends `format:${infer N}` ? N : never]: K } = {
+  username: 'format:username',
+  language: 'format:language',
+  guid: 'format:guid',
+  upn: 'format:upn',
+  country: 'format:country',
+  extension: 'format:extension',
+  pin: 'format:pin',
+};
+
+const TYPE_WORDS: Readonly<Record<string, { sv: string; en: string }>> = {
+  string: { sv: 'text', en: 'text' },
+  number: { sv: 'ett tal', en: 'a number' },
+  int: { sv: 'ett heltal', en: 'a whole number' },
+  boolean: { sv: 'sant eller falskt (true/false)', en: 'true or false' },
+  object: { sv: 'ett objekt', en: 'an object' },
+  array: { sv: 'en lista', en: 'a list' },
+};
+
+function limitText(issue: { minimum?: unknown; maximum?: unknown; origin?: unknown }, lang: Lang): string {
   const n = String(issue.minimum ?? issue.maximum);
   if (issue.origin === 'string') return lang === 'sv' ? `${n} tecken` : `${n} characters`;
-  if (issue.origin === 'array') return lang === 'sv' ? `${n} element` : `${n} items`;
+  if (issue.origin === 'array') return lang === 'sv' ? `${n} st.` : `${n} items`;
   return n;
 }
 
 function messagesFor(issue: z.core.$ZodIssue, input: unknown): { code: string; sv: string; en: string } {
   switch (issue.code) {
-    case 'invalid_type':
-      if (input === undefined) return { code: 'required', sv: 'Måste anges.', en: 'Is required.' };
-      return {
-        code: 'invalid_type',
-        sv: `Fel typ: ska vara ${issue.expected}.`,
-        en: `Wrong type: expected ${issue.expected}.`,
-      };
+    case 'invalid_type': {
+      if (input === undefined) return { code: 'required', sv: 'Måste fyllas i.', en: 'This is required.' };
+      const w = TYPE_WORDS[issue.expected] ?? { sv: String(issue.expected), en: String(issue.expected) };
+      return { code: 'invalid_type', sv: `Ska vara ${w.sv}.`, en: `Must be ${w.en}.` };
+    }
     case 'too_small':
+      if (issue.origin === 'string' && Number(issue.minimum) === 1)
+        return { code: 'required', sv: 'Får inte vara tomt.', en: 'Must not be empty.' };
       return {
         code: 'too_small',
-        sv: `För kort eller för litet: minst ${describeLimit(issue, 'sv')}.`,
-        en: `Too short or too small: at least ${describeLimit(issue, 'en')}.`,
+        sv:
+          issue.origin === 'string' ? `För kort: minst ${limitText(issue, 'sv')}.` : `Minst ${limitText(issue, 'sv')}.`,
+        en:
+          issue.origin === 'string'
+            ? `Too short: at least ${limitText(issue, 'en')}.`
+            : `At least ${limitText(issue, 'en')}.`,
       };
     case 'too_big':
       return {
         code: 'too_big',
-        sv: `För långt eller för stort: högst ${describeLimit(issue, 'sv')}.`,
-        en: `Too long or too large: at most ${describeLimit(issue, 'en')}.`,
+        sv:
+          issue.origin === 'string'
+            ? `För långt: högst ${limitText(issue, 'sv')}.`
+            : `Högst ${limitText(issue, 'sv')}.`,
+        en:
+          issue.origin === 'string'
+            ? `Too long: at most ${limitText(issue, 'en')}.`
+            : `At most ${limitText(issue, 'en')}.`,
       };
     case 'invalid_value': {
       const list = issue.values.map(String).join(', ');
-      return {
-        code: 'invalid_value',
-        sv: `Ogiltigt värde: välj en av ${list}.`,
-        en: `Invalid value: use one of ${list}.`,
-      };
+      return { code: 'invalid_value', sv: `Välj ett av: ${list}.`, en: `Choose one of: ${list}.` };
     }
-    case 'invalid_format':
-      return {
-        code: 'invalid_format',
-        sv: `Ogiltigt format (${issue.format}).`,
-        en: `Invalid format (${issue.format}).`,
-      };
+    case 'invalid_format': {
+      const own = Object.hasOwn(FORMAT_TEXTS, issue.message) ? FORMAT_TEXTS[issue.message as FormatId] : undefined;
+      if (own) return { code: 'invalid_format', sv: own.sv, en: own.en };
+      return { code: 'invalid_format', sv: 'Värdet har fel form.', en: 'The value is not in the expected form.' };
+    }
     case 'unrecognized_keys':
       return {
         code: 'unknown_field',
-        sv: `Okänt fält: ${issue.keys.join(', ')}.`,
-        en: `Unknown field: ${issue.keys.join(', ')}.`,
+        sv: `Okänt fält: ${issue.keys.join(', ')}. Ta bort det.`,
+        en: `Unknown field: ${issue.keys.join(', ')}. Leave it out.`,
       };
     case 'custom': {
       // Our own refinements carry both texts in params.
       const p = (issue.params ?? {}) as { code?: string; sv?: string; en?: string };
-      return { code: p.code ?? 'invalid', sv: p.sv ?? issue.message, en: p.en ?? issue.message };
+      return { code: p.code ?? 'invalid', sv: p.sv ?? 'Ogiltigt värde.', en: p.en ?? issue.message };
     }
     default:
-      return { code: issue.code, sv: 'Ogiltigt värde.', en: issue.message };
+      return { code: issue.code, sv: 'Ogiltigt värde.', en: 'Invalid value.' };
   }
 }
 

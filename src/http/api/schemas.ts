@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ATTEMPT_PURPOSES, ATTEMPT_STATES } from '../../domain/attempt-state';
 import { CALL_OUTCOMES } from '../../domain/call-outcomes';
+import { FORMAT } from './field-errors';
 
 export const Id = z.string().min(1).max(100);
 export const IdParams = z.object({ id: Id });
@@ -15,8 +16,8 @@ export const Username = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^\s\p{Cc}]+$/u, { message: 'no spaces or control characters' });
-export const Language = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { message: 'a BCP 47 tag like sv-SE' });
+  .regex(/^[^\s\p{Cc}]+$/u, { message: FORMAT.username });
+export const Language = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { message: FORMAT.language });
 
 export const User = z.object({
   id: z.string(),
@@ -31,11 +32,11 @@ export const User = z.object({
   updatedAt: epochMs,
 });
 
-const EntraGuid = z.string().regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, { message: 'a GUID' });
+const EntraGuid = z.string().regex(/^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, { message: FORMAT.guid });
 const Upn = z
   .string()
   .max(401)
-  .regex(/^[^\s@]+@[^\s@]+$/, { message: 'a UPN such as name@example.com' });
+  .regex(/^[^\s@]+@[^\s@]+$/, { message: FORMAT.upn });
 
 export const PhoneMethodKind = z.enum(['office', 'mobile', 'alternate']);
 export const PhoneMethod = z.object({
@@ -57,7 +58,12 @@ export const UserDetail = User.extend({ phoneMethods: z.array(PhoneMethod) });
 
 export const CreateUserBody = z
   .object({
-    username: Username,
+    // The username rule (NFKC, nothing invisible, one script) is the service's: its 422 explains in sv+en.
+    username: z
+      .string()
+      .min(1)
+      .max(800)
+      .describe('NFKC-normalised; no spaces, control, format or invisible characters, one script'),
     displayName: z.string().max(200).optional(),
     language: Language.optional(),
     entraTenantId: EntraGuid.optional(),
@@ -84,12 +90,12 @@ export const UserQuery = z.object({
   offset: z.coerce.number().int().min(0).optional(),
 });
 
-const Country = z.string().regex(/^[A-Za-z]{2}$/, { message: 'a two-letter country code like SE' });
+const Country = z.string().regex(/^[A-Za-z]{2}$/, { message: FORMAT.country });
 const Extension = z
   .string()
   .max(40)
-  .regex(/^[0-9*#,wW]*$/, { message: 'digits, *, #, comma (1 s pause) and w (0.5 s pause)' });
-const Pin = z.string().regex(/^[0-9]{4,12}$/, { message: '4 to 12 digits' });
+  .regex(/^[0-9*#,wW]*$/, { message: FORMAT.extension });
+const Pin = z.string().regex(/^[0-9]{4,12}$/, { message: FORMAT.pin });
 
 export const AddPhoneMethodBody = z
   .object({
@@ -205,7 +211,19 @@ export const AppPasswordInfo = z.object({
 });
 
 export const CreateAppPasswordBody = z.object({ name: z.string().min(1).max(100) }).strict();
-export const CheckAppPasswordBody = z.object({ username: Username, password: z.string().min(1).max(200) }).strict();
+export const CheckAppPasswordBody = z
+  .object({
+    username: Username,
+    password: z.string().min(1).max(200),
+    clientAddress: z
+      .string()
+      .max(100)
+      .optional()
+      .describe(
+        'IP address of the person signing in, as the gateway saw it. Failed checks slow down per (client address, username); without it, per (caller address, username).',
+      ),
+  })
+  .strict();
 
 export const EnrollmentLinkBody = z.object({ userId: Id }).strict();
 export const EnrollmentLink = z.object({ id: z.string(), url: z.string(), expiresAt: epochMs });

@@ -1,11 +1,14 @@
 /**
  * App passwords for legacy apps: created with a name and shown once, listed without the secret,
- * revoked, and checked by the IdP/mail gateway (`check`), rate-limited per username so the endpoint
- * cannot be used to guess passwords online.
+ * revoked, and checked by the IdP/mail gateway (`check`). Checks are throttled per (source, username)
+ * with growing delays and per source across usernames (see domain/login-throttle.ts): online guessing
+ * and password sprays slow down, yet nobody can lock a real user out by failing on their name.
  */
 
 import { randomUUID } from 'node:crypto';
 import { generateAppPassword, looksLikeAppPassword, normaliseAppPassword } from '../../domain/app-passwords/generate';
+import { normaliseUsername } from '../../domain/identity-text';
+import { LoginThrottle, type LoginThrottleOptions, type ThrottleClock } from '../../domain/login-throttle';
 import { DEFAULT_SCRYPT, hashSecret, type ScryptParams, verifySecret } from '../../domain/secrets/slow-hash';
 import {
   type AppPasswordInfo,
@@ -20,12 +23,12 @@ import {
   type Store,
   touchAppPassword,
 } from '../../store';
-import { FailureLimiter } from './rate-limiter';
 
 export interface AppPasswordSettings {
-  /** Checks per username per window (successful and failed alike). */
-  readonly checksPerWindow: number;
-  readonly windowMs: number;
+  /** Delays for failed checks (defaults: DEFAULT_LOGIN_THROTTLE). */
+  readonly throttle?: Partial<LoginThrottleOptions>;
+  /** The throttle's clock (tests pass a fake one). */
+  readonly clock?: ThrottleClock;
   /** Active app passwords per user. */
   readonly maxPerUser: number;
   /** Cost of new hashes (old hashes keep their own). */
@@ -33,8 +36,6 @@ export interface AppPasswordSettings {
 }
 
 export const DEFAULT_APP_PASSWORD_SETTINGS: AppPasswordSettings = {
-  checksPerWindow: 10,
-  windowMs: 60_000,
   maxPerUser: 20,
 };
 
@@ -43,13 +44,13 @@ export type CheckResult =
   | { readonly status: 'rate-limited'; readonly retryAfterMs: number };
 
 export class AppPasswordService {
-  private readonly limiter: FailureLimiter;
+  private readonly throttle: LoginThrottle;
 
   constructor(
     private readonly store: Store,
     private readonly settings: AppPasswordSettings = DEFAULT_APP_PASSWORD_SETTINGS,
   ) {
-    this.limiter = new FailureLimiter(settings.checksPerWindow, settings.windowMs);
+    this.throttle = new LoginThrottle(settings.throttle, settings.clock);
   }
 
   // A hash of nothing in particular, at the same cost as real ones, to spend the same time on misses.
@@ -97,9 +98,21 @@ export class AppPasswordService {
     });
   }
 
-  async check(username: string, password: string): Promise<CheckResult> {
-    const wait = this.limiter.hit(username);
-    if (wait > 0) return { status: 'rate-limited', retryAfterMs: wait };
+  /**
+   * `source` is where the person signing in is (the client address the gateway reports, else the
+   * gateway's own address). Slow on repeated failures from one source; busy only under a flood.
+   */
+  async check(username: string, password: string, source = 'unknown'): Promise<CheckResult> {
+    let valid = false;
+    const verdict = await this.throttle.attempt(source, normaliseUsername(username), async () => {
+      valid = await this.verify(username, password);
+      return valid;
+    });
+    if (verdict.status === 'busy') return { status: 'rate-limited', retryAfterMs: verdict.retryAfterMs };
+    return { status: 'checked', valid };
+  }
+
+  private async verify(username: string, password: string): Promise<boolean> {
     const user = getUserByUsername(this.store.db, username);
     // Unknown users and malformed passwords cost the same slow hash, so timing does not reveal which usernames exist.
     const candidates = user && !isBlocked(user) ? activeAppPasswordHashes(this.store.db, user.id) : [];
@@ -107,14 +120,14 @@ export class AppPasswordService {
     if (candidates.length === 0 || !looksLikeAppPassword(password)) {
       this.dummy ??= hashSecret(randomUUID(), this.settings.scrypt ?? DEFAULT_SCRYPT);
       await verifySecret(normalised, await this.dummy);
-      return { status: 'checked', valid: false };
+      return false;
     }
     for (const c of candidates) {
       if (await verifySecret(normalised, c.hash)) {
         touchAppPassword(this.store.db, c.id);
-        return { status: 'checked', valid: true };
+        return true;
       }
     }
-    return { status: 'checked', valid: false };
+    return false;
   }
 }

@@ -4,7 +4,9 @@
  * is refused here (422 with the reason code), long before anything could dial it.
  */
 
+import { checkDisplayName, checkUsername } from '../../domain/identity-text';
 import { DEFAULT_SCRYPT, hashSecret, type ScryptParams } from '../../domain/secrets/slow-hash';
+import { checkUserLanguage } from '../../domain/user-language';
 import {
   addPhoneMethod,
   audit,
@@ -70,6 +72,8 @@ export interface UserSettings {
   readonly publicBaseUrl: string;
   /** Cost of PIN hashes. */
   readonly scrypt?: ScryptParams;
+  /** The configured `languages`: a user's language must be one of them (unset: any BCP 47 tag). */
+  readonly languages?: readonly string[];
 }
 
 export class UserService {
@@ -83,16 +87,32 @@ export class UserService {
     input: { username: string; displayName?: string; language?: string } & EntraFields,
     actor: string,
   ): Outcome<UserRow> {
-    if (getUserByUsername(this.store.db, input.username))
+    const name = checkUsername(input.username);
+    const display = checkDisplayName(input.displayName ?? '');
+    const textProblems = [
+      ...(name.ok ? [] : [{ field: 'username', code: name.code, message: name.message }]),
+      ...(display.ok ? [] : [{ field: 'displayName', code: display.code, message: display.message }]),
+    ];
+    if (textProblems.length > 0 || !name.ok || !display.ok) return invalid(...textProblems);
+    const username = name.value;
+    if (getUserByUsername(this.store.db, username))
       return {
         ok: false,
         error: 'conflict',
         message: {
-          sv: `Användarnamnet ${input.username} finns redan.`,
-          en: `The username ${input.username} already exists.`,
+          sv: `Användarnamnet ${username} finns redan.`,
+          en: `The username ${username} already exists.`,
         },
       };
-    const { entraTenantId, entraObjectId, upn, ...fields } = input;
+    const { entraTenantId, entraObjectId, upn, ...rest } = input;
+    const language = this.language(rest.language);
+    if (!language.ok) return language.outcome;
+    const fields = {
+      ...rest,
+      username,
+      displayName: display.value,
+      ...(language.value ? { language: language.value } : {}),
+    };
     const entra = { entraTenantId, entraObjectId, upn };
     const problems = checkEntraFields(this.store, undefined, entra);
     if (problems.length) return entraOutcome(problems);
@@ -111,7 +131,15 @@ export class UserService {
     actor: string,
   ): Outcome<UserRow> {
     if (!getUser(this.store.db, id)) return notFound('user');
-    const { entraTenantId, entraObjectId, upn, ...patch } = input;
+    const { entraTenantId, entraObjectId, upn, ...rest } = input;
+    const language = this.language(rest.language);
+    if (!language.ok) return language.outcome;
+    const patch = { ...rest, ...(language.value ? { language: language.value } : {}) };
+    if (patch.displayName !== undefined) {
+      const display = checkDisplayName(patch.displayName);
+      if (!display.ok) return invalid({ field: 'displayName', code: display.code, message: display.message });
+      patch.displayName = display.value;
+    }
     const entra = { entraTenantId, entraObjectId, upn };
     const problems = checkEntraFields(this.store, id, entra);
     if (problems.length) return entraOutcome(problems);
@@ -125,6 +153,16 @@ export class UserService {
       return u;
     });
     return { ok: true, value: user };
+  }
+
+  /** The configured spelling of `tag`, or the field problem when it is not a configured language. */
+  private language(
+    tag: string | undefined,
+  ): { ok: true; value: string | undefined } | { ok: false; outcome: Outcome<never> } {
+    if (tag === undefined || !this.settings.languages) return { ok: true, value: tag };
+    const check = checkUserLanguage(tag, this.settings.languages);
+    if (check.ok) return { ok: true, value: check.value };
+    return { ok: false, outcome: invalid({ field: 'language', code: check.code, message: check.message }) };
   }
 
   remove(id: string, actor: string): boolean {

@@ -1,5 +1,6 @@
 /** Users: who can enroll phones. Usernames are unique (case-sensitive as the IdP sends them). */
-import { asc, eq, like } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
+import { normaliseUsername } from '../../domain/identity-text';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
 import type { Db } from '../open';
@@ -36,13 +37,25 @@ export function requireUser(db: Db, id: string): UserRow {
   return user;
 }
 
+/** By username as typed: NFKC-normalised like stored usernames, so full-width or ligature forms still match. */
 export function getUserByUsername(db: Db, username: string): UserRow | undefined {
-  return db.select().from(users).where(eq(users.username, username)).get();
+  return db
+    .select()
+    .from(users)
+    .where(eq(users.username, normaliseUsername(username)))
+    .get();
+}
+
+/** `%`, `_` and the escape character itself taken literally in a LIKE pattern (ESCAPE '\'). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export function listUsers(db: Db, options: { usernameLike?: string; limit?: number; offset?: number } = {}): UserRow[] {
   const q = db.select().from(users);
-  const filtered = options.usernameLike ? q.where(like(users.username, `%${options.usernameLike}%`)) : q;
+  // A search for "a_b" or "100%" finds those characters, not any character / everything.
+  const pattern = options.usernameLike ? `%${escapeLike(normaliseUsername(options.usernameLike))}%` : undefined;
+  const filtered = pattern ? q.where(sql`${users.username} LIKE ${pattern} ESCAPE '\\'`) : q;
   return filtered
     .orderBy(asc(users.username))
     .limit(options.limit ?? 100)

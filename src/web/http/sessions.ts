@@ -149,7 +149,8 @@ export function hashSessionToken(token: string): string {
 export class SessionStore {
   private readonly rows: RowStore;
   private readonly secret: Buffer;
-  private readonly idleMs: number;
+  /** Idle timeout in ms (shown to employees on their sessions list). */
+  readonly idleMs: number;
   private readonly absoluteMs: number;
   private readonly now: () => number;
   private readonly maxSessions: number;
@@ -228,7 +229,7 @@ export class SessionStore {
   /** Ends one of a user's sessions by its handle; false when it is not theirs. */
   destroyForUser(userId: string, handle: string): boolean {
     const row = this.rows.get(handle);
-    if (!row || row.kind !== 'self' || row.userId !== userId) return false;
+    if (row?.kind !== 'self' || row.userId !== userId) return false;
     this.drop(handle);
     return true;
   }
@@ -241,6 +242,29 @@ export class SessionStore {
 
   get size(): number {
     return this.rows.count();
+  }
+
+  /** A value for a short-lived cookie, signed for one purpose (e.g. an OpenID Connect request in flight). */
+  seal(purpose: string, value: unknown, ttlMs: number): string {
+    const body = Buffer.from(JSON.stringify({ v: value, exp: this.now() + ttlMs }), 'utf8').toString('base64url');
+    return `${body}.${this.sign(body, `seal:${purpose}`)}`;
+  }
+
+  /** The value of `seal` if the signature checks, the purpose matches and it has not expired. */
+  unseal<T>(purpose: string, sealed: string | undefined): T | undefined {
+    if (!sealed) return undefined;
+    const dot = sealed.lastIndexOf('.');
+    if (dot <= 0) return undefined;
+    const body = sealed.slice(0, dot);
+    const given = Buffer.from(sealed.slice(dot + 1), 'utf8');
+    const expected = Buffer.from(this.sign(body, `seal:${purpose}`), 'utf8');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    try {
+      const parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { v: T; exp: number };
+      return typeof parsed.exp === 'number' && parsed.exp >= this.now() ? parsed.v : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private expired(row: Row, at: number): boolean {

@@ -15,13 +15,17 @@ function steps(m: Messages, current: 1 | 2 | 3): Html {
   )}</ol>`;
 }
 
-export function linkInvalidPage(m: Messages, path: string): Html {
+export function linkInvalidPage(m: Messages, path: string, signIn = false): Html {
   return page({
     m,
     path,
     narrow: true,
     title: m.t('enroll.linkInvalidTitle'),
-    body: html`<div class="card"><h1>${m.t('enroll.linkInvalidTitle')}</h1><p>${m.t('enroll.linkInvalid')}</p></div>`,
+    body: html`<div class="card"><h1>${m.t('enroll.linkInvalidTitle')}</h1><p>${m.t('enroll.linkInvalid')}</p>${
+      signIn
+        ? html`<p>${m.t('signin.alreadyEnrolled')}</p><div class="actions"><a class="button" href="/me/signin">${m.t('signin.submit')}</a></div>`
+        : ''
+    }</div>`,
   });
 }
 
@@ -170,6 +174,9 @@ export interface SecurityPageOptions {
   readonly newAppPassword?: { readonly name: string; readonly password: string };
   readonly notice?: { readonly kind: 'ok' | 'bad'; readonly text: string };
   readonly appPasswordError?: string;
+  /** issue 18a: default-method section above the methods, activity and sessions below. */
+  readonly top?: Html;
+  readonly bottom?: Html;
 }
 
 export function securityPage(o: SecurityPageOptions): Html {
@@ -211,9 +218,11 @@ ${post(`${base}/remove`, m.t('sec.remove'), { cls: 'danger', confirm: m.t('sec.r
     m,
     path: o.path,
     title: m.t('sec.title'),
+    signOut: { action: '/me/signout', csrf },
     body: html`<h1>${m.t('sec.title')}</h1>
 <p>${m.t('sec.intro')} <span class="muted">${m.t('sec.signedInAs', { name: o.user.displayName || o.user.username })}</span></p>
 ${o.notice ? html`<div class="notice ${o.notice.kind}" role="status">${o.notice.text}</div>` : ''}
+${o.top ?? ''}
 <section class="card" aria-labelledby="methods-title">
 <h2 id="methods-title">${m.t('sec.methods')}</h2>
 ${methods}
@@ -239,6 +248,7 @@ ${o.appPasswordError ? html`<p class="error-text" id="app-name-error">${o.appPas
 <input type="text" id="app-name" name="name" maxlength="60" required${o.appPasswordError ? html` aria-invalid="true" aria-describedby="app-name-error"` : ''}></div>
 <button type="submit">${m.t('sec.createAppPassword')}</button>
 </form>
-</section>`,
+</section>
+${o.bottom ?? ''}`,
   });
 }

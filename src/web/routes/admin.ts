@@ -4,6 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { apiKeyPrefix } from '../../domain/api-keys/key';
+import { isCallOutcome } from '../../domain/call-outcomes';
+import { LoginThrottle } from '../../domain/login-throttle';
 import { checkAttemptFilter, readAttemptFilter } from '../attempt-filter';
 import { bucketise } from '../chart/outcomes';
 import { appendCookie, seeOther, sendPage, sessionCookieName, type WebRequest, webRequest } from '../http/context';
@@ -16,29 +19,15 @@ import { type ChartRange, dashboardPage } from '../pages/admin-dashboard';
 import type { AdminContext } from '../pages/admin-frame';
 import { loginPage } from '../pages/admin-frame';
 import { radiusPage } from '../pages/admin-radius';
-import { scriptsPage } from '../pages/admin-scripts';
 import { csrfFailed, csrfOk, notFoundPage, type WebDeps } from './shared';
 
 const LOGIN_CSRF_COOKIE = 'fyrkant_login';
-const MAX_FAILED_LOGINS_PER_MINUTE = 10;
 
 export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
   const { services, sessions } = deps;
-  const failedLogins = new Map<string, { count: number; since: number }>();
-
-  function loginThrottled(ip: string): boolean {
-    const now = deps.now();
-    const entry = failedLogins.get(ip);
-    if (!entry || now - entry.since > 60_000) return false;
-    return entry.count >= MAX_FAILED_LOGINS_PER_MINUTE;
-  }
-  function noteFailedLogin(ip: string): void {
-    const now = deps.now();
-    const entry = failedLogins.get(ip);
-    if (!entry || now - entry.since > 60_000) failedLogins.set(ip, { count: 1, since: now });
-    else entry.count++;
-    if (failedLogins.size > 10_000) failedLogins.clear();
-  }
+  // Failed logins slow down per (address, key prefix) and per address across prefixes; the right key
+  // always gets in after the wait, so nobody can lock an admin out (domain/login-throttle.ts).
+  const throttle = deps.loginThrottle ?? new LoginThrottle();
 
   /** Login form CSRF: a double-submit token, since there is no session yet. */
   function showLogin(req: FastifyRequest, reply: FastifyReply, w: WebRequest, error?: string, status = 200) {
@@ -113,13 +102,14 @@ export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const expected = w.cookies[LOGIN_CSRF_COOKIE];
     if (!expected || !tokensMatch(expected, body._csrf) || !csrfOk(req, expected)) return csrfFailed(reply, w);
-    if (loginThrottled(req.ip)) return showLogin(req, reply, w, w.m.t('admin.login.tooMany'), 429);
     const key = field(body, 'key');
-    const principal = key ? await services.verifyAdminKey(key) : undefined;
-    if (!principal) {
-      noteFailedLogin(req.ip);
-      return showLogin(req, reply, w, w.m.t('admin.login.bad'), 401);
-    }
+    let principal: Awaited<ReturnType<typeof services.verifyAdminKey>>;
+    const verdict = await throttle.attempt(req.ip, apiKeyPrefix(key) ?? '(not a key)', async () => {
+      principal = key ? await services.verifyAdminKey(key) : undefined;
+      return principal !== undefined;
+    });
+    if (verdict.status === 'busy') return showLogin(req, reply, w, w.m.t('admin.login.tooMany'), 429);
+    if (!principal) return showLogin(req, reply, w, w.m.t('admin.login.bad'), 401);
     // A fresh session id at login (no fixation); the key itself is never kept.
     sessions.destroy(w.cookies[sessionCookieName('admin', w.secure)]);
     const s = sessions.create({ kind: 'admin', keyId: principal.keyId, name: principal.name });
@@ -207,10 +197,7 @@ export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
     return sendPage(reply, attemptDetailPage(adminCtx(w, s), a, username, services.attemptTrace(a.id), showSteps));
   });
 
-  // --- IVR scripts
-  page('/admin/scripts', async (_req, reply, w, s) =>
-    sendPage(reply, scriptsPage(adminCtx(w, s), await services.scripts())),
-  );
+  // --- IVR scripts: routes/admin-scripts.ts (issue 15)
 
   page('/admin/radius', (_req, reply, w, s) =>
     sendPage(
@@ -218,13 +205,4 @@ export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
       radiusPage(adminCtx(w, s), services.radius?.() ?? { enabled: false, listening: null, clients: [], recent: [] }),
     ),
   );
-
-  app.get('/admin/scripts/:script/prompts/:prompt', async (req, reply) => {
-    const w = webRequest(req, reply, deps);
-    if (!w.session('admin')) return reply.code(401).send();
-    const { script, prompt } = req.params as { script: string; prompt: string };
-    const audio = await services.promptAudio(script, prompt.replace(/\.wav$/, ''));
-    if (!audio) return reply.code(404).send();
-    return reply.type('audio/wav').header('cache-control', 'private, max-age=300').send(audio);
-  });
 }

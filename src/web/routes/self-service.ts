@@ -3,16 +3,20 @@
  * link becomes a `self` session; every later page works on that session's user only.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { mayRemoveMethod } from '../../domain/method-removal';
 import { callStatus } from '../call-status';
+import { html } from '../html';
 import { appendCookie, seeOther, sendPage, sessionCookieName, type WebRequest, webRequest } from '../http/context';
 import { serializeCookie } from '../http/cookies';
 import { field } from '../http/form';
 import { type Session, takeFlash } from '../http/sessions';
 import type { ContactErrors, ContactValues } from '../pages/contact-form';
 import { PHONE_KINDS } from '../pages/contact-form';
+import { activitySection, defaultMethodSection, sessionsSection } from '../pages/security-extras';
 import { appPasswordPage, callPage, contactPage, linkInvalidPage, securityPage } from '../pages/self-service';
 import type { PhoneKind, PhoneMethodView } from '../ports';
 import { serviceProblem } from '../service-error';
+import { registerSessionRoutes } from './self-sessions';
 import { actorOfSession, csrfFailed, csrfOk, notFoundPage, userIdOf, type WebDeps } from './shared';
 
 const EXT_RE = /^[0-9*#,wW]*$/;
@@ -52,10 +56,15 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
   const { services } = deps;
   const ctx = (req: Parameters<typeof webRequest>[0], reply: FastifyReply) => webRequest(req, reply, deps);
 
-  /** Runs `fn` with the self session, or shows the "link cannot be used" page. */
+  const signInOffered = Boolean(deps.employeeSignIn?.oidc || deps.employeeSignIn?.ldap);
+
+  /** The self session; without one, the sign-in page (when configured) or the "link cannot be used" page. */
   function withSelf(w: WebRequest, reply: FastifyReply): Session | undefined {
     const s = w.session('self');
-    if (!s) void sendPage(reply, linkInvalidPage(w.m, w.path), 401);
+    if (!s) {
+      if (signInOffered && reply.request.method === 'GET') void seeOther(reply, '/me/signin');
+      else void sendPage(reply, linkInvalidPage(w.m, w.path, signInOffered), 401);
+    }
     return s;
   }
 
@@ -129,10 +138,13 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     if (!redeemed) {
       const existing = w.session('self');
       if (existing) return seeOther(reply, existing.enrolling ? '/me/enroll' : '/me/security');
-      return sendPage(reply, linkInvalidPage(w.m, w.path), 404);
+      return sendPage(reply, linkInvalidPage(w.m, w.path, signInOffered), 404);
     }
     deps.sessions.destroy(w.cookies[sessionCookieName('self', w.secure)]);
-    const session = deps.sessions.create({ kind: 'self', userId: redeemed.userId });
+    const session = deps.sessions.create(
+      { kind: 'self', userId: redeemed.userId },
+      { method: 'link', userAgent: req.headers['user-agent'], ip: req.ip },
+    );
     session.enrolling = true;
     appendCookie(
       reply,
@@ -286,6 +298,16 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     const created = takeFlash<{ name: string; password: string }>(s, 'app-password');
     const appPasswordError = takeFlash<string>(s, 'app-password-error');
     reply.header('cache-control', 'no-store');
+    const methods = services.listPhoneMethods(userId);
+    const activity = services.listAttempts({ userId, limit: 10 }).map((a) => ({
+      at: a.queuedAt,
+      purpose: a.purpose,
+      method: methods.find((pm) => pm.id === a.phoneMethodId),
+      outcome: a.outcome,
+      sipStatus: a.sipStatus,
+      requestedBy: a.requestedBy,
+    }));
+    const changing = (req.query as Record<string, unknown>).changeDefault === '1';
     return sendPage(
       reply,
       securityPage({
@@ -293,7 +315,15 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
         path: w.path,
         csrf: s.csrfToken,
         user,
-        methods: services.listPhoneMethods(userId),
+        top: defaultMethodSection(w.m, s.csrfToken, methods, changing),
+        bottom: html`${activitySection(w.m, activity, userId)}${sessionsSection(
+          w.m,
+          s.csrfToken,
+          deps.sessions.listForUser(userId),
+          s.handle,
+          Math.round(deps.sessions.idleMs / 60_000),
+        )}`,
+        methods,
         appPasswords: services.listAppPasswords(userId),
         ...(notice ? { notice } : {}),
         ...(created ? { newAppPassword: created } : {}),
@@ -406,6 +436,11 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     return undefined;
   });
   methodAction('remove', async (s, pm, w) => {
+    // issue 18a: the last verified method goes only once another one is verified (no lock-out).
+    if (!mayRemoveMethod(services.listPhoneMethods(userIdOf(s)), pm.id)) {
+      s.flash.set('notice', { kind: 'bad', text: w.m.t('sec.lastVerified') });
+      return undefined;
+    }
     await services.removePhoneMethod(userIdOf(s), pm.id, actorOfSession(s));
     s.flash.set('notice', { kind: 'ok', text: w.m.t('sec.removed') });
     return undefined;
@@ -453,4 +488,6 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     }
     return seeOther(reply, '/me/security');
   });
+
+  registerSessionRoutes(app, deps, withSelf);
 }

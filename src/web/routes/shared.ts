@@ -1,5 +1,8 @@
 /** Bits every web route file needs: the dependencies, CSRF checks, and error pages. */
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { LoginThrottle } from '../../domain/login-throttle';
+import type { EmployeeSignIn } from '../../integrations/employee-signin/types';
 import type { AdminWeb } from '../admin-ports';
 import type { WebContextOptions, WebRequest } from '../http/context';
 import { sendPage } from '../http/context';
@@ -15,6 +18,10 @@ export interface WebDeps extends WebContextOptions {
   readonly admin: AdminWeb;
   /** Clock for tests. */
   readonly now: () => number;
+  /** Delays for failed admin logins (issue 13); one per app when absent. */
+  readonly loginThrottle?: LoginThrottle;
+  /** issue 18a: when set, a visitor without a session is sent to /me/signin. */
+  readonly employeeSignIn?: EmployeeSignIn;
 }
 
 export { csrfField };

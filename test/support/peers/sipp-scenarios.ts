@@ -164,3 +164,23 @@ export const OPTIONS_200 = `  <recv request="OPTIONS"/>
     ]]>
   </send>
 `;
+
+/** A 200 OK to the INVITE with this body (an SDP answer, or e.g. a SIP-I multipart). */
+export function ok200WithBody(body: string, contentType = 'application/sdp'): string {
+  return `  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      ${HEADERS}
+      Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>
+      Content-Type: ${contentType}
+      Content-Length: [len]
+
+${body}
+    ]]>
+  </send>
+`;
+}
+
+/** Wait for our BYE (however long the test talks), answer it. */
+export const BYE_LATER = `  <recv request="BYE" timeout="25000"/>
+${SEND_200_TO_LAST}`;

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { and, eq } from 'drizzle-orm';
 import type { CallOutcome } from '../../../src/domain/call-outcomes';
+import { checkDisplayName, checkUsername } from '../../../src/domain/identity-text';
 import { parsePhone } from '../../../src/domain/phone/parse';
 import type { Db } from '../../../src/store/open';
 import {
@@ -85,17 +86,15 @@ export class ScriptedActions implements WebActions {
     return { url: `http://127.0.0.1/enroll/${this.enrollmentLink(userId)}`, expiresAt: Date.now() + 86400_000 };
   }
   async createUser(input: { username: string; displayName: string; language: string }) {
-    if (!/^[a-z0-9._-]{2,64}$/i.test(input.username))
-      throw problem(422, 'validation-failed', 'bad username', {
-        fields: [
-          {
-            field: 'username',
-            message: 'Invalid username.',
-            messages: { sv: 'Ogiltigt användarnamn.', en: 'Invalid username.' },
-          },
-        ],
-      });
-    return userView(createUser(this.db, input));
+    // The service's own rule (src/domain/identity-text.ts), so the UI shows what production shows.
+    const name = checkUsername(input.username);
+    const display = checkDisplayName(input.displayName);
+    const fields = [
+      ...(name.ok ? [] : [{ field: 'username', message: name.message.en, messages: name.message }]),
+      ...(display.ok ? [] : [{ field: 'displayName', message: display.message.en, messages: display.message }]),
+    ];
+    if (!name.ok || !display.ok) throw problem(422, 'validation-failed', 'invalid user', { fields });
+    return userView(createUser(this.db, { ...input, username: name.value, displayName: display.value }));
   }
   async blockUser(userId: string, until: number | null) {
     updateUser(this.db, userId, { blockedUntil: until });

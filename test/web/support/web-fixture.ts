@@ -2,15 +2,18 @@
  * A Fastify server with the web UI on 127.0.0.1 (OS-chosen port), a real SQLite file in a temp
  * dir, and the scripted service double. `close()` in afterAll.
  */
+
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { LoginThrottle } from '../../../src/domain/login-throttle';
 import { DestinationPolicy } from '../../../src/domain/policy';
 import { loadScripts, PromptLibrary, type ScriptRegistry } from '../../../src/ivr';
 import { phonePort } from '../../../src/services/adapters/phone-policy';
 import { BulkMailService } from '../../../src/services/mail/bulk-mail';
 import { type SmtpSettings, smtpSender } from '../../../src/services/mail/sender';
+import { ScriptService } from '../../../src/services/scripts/service';
 import { UserService } from '../../../src/services/users/service';
 import { openStore, type Store } from '../../../src/store/open';
 import { adminWeb } from '../../../src/web/admin-wiring';
@@ -35,6 +38,8 @@ export interface WebFixture {
 export interface WebFixtureOptions {
   /** Send enrollment e-mails through this SMTP server (a real one in the tests: aiosmtpd). */
   readonly smtp?: SmtpSettings;
+  /** Delays for failed admin logins (tests pass one with a fake clock). */
+  readonly loginThrottle?: LoginThrottle;
 }
 
 export async function startWebFixture(options: WebFixtureOptions = {}): Promise<WebFixture> {
@@ -49,6 +54,20 @@ export async function startWebFixture(options: WebFixtureOptions = {}): Promise<
   writeFileSync(join(scriptDir, 'broken.yaml'), BROKEN_SCRIPT);
   const scripts = await loadScripts(scriptDir);
   const prompts = new PromptLibrary({ cacheDir: join(dir, 'prompt-cache') });
+  const scriptService = new ScriptService({
+    db: store.db,
+    scriptsDir: scriptDir,
+    prompts,
+    uses: {
+      enrollment: 'office-phone-verify',
+      'sign-in': 'signin-approve',
+      test: 'office-phone-verify',
+      pin: 'pin-verify',
+    },
+    recordingsDir: join(dir, 'prompt-cache', 'recordings'),
+    previewVars: { company: 'Exempel AB', extension: '1234' },
+  });
+  scriptService.attach(scripts);
   // The admin operations run on the real services (only calls are scripted).
   const users = new UserService(store, phonePort(new DestinationPolicy(testPolicyOptions())), {
     enrollmentLinkTtlMs: 7 * 86_400_000,
@@ -82,6 +101,8 @@ export async function startWebFixture(options: WebFixtureOptions = {}): Promise<
     }),
     admin: adminWeb({ store, users, mail }),
     defaultLanguage: 'sv',
+    scriptEditor: () => scriptService,
+    ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();

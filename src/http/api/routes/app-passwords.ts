@@ -88,7 +88,7 @@ export function appPasswordRoutes(ctx: ApiContext): ApiRoute[] {
       method: 'POST',
       url: '/api/v1/app-passwords/check',
       operationId: 'checkAppPassword',
-      summary: 'Check a legacy-app login (rate-limited per username)',
+      summary: 'Check a legacy-app login (failures slow down per client and username)',
       tags: TAGS,
       auth: 'integration',
       body: CheckAppPasswordBody,
@@ -98,12 +98,20 @@ export function appPasswordRoutes(ctx: ApiContext): ApiRoute[] {
           schema: z.object({ valid: z.boolean() }),
         },
         422: { description: 'Invalid input.', schema: ErrorBody },
-        429: { description: 'Too many checks for this username; see Retry-After.', schema: ErrorBody },
+        429: {
+          description: 'Too many concurrent failing checks from this client; see Retry-After.',
+          schema: ErrorBody,
+        },
       },
-      handler: async ({ body }) => {
-        const r = await ctx.appPasswords.check(body.username, body.password);
+      handler: async ({ body, request }) => {
+        const source = body.clientAddress ? `client:${body.clientAddress}` : `caller:${request.ip}`;
+        const r = await ctx.appPasswords.check(body.username, body.password, source);
         if (r.status === 'rate-limited')
-          throw tooManyRequests('rate-limited', 'too many app-password checks for this user', r.retryAfterMs / 1000);
+          throw tooManyRequests(
+            'rate-limited',
+            'too many failing app-password checks from this client; try later',
+            r.retryAfterMs / 1000,
+          );
         return ok({ valid: r.valid });
       },
     }),

@@ -54,6 +54,8 @@ export interface EventReceiver {
   ): void;
   poll(nowMs: number): void;
   setPayloadType(pt: number): void;
+  /** Forget the old stream's events (another source or SSRC now sends). */
+  reset?(nowMs: number): void;
 }
 
 /** Listens to decoded audio for tones (the DTMF module's in-band detector). */
@@ -218,8 +220,19 @@ export class CallMedia implements PacedStream {
       jitterMs: Math.round(s.jitterMs * 100) / 100,
       ignoredDatagrams: s.ignored,
       ...rejected(this.endpoint.policy.stats),
+      ...(this.endpoint.srtpActive
+        ? { srtp: 'AES_CM_128_HMAC_SHA1_80', srtpRejected: this.endpoint.srtpRejected }
+        : {}),
       sendErrors: this.endpoint.sendErrors,
     };
+  }
+
+  /**
+   * The accepted RTP source or stream changed (RTP source policy): its events' timestamps have
+   * nothing to do with the old stream's, so the RFC 4733 receiver starts afresh.
+   */
+  streamChanged(): void {
+    if (!this.closed) this.eventReceiver?.reset?.(this.wallNow());
   }
 
   /** Called by the RTP endpoint for each accepted packet from the peer. */
@@ -380,6 +393,7 @@ export class CallMedia implements PacedStream {
   }
 
   private apply(media: NegotiatedMedia): void {
+    this.endpoint.setSrtp(media.srtp);
     this.endpoint.setRemote(media.remoteAddress, media.remotePort);
     const samples = packetSamples(media.ptime);
     if (samples !== this.packetSamples) {
