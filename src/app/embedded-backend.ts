@@ -62,6 +62,7 @@ export function embeddedBackendFromConfig(config: Config, logger?: SipLogger): E
       rtpPortMax: m.rtpPortMax,
       codecs: m.codecs,
       rtpSource: m.rtpSource,
+      srtp: config.sip.trunk.srtp,
     },
     dtmf: {
       receiveModes: m.dtmf.receiveModes,
