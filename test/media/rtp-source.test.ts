@@ -318,6 +318,11 @@ describe('RTP source policy: real phones that do not send from their SDP address
     expect(digits).toBe('1');
     const end = placed.trace.filter((e) => e.kind === 'media' && e.stats?.rtpForeignSource !== undefined);
     expect(end.length).toBe(1);
+    // The operator is told once why, and what to change if it is the PBX's own media.
+    const told = placed.trace.filter((e) => e.kind === 'media' && /refusing packets from 127\.0\.0\.3/.test(e.summary));
+    expect(told).toEqual([
+      expect.objectContaining({ summary: expect.stringContaining('set media.rtpSource to learn') }),
+    ]);
   });
 });
 

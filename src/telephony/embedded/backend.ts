@@ -159,7 +159,7 @@ export class EmbeddedBackend implements TelephonyBackend {
       rtpSource: mediaOpts.rtpSource ?? 'same-host',
       onSourceChange: (change) => {
         trace({ kind: 'media', at: Date.now(), summary: describeSourceChange(change) });
-        if (change.kind !== 'remote') media?.streamChanged();
+        if (change.kind !== 'remote' && change.kind !== 'refused') media?.streamChanged();
       },
     });
     let media: CallMedia | undefined;
