@@ -34,6 +34,7 @@ import {
   listRecordings,
   listScriptIdsInDb,
   listScriptVersions,
+  newestScriptVersionNumber,
   putRecording,
 } from '../../store/repo/ivr-scripts';
 import type { IvrScriptVersionRow } from '../../store/schema';
@@ -165,10 +166,20 @@ export class ScriptService {
     return this.o.uploadLimits ?? DEFAULT_UPLOAD_LIMITS;
   }
 
-  /** The version new calls run (database first, else the file registry's). */
+  /**
+   * The version new calls run (database first, else the file registry's). A version saved by another
+   * process (`fyrkant scripts import`, a second node on PostgreSQL) is picked up here.
+   */
   get(id: string): LoadedScript | undefined {
+    const newest = newestScriptVersionNumber(this.o.db, id);
+    if (newest !== undefined && newest !== this.active.get(id)?.row.version && newest !== this.checked.get(id)) {
+      this.checked.set(id, newest);
+      this.activate(id);
+    }
     return this.active.get(id)?.script ?? this.registry?.get(id);
   }
+  /** The newest version number last looked at per script (an invalid one is not re-validated per call). */
+  private readonly checked = new Map<string, number>();
 
   ids(): string[] {
     const ids = new Set([...this.active.keys(), ...(this.registry?.list().map((s) => s.id) ?? [])]);
