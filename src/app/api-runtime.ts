@@ -10,6 +10,7 @@ import { loadScripts, PromptLibrary, type ScriptRegistry } from '../ivr';
 import { JobScheduler } from '../jobs/scheduler';
 import { standardJobs } from '../jobs/standard-jobs';
 import { createMetrics } from '../observability/metrics';
+import { registerSipMetrics } from '../observability/sip-metrics';
 import { ivrScriptRunner } from '../services/adapters/ivr-runner';
 import { PolicyCallPlanner, phonePort } from '../services/adapters/phone-policy';
 import { AppPasswordService } from '../services/app-passwords/service';
@@ -22,6 +23,7 @@ import { VerificationService } from '../services/verification/service';
 import { DEFAULT_VERIFICATION_SETTINGS } from '../services/verification/settings';
 import { WebhookDeliverer } from '../services/webhooks/deliverer';
 import type { AppContext } from './context';
+import { sipStatsOf } from './embedded-backend';
 import { trunkAdvice } from './operator-hints';
 
 export interface ApiRuntime extends ApiContext {
@@ -38,6 +40,9 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
   if (existing) return existing;
   const { config, store, logger, policy, backend } = ctx;
   const metrics = createMetrics({ processMetrics: true });
+  // The raw backend: ctx.backend is wrapped by the policy guard.
+  const sipStats = sipStatsOf(ctx.backendStatus.backend);
+  if (sipStats) registerSipMetrics(metrics.registry, sipStats);
   const bus = new AttemptBus();
   const prompts = new PromptLibrary({ cacheDir: config.ivr.promptCacheDir, uploadLimits: config.ivr.recordings });
   const scriptUses = {

@@ -198,6 +198,8 @@ export const configSchema = z
         pAssertedIdentity: z.string().min(1).nullable(),
         register: z.strictObject({ enabled: z.boolean(), expiresSeconds: z.number().int().min(60).max(86_400) }),
         keepaliveSeconds: nonNegativeInt,
+        /** SRTP (SDES) toward this trunk, embedded backend (issue 13). */
+        srtp: z.enum(['off', 'optional', 'required']),
       }),
       // issue 13: what a stranger can make the SIP stack hold.
       limits: z.strictObject({

@@ -33,6 +33,10 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
           prompts: rt.prompts,
           previewVars: { company: config.companyName, extension: '1234' },
           radius: () => radiusStatus(ctx),
+          countryChoice: {
+            allowed: config.policy.allowedCountries.length ? config.policy.allowedCountries : [config.homeCountry],
+            mode: config.countryList,
+          },
         }),
         admin: adminWeb(rt),
         defaultLanguage: textLanguage(config.defaultLanguage),

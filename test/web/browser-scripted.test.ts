@@ -84,7 +84,7 @@ describe('self-service enrollment in Chromium (scripted calls)', () => {
 
       await page.getByRole('link', { name: 'Klar' }).click();
       await expectHeading(page, 'Säkerhetsinformation');
-      const row = page.locator('tbody tr', { hasText: 'Arbetstelefon' });
+      const row = page.locator('#methods-title ~ .table-wrap tbody tr', { hasText: 'Arbetstelefon' });
       expect(await row.textContent()).toContain('+46 8 123 456 78');
       expect(await row.textContent()).toContain('1234');
       expect(await row.textContent()).toContain('Verifierad');
@@ -203,7 +203,7 @@ describe('admin pages in Chromium', () => {
       expect(await page.locator('details.raw[open] summary').last().textContent()).toContain('BYE');
 
       await page.getByRole('link', { name: 'Users' }).click();
-      await page.getByLabel('Search by username').fill('anna');
+      await page.getByLabel('Username, name or e-mail').fill('anna');
       await page.getByRole('button', { name: 'Search' }).click();
       await page.getByRole('link', { name: 'anna' }).click();
       await expectHeading(page, 'User anna');

@@ -255,7 +255,7 @@ export const en = {
   'scripts.warnings': '{count} warnings',
   'scripts.line': 'Line {line}, column {column}',
   'scripts.prompts': 'Prompts',
-  'scripts.preview': 'Preview of {prompt} ({language})',
+  'scripts.preview': 'Preview of "{prompt}" ({language})',
   'scripts.noAudio': 'Your browser cannot play audio.',
   'scripts.attempts': 'Attempts that ran this version',
   'admin.nav.radius': 'RADIUS',
@@ -393,6 +393,7 @@ export const en = {
   'sec.signOutEverywhere': 'Sign out everywhere',
   'sec.signOutEverywhereConfirm': 'Sign out in every browser, this one included?',
   'sec.sessionEnded': 'That browser is signed out.',
+  'signin.alreadyEnrolled': 'Already enrolled? Sign in to your Security info with your company account.',
 
   // --- issue 18b: admin (users by registration status, bulk enrollment, fraud, audit, keys)
   'adm.nav.signins': 'Sign-ins',
@@ -550,6 +551,9 @@ export const en = {
   'home.admin': 'Administrators',
   'home.adminText': 'Manage users, calls and IVR scripts. You sign in with an admin API key.',
   'home.adminLink': 'Go to administration',
+  'form.countriesAllowed': 'Countries we can call',
+  'form.countriesOther': 'Other countries (ask your IT department first)',
+  'form.numberHintFor': 'As you would dial it, for example {example}.',
   // --- issue 15: script editor
   'ed.search': 'Search scripts',
   'ed.searchButton': 'Search',

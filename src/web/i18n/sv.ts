@@ -253,7 +253,7 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'scripts.warnings': '{count} varningar',
   'scripts.line': 'Rad {line}, kolumn {column}',
   'scripts.prompts': 'Meddelanden',
-  'scripts.preview': 'Förhandslyssning av {prompt} ({language})',
+  'scripts.preview': 'Förhandslyssning av ”{prompt}” ({language})',
   'scripts.noAudio': 'Din webbläsare kan inte spela upp ljud.',
   'scripts.attempts': 'Försök som körde den här versionen',
   'admin.nav.radius': 'RADIUS',
@@ -392,6 +392,7 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'sec.signOutEverywhere': 'Logga ut överallt',
   'sec.signOutEverywhereConfirm': 'Logga ut i alla webbläsare, även den här?',
   'sec.sessionEnded': 'Den webbläsaren är utloggad.',
+  'signin.alreadyEnrolled': 'Redan registrerad? Logga in till din säkerhetsinformation med ditt jobbkonto.',
 
   // --- issue 18b: admin (users by registration status, bulk enrollment, fraud, audit, keys)
   'adm.nav.signins': 'Inloggningar',
@@ -552,6 +553,9 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'home.admin': 'Administratörer',
   'home.adminText': 'Hantera användare, samtal och IVR-skript. Du loggar in med en API-nyckel för administratörer.',
   'home.adminLink': 'Gå till administrationen',
+  'form.countriesAllowed': 'Länder vi kan ringa till',
+  'form.countriesOther': 'Övriga länder (fråga IT-avdelningen först)',
+  'form.numberHintFor': 'Som du skulle slå det, till exempel {example}.',
   // --- issue 15: script editor
   'ed.search': 'Sök skript',
   'ed.searchButton': 'Sök',

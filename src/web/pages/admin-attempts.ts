@@ -1,6 +1,7 @@
 /** Attempts: filterable list, and the detail page with the SIP ladder and raw messages. */
 import { ATTEMPT_PURPOSES } from '../../domain/attempt-state';
 import { CALL_OUTCOMES, isCallOutcome, plainReason } from '../../domain/call-outcomes';
+import { outcomeLabel } from '../../domain/outcome-labels';
 import type { Attempt } from '../../store/repo/attempts';
 import type { TraceEvent } from '../../telephony/port';
 import { type Html, html, unsafeRaw } from '../html';
@@ -18,7 +19,7 @@ export function shortHash(hash: string | null | undefined): string {
 export function outcomeBadge(m: Messages, a: Pick<Attempt, 'outcome' | 'state'>): Html {
   if (!a.outcome) return html`<span class="badge info">${m.t(`state.${a.state}`)}</span>`;
   const cls = a.outcome === 'approved' ? 'ok' : a.outcome === 'cancelled' ? 'warn' : 'bad';
-  return html`<span class="badge ${cls}">${a.outcome}</span>`;
+  return html`<span class="badge ${cls}" data-outcome="${a.outcome}">${outcomeLabel(a.outcome, m.lang)}</span>`;
 }
 
 export function reasonText(m: Messages, a: Pick<Attempt, 'outcome' | 'sipStatus'>): string {
@@ -94,7 +95,7 @@ ${filter[name] && !values.includes(filter[name]) ? html`<option value="${filter[
 ${o.signIns ? html`<p>${m.t('adm.signins.intro')}</p>` : ''}
 <form method="get" action="${o.signIns ? '/admin/sign-ins' : '/admin/attempts'}" class="card inline" aria-label="${m.t('att.filter')}">
 ${errorSummary(m, Object.fromEntries(Object.entries(errors).map(([k, v]) => [`f-${k}`, v])))}
-${select('outcome', m.t('att.col.outcome'), CALL_OUTCOMES, (v) => v)}
+${select('outcome', m.t('att.col.outcome'), CALL_OUTCOMES, (v) => outcomeLabel(v, m.lang))}
 ${o.signIns ? '' : select('purpose', m.t('att.col.purpose'), ATTEMPT_PURPOSES, (v) => m.t(`purpose.${v as (typeof ATTEMPT_PURPOSES)[number]}`))}
 <div class="field"><label for="f-user">${m.t('att.col.user')}</label><input type="search" id="f-user" name="user" value="${filter.user}"${invalid('user')}>${err('user')}</div>
 <div class="field"><label for="f-since">${m.t('att.since')}</label><input type="text" id="f-since" name="since" value="${filter.since}" placeholder="2026-01-31" inputmode="numeric"${invalid('since')}>${err('since')}</div>
