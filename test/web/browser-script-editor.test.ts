@@ -190,9 +190,9 @@ describe('IVR script editor in Chromium (issue 15 done-when)', () => {
     execFileSync('sox', ['-n', '-r', '16000', '-b', '16', '-c', '1', wav, 'synth', '1.5', 'sine', '440', 'vol', '0.5']);
     await page.setInputFiles('#up-success-sv-SE', wav);
     await page.locator('#p-success-sv-SE').getByRole('button', { name: 'Ladda upp inspelning' }).click();
-    await page.waitForSelector('.notice.ok:text("Inspelningen för success (sv-SE) är sparad")');
+    await page.waitForSelector('.notice.ok:text("Inspelningen för ”success (sv-SE)” är sparad")');
     expect(await page.locator('#p-success-sv-SE .recording').textContent()).toContain('Inspelning, 1.5 s (tack.wav)');
-    const duration = await page.locator('audio[aria-label="Spela success (sv-SE)"]').evaluate(
+    const duration = await page.locator('audio[aria-label="Spela ”success” (sv-SE)"]').evaluate(
       (a: MediaLike) =>
         new Promise<number>((ok, fail) => {
           a.addEventListener('loadedmetadata', () => ok(a.duration));
