@@ -53,10 +53,13 @@ export class TraceBatch {
     this.pending = [];
     let written: WrittenEvent[] = [];
     try {
-      const result = this.store.sqlite.transaction(() => {
-        written = appendAttemptEvents(this.store, taken);
-        return work();
-      })();
+      // IMMEDIATE (see appendAttemptEvents): state changes read before they write.
+      const result = this.store.sqlite
+        .transaction(() => {
+          written = appendAttemptEvents(this.store, taken);
+          return work();
+        })
+        .immediate();
       this.publish(written);
       return result;
     } catch (err) {
