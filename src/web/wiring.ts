@@ -17,6 +17,7 @@ import { listPhoneMethods } from '../store/repo/phone-methods';
 import { getUser, listUsers } from '../store/repo/users';
 import { appPasswords, attempts, type PhoneMethodRow, type UserRow } from '../store/schema';
 import type { BackendHealth } from '../telephony/port';
+import { type CountryChoice, countryOptions } from './country-options';
 import { traceFromEventRows } from './ladder/from-store';
 import type { PhoneMethodView, RadiusOverview, ScriptView, UserView, WebActions, WebServices } from './ports';
 
@@ -33,6 +34,8 @@ export interface WebWiring {
   readonly previewVars?: Readonly<Record<string, string>>;
   /** The RADIUS door's status for the admin page. */
   readonly radius?: () => RadiusOverview;
+  /** issue 18c: which countries the phone form lists first (or only); unset: all, alphabetical. */
+  readonly countryChoice?: CountryChoice;
 }
 
 export function userView(u: UserRow): UserView {
@@ -96,7 +99,7 @@ export function createWebServices(w: WebWiring): WebServices {
   return {
     ...bindActions(w.actions),
     defaultCountry: w.defaultCountry,
-    countries: (lang) => listCountries(lang),
+    countries: (lang) => countryOptions(listCountries(lang), w.countryChoice ?? { allowed: [], mode: 'all' }),
 
     getUser: (id) => {
       const u = getUser(db, id);

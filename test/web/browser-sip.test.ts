@@ -165,7 +165,7 @@ describe('web UI with a real SIP phone (sipp)', () => {
       await screenshot(page, 'sip-enroll-step3-sv');
       await page.getByRole('link', { name: 'Klar' }).click();
       await heading(page, 'Säkerhetsinformation');
-      const row = page.locator('tbody tr', { hasText: 'Arbetstelefon' });
+      const row = page.locator('#methods-title ~ .table-wrap tbody tr', { hasText: 'Arbetstelefon' });
       expect(await row.textContent()).toContain('+46 8 123 456 78');
       expect(await row.textContent()).toContain('Verifierad');
       expect(await page.locator('#apps-title ~ .table-wrap tbody tr').count()).toBe(1);

@@ -8,6 +8,10 @@ export interface CountryOption {
   readonly name: string;
   /** Without `+`, e.g. `46`. */
   readonly callingCode: string;
+  /** May the destination policy call numbers here? (Set when the list is made for a form.) */
+  readonly allowed?: boolean;
+  /** An example number in national format, e.g. `070-123 45 67`. (Set when made for a form.) */
+  readonly example?: string;
 }
 
 const LOCALE: Record<Language, string> = { sv: 'sv-SE', en: 'en-GB' };

@@ -124,4 +124,15 @@
       if (summary) summary.focus();
     });
   });
+  // --- issue 18c: the example number follows the chosen country.
+  // <select data-example-for="hint-id"> with <option data-example="…">; the hint has data-template="… {example} …".
+  document.querySelectorAll('select[data-example-for]').forEach((select) => {
+    var hint = document.getElementById(select.getAttribute('data-example-for'));
+    if (!hint?.getAttribute('data-template')) return;
+    select.addEventListener('change', () => {
+      var option = select.options[select.selectedIndex];
+      var example = option ? option.getAttribute('data-example') : '';
+      if (example) hint.textContent = hint.getAttribute('data-template').replace('{example}', example);
+    });
+  });
 })();

@@ -1,6 +1,7 @@
 /** Attempts: filterable list, and the detail page with the SIP ladder and raw messages. */
 import { ATTEMPT_PURPOSES } from '../../domain/attempt-state';
 import { CALL_OUTCOMES, isCallOutcome, plainReason } from '../../domain/call-outcomes';
+import { outcomeLabel } from '../../domain/outcome-labels';
 import type { Attempt } from '../../store/repo/attempts';
 import type { TraceEvent } from '../../telephony/port';
 import { type Html, html, unsafeRaw } from '../html';
@@ -18,7 +19,7 @@ export function shortHash(hash: string | null | undefined): string {
 export function outcomeBadge(m: Messages, a: Pick<Attempt, 'outcome' | 'state'>): Html {
   if (!a.outcome) return html`<span class="badge info">${m.t(`state.${a.state}`)}</span>`;
   const cls = a.outcome === 'approved' ? 'ok' : a.outcome === 'cancelled' ? 'warn' : 'bad';
-  return html`<span class="badge ${cls}">${a.outcome}</span>`;
+  return html`<span class="badge ${cls}" data-outcome="${a.outcome}">${outcomeLabel(a.outcome, m.lang)}</span>`;
 }
 
 export function reasonText(m: Messages, a: Pick<Attempt, 'outcome' | 'sipStatus'>): string {
@@ -44,7 +45,7 @@ ${opts.compact ? '' : html`<th scope="col">${m.t('att.col.reason')}</th><th scop
 <td>${m.t(`purpose.${a.purpose}`)}</td>
 ${opts.compact ? '' : html`<td class="mono">${a.destination ?? m.t('common.none')}</td>`}
 <td>${outcomeBadge(m, a)}</td>
-${opts.compact ? '' : html`<td class="reason">${reasonText(m, a)}</td><td class="mono">${a.scriptHash ? html`<a href="/admin/scripts#v-${shortHash(a.scriptHash)}">${a.scriptId ?? ''}@${shortHash(a.scriptHash)}</a>` : m.t('common.none')}</td>`}
+${opts.compact ? '' : html`<td class="reason">${reasonText(m, a)}</td><td class="mono">${a.scriptHash ? html`<a href="${scriptVersionHref(a.scriptId, a.scriptHash)}">${a.scriptId ?? ''}@${shortHash(a.scriptHash)}</a>` : m.t('common.none')}</td>`}
 ${opts.requester ? html`<td>${opts.requester(a)}</td>` : ''}
 </tr>`,
   )}</tbody></table></div>`;
@@ -94,7 +95,7 @@ ${filter[name] && !values.includes(filter[name]) ? html`<option value="${filter[
 ${o.signIns ? html`<p>${m.t('adm.signins.intro')}</p>` : ''}
 <form method="get" action="${o.signIns ? '/admin/sign-ins' : '/admin/attempts'}" class="card inline" aria-label="${m.t('att.filter')}">
 ${errorSummary(m, Object.fromEntries(Object.entries(errors).map(([k, v]) => [`f-${k}`, v])))}
-${select('outcome', m.t('att.col.outcome'), CALL_OUTCOMES, (v) => v)}
+${select('outcome', m.t('att.col.outcome'), CALL_OUTCOMES, (v) => outcomeLabel(v, m.lang))}
 ${o.signIns ? '' : select('purpose', m.t('att.col.purpose'), ATTEMPT_PURPOSES, (v) => m.t(`purpose.${v as (typeof ATTEMPT_PURPOSES)[number]}`))}
 <div class="field"><label for="f-user">${m.t('att.col.user')}</label><input type="search" id="f-user" name="user" value="${filter.user}"${invalid('user')}>${err('user')}</div>
 <div class="field"><label for="f-since">${m.t('att.since')}</label><input type="text" id="f-since" name="since" value="${filter.since}" placeholder="2026-01-31" inputmode="numeric"${invalid('since')}>${err('since')}</div>
@@ -168,7 +169,7 @@ ${fact(m.t('att.dialled'), a.dialledTarget ? html`<span class="mono">${a.dialled
 ${fact(m.t('att.digitsSent'), a.digitsSent ? html`<span class="mono">${a.digitsSent}</span>` : null)}
 ${fact(m.t('att.digitsReceived'), a.digitsReceived ? html`<span class="mono">${a.digitsReceived}</span>` : null)}
 ${fact(m.t('att.dtmfSource'), a.dtmfSource)}
-${fact(m.t('att.col.script'), a.scriptId ? html`<a class="mono" href="/admin/scripts#v-${shortHash(a.scriptHash)}">${a.scriptId}@${shortHash(a.scriptHash)}</a>` : null)}
+${fact(m.t('att.col.script'), a.scriptId ? html`<a class="mono" href="${scriptVersionHref(a.scriptId, a.scriptHash)}">${a.scriptId}@${shortHash(a.scriptHash)}</a>` : null)}
 ${fact(m.t('att.backend'), a.backend)}
 ${fact(m.t('att.callId'), a.callId ? html`<span class="mono">${a.callId}</span>` : null)}
 </dl>
@@ -197,4 +198,10 @@ ${raws.map(
 )}
 </section>`,
   );
+}
+
+/** The exact text an attempt ran: its script version, found by the hash the attempt recorded (issue 15). */
+function scriptVersionHref(scriptId: string | null, hash: string | null): string {
+  if (!scriptId || !hash) return '/admin/scripts';
+  return `/admin/scripts/${encodeURIComponent(scriptId)}/by-hash/${encodeURIComponent(hash)}`;
 }

@@ -39,7 +39,6 @@ export function contactForm(o: ContactFormOptions): Html {
   const err = (f: keyof ContactValues) =>
     html`<p class="error-text" id="${f}-error"${errors[f] ? '' : html` hidden`}>${errors[f] ?? ''}</p>`;
   const invalid = (f: keyof ContactValues) => html` aria-invalid="${errors[f] ? 'true' : 'false'}"`;
-  const ordered = [...o.countries].sort((a, b) => a.name.localeCompare(b.name, m.locale));
   return html`${errorSummary(m, errors as Record<string, string>)}
 <form method="post" action="${o.action}" novalidate data-phone-form>
 ${csrfField(o.csrf)}
@@ -58,16 +57,13 @@ ${PHONE_KINDS.map(
 <div class="field">
 <label for="country">${m.t('form.country')}</label>
 ${err('country')}
-<select id="country" name="country" autocomplete="country"${invalid('country')} aria-describedby="country-error">
-${ordered.map(
-  (c) =>
-    html`<option value="${c.code}"${c.code === values.country ? html` selected` : ''}>${c.name} (+${c.callingCode})</option>`,
-)}
+<select id="country" name="country" autocomplete="country"${invalid('country')} aria-describedby="country-error" data-example-for="number-hint">
+${grouped(m, o.countries, values.country)}
 </select>
 </div>
 <div class="field">
 <label for="number">${m.t('form.number')}</label>
-<p class="hint" id="number-hint">${m.t('form.numberHint')}</p>
+${numberHint(m, o.countries.find((c) => c.code === values.country)?.example)}
 ${err('number')}
 <input type="tel" id="number" name="number" value="${values.number}" autocomplete="tel-national" inputmode="tel"
  required${invalid('number')} aria-describedby="${describedBy('number-hint', 'number-error')}" data-msg-required="${m.t('form.required')}">
@@ -81,4 +77,23 @@ ${err('extension')}
 </div>
 <div class="actions"><button type="submit">${m.t(o.submitLabel)}</button></div>
 </form>`;
+}
+
+/** The countries the policy allows first, in their own group, when the list also has others. */
+function grouped(m: Messages, countries: readonly CountryOption[], selected: string): Html {
+  const option = (c: CountryOption) =>
+    html`<option value="${c.code}"${c.code === selected ? html` selected` : ''}${c.example ? html` data-example="${c.example}"` : ''}>${c.name} (+${c.callingCode})</option>`;
+  const allowed = countries.filter((c) => c.allowed);
+  const others = countries.filter((c) => !c.allowed);
+  if (allowed.length === 0 || others.length === 0) return html`${countries.map(option)}`;
+  return html`<optgroup label="${m.t('form.countriesAllowed')}">${allowed.map(option)}</optgroup>
+<optgroup label="${m.t('form.countriesOther')}">${others.map(option)}</optgroup>`;
+}
+
+/** "As you would dial it, for example 070-123 45 67": the example follows the chosen country (app.js). */
+function numberHint(m: Messages, example: string | undefined): Html {
+  const template = m.t('form.numberHintFor', { example: '{example}' });
+  return html`<p class="hint" id="number-hint" data-template="${template}">${
+    example ? m.t('form.numberHintFor', { example }) : m.t('form.numberHint')
+  }</p>`;
 }
