@@ -13,6 +13,9 @@ import { importUsersInSlices, toImportRows, validateImport } from '../../src/ser
 import { createUser, listAudit, openStore, type Store } from '../../src/store';
 import { testPolicyOptions } from '../support/api-harness';
 
+// Validating rows parses every number: a loaded 2-core machine running other suites needs headroom.
+jest.setTimeout(60_000);
+
 let dir: string;
 let store: Store;
 beforeEach(() => {
