@@ -173,12 +173,12 @@ export function englishIn(texts: readonly string[]): string[] {
       problems.push(`"${text}" is a machine code shown as it is`);
       continue;
     }
-    // Identifiers such as office-phone-verify or user@example.com are data; plain words are ours.
+    // Identifiers such as office-phone-verify, user@example.com or user:123 are data; plain words are ours.
     // So are {placeholders}, `commands` and names in quotes (”invalid”, "greeting").
     const words = text
       .replace(/\{[^}]*\}|`[^`]*`|”[^”]*”|"[^"]*"|“[^”]*”/g, ' ')
       .split(/\s+/)
-      .filter((w) => !/[a-z0-9]-[a-z0-9]|@|\/|_|\.[a-z]/i.test(w))
+      .filter((w) => !/[a-z0-9]-[a-z0-9]|@|\/|_|\.[a-z]|[a-z]:\S/i.test(w))
       .flatMap((w) => w.split(/[^\p{L}]+/u))
       .filter(Boolean);
     // ALL-CAPS words are protocol terms (INVITE, OK, SIP), not sentences.
