@@ -1,4 +1,5 @@
 /** IVR scripts: validation errors/warnings with line numbers, prompt previews, attempts per version. */
+import { diagnosticText } from '../../ivr/diagnostic-text';
 import { type Html, html } from '../html';
 import type { ScriptView } from '../ports';
 import { shortHash } from './admin-attempts';
@@ -48,7 +49,7 @@ ${
   s.diagnostics.length
     ? html`<ul class="diag">${s.diagnostics.map(
         (d) =>
-          html`<li class="${d.severity}"><strong>${d.line !== undefined ? m.t('scripts.line', { line: d.line, column: d.column ?? 1 }) : ''}</strong> ${d.message}</li>`,
+          html`<li class="${d.severity}"><strong>${d.line !== undefined ? m.t('scripts.line', { line: d.line, column: d.column ?? 1 }) : ''}</strong> ${diagnosticText(d.message, m.lang)}</li>`,
       )}</ul>`
     : ''
 }
