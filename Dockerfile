@@ -11,6 +11,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The script editor's browser bundle (esbuild) needs its build script and the scripts' JSON Schema.
+COPY scripts/build-web.js ./scripts/
+COPY ivr-scripts/schema.json ./ivr-scripts/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -31,8 +34,8 @@ COPY package.json ./
 COPY config ./config
 COPY db ./db
 COPY ivr-scripts ./ivr-scripts
-# The web UI's static files are read from src/web/assets next to dist/.
-COPY src/web/assets ./src/web/assets
+# The web UI's static files are read from src/web/assets next to dist/ (with the built editor bundle).
+COPY --from=build /app/src/web/assets ./src/web/assets
 USER fyrkant
 VOLUME ["/etc/fyrkant", "/var/lib/fyrkant/data", "/var/lib/fyrkant/prompts"]
 EXPOSE 8080

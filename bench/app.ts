@@ -350,6 +350,7 @@ async function main(): Promise<void> {
 
     // --- the load ----------------------------------------------------------------------------------
     serve.kill('SIGUSR2'); // start of the measured window
+    const windowStart = wallNow();
     const rss: number[] = [];
     const rssTimer = setInterval(() => rss.push(rssMb(pid)), 500);
     const health: number[] = [];
@@ -531,6 +532,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
     dumpcap.kill('SIGINT');
     await waitExit(dumpcap);
+    // Media minutes from the capture: each audio stream to sipp from its first to its last packet
+    // (the attempt ends at the '#', the call goes on with its goodbye prompt).
+    const streamSpan = new Map<string, { first: number; last: number }>();
     const inviteAt = new Map<string, number>();
     const rtpPortOf = new Map<number, string>();
     const poundAt = new Map<string, number>();
@@ -543,6 +547,11 @@ async function main(): Promise<void> {
         if (!id) return;
         if (!inviteAt.has(id)) inviteAt.set(id, p.t);
         if (port) rtpPortOf.set(Number(port), id);
+      } else if (p.dstPort === sippMediaPort) {
+        const key = `${p.srcPort}:${p.buf.readUInt32BE(p.payload + 8)}`;
+        const span = streamSpan.get(key);
+        if (span) span.last = p.t;
+        else streamSpan.set(key, { first: p.t, last: p.t });
       } else if (p.srcPort === sippMediaPort) {
         if ((p.buf[p.payload + 1]! & 0x7f) !== PCAP_EVENT_PT) return;
         const id = rtpPortOf.get(p.dstPort);
@@ -554,6 +563,9 @@ async function main(): Promise<void> {
       const t = s.attemptId ? inviteAt.get(s.attemptId) : undefined;
       if (t !== undefined) requestToInvite.push(t - s.at);
     }
+    let mediaMinutes = 0;
+    for (const span of streamSpan.values())
+      if (span.first >= windowStart) mediaMinutes += (span.last - span.first) / 60_000;
     const poundToCommit: number[] = [];
     for (const [id, t] of poundAt) {
       const r = rows.get(id);
@@ -596,8 +608,10 @@ async function main(): Promise<void> {
       rtpSendIntervalDeviationMs: { ...interval, captureDropped: drops === undefined ? null : Number(drops) },
       cpu: {
         serviceSeconds: round(probe.cpuSeconds),
-        callMinutes: round(callMinutes),
-        perCallMinute: round(probe.cpuSeconds / Math.max(callMinutes, 1e-9)),
+        // RTP streams on the wire (answer → last packet of the goodbye), the warm-up calls excluded.
+        callMinutes: round(mediaMinutes),
+        perCallMinute: round(probe.cpuSeconds / Math.max(mediaMinutes, 1e-9)),
+        answeredToOutcomeMinutes: round(callMinutes),
         coreShare: round(probe.cpuSeconds / (probe.wallSeconds as number)),
       },
       rssMb: { peak: round(Math.max(0, ...rss)), atEnd: probe.rssMb },

@@ -4,7 +4,7 @@
  * redaction, and SIP auth headers / bearer tokens inside message strings are scrubbed.
  */
 import pino from 'pino';
-import { redactSipText, redactTokens } from './redact';
+import { redactSipText, redactTokens, redactUrl } from './redact';
 
 export type Logger = pino.Logger;
 export type LogLevel = pino.LevelWithSilent;
@@ -32,6 +32,8 @@ export const REDACT_PATHS = [
   'config.drachtio.secret',
   'config.drachtio.freeswitch.secret',
   'config.http.sessionSecret',
+  'config.employeeSignIn.oidc.clientSecret',
+  'config.employeeSignIn.ldap.searchBindPassword',
 ];
 
 export interface LoggerOptions {
@@ -55,7 +57,23 @@ export function createLogger(options: LoggerOptions): Logger {
           method.apply(this, scrubbed);
         },
       },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: {
+        err: pino.stdSerializers.err,
+        // Fastify's request fields, with credentials in the URL (OIDC code/state, enrollment tokens) removed.
+        req: (req: {
+          method?: string;
+          url?: string;
+          host?: string;
+          ip?: string;
+          socket?: { remotePort?: number };
+        }) => ({
+          method: req.method,
+          url: typeof req.url === 'string' ? redactUrl(req.url) : req.url,
+          host: req.host,
+          remoteAddress: req.ip,
+          remotePort: req.socket?.remotePort,
+        }),
+      },
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
   );

@@ -19,3 +19,14 @@ const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/g;
 export function redactTokens(text: string): string {
   return text.replace(BEARER, '$1 [REDACTED]');
 }
+
+/** Query parameters that carry credentials (OAuth/OIDC codes, tokens, hints) — values dropped from logged URLs. */
+const SECRET_QUERY =
+  /([?&](?:code|state|nonce|token|id_token|id_token_hint|access_token|refresh_token|client_secret|password|code_verifier)=)[^&#]*/gi;
+/** Path segments that are credentials: the enrollment link's token. */
+const SECRET_PATH = /(\/enroll\/)[^/?#]+/g;
+
+/** A request URL fit for the access log: credentials in the query or path replaced (issue 18a). */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_QUERY, '$1[REDACTED]').replace(SECRET_PATH, '$1[REDACTED]');
+}

@@ -2,6 +2,7 @@
  * The verification service, REST API and scheduled jobs, built once per app context from the config:
  * the HTTP plugin (routes) and the app service (start: scripts, jobs; stop: calls, jobs) share it.
  */
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { mountApi } from '../http/api';
 import type { ApiContext } from '../http/api/context';
@@ -9,23 +10,27 @@ import { loadScripts, PromptLibrary, type ScriptRegistry } from '../ivr';
 import { JobScheduler } from '../jobs/scheduler';
 import { standardJobs } from '../jobs/standard-jobs';
 import { createMetrics } from '../observability/metrics';
+import { registerSipMetrics } from '../observability/sip-metrics';
 import { ivrScriptRunner } from '../services/adapters/ivr-runner';
 import { PolicyCallPlanner, phonePort } from '../services/adapters/phone-policy';
 import { AppPasswordService } from '../services/app-passwords/service';
 import { BulkMailService } from '../services/mail/bulk-mail';
 import { smtpSender } from '../services/mail/sender';
+import { ScriptService } from '../services/scripts/service';
 import { UserService } from '../services/users/service';
 import { AttemptBus } from '../services/verification/attempt-bus';
 import { VerificationService } from '../services/verification/service';
 import { DEFAULT_VERIFICATION_SETTINGS } from '../services/verification/settings';
 import { WebhookDeliverer } from '../services/webhooks/deliverer';
 import type { AppContext } from './context';
+import { sipStatsOf } from './embedded-backend';
 import { trunkAdvice } from './operator-hints';
 
 export interface ApiRuntime extends ApiContext {
   /** Loaded by the app service's start; undefined before. */
   scripts: ScriptRegistry | undefined;
   readonly prompts: PromptLibrary;
+  readonly ivrScripts: ScriptService;
 }
 
 const runtimes = new WeakMap<AppContext, ApiRuntime>();
@@ -35,14 +40,35 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
   if (existing) return existing;
   const { config, store, logger, policy, backend } = ctx;
   const metrics = createMetrics({ processMetrics: true });
+  // The raw backend: ctx.backend is wrapped by the policy guard.
+  const sipStats = sipStatsOf(ctx.backendStatus.backend);
+  if (sipStats) registerSipMetrics(metrics.registry, sipStats);
   const bus = new AttemptBus();
-  const prompts = new PromptLibrary({ cacheDir: config.ivr.promptCacheDir });
+  const prompts = new PromptLibrary({ cacheDir: config.ivr.promptCacheDir, uploadLimits: config.ivr.recordings });
+  const scriptUses = {
+    enrollment: config.ivr.defaultScript,
+    'sign-in': 'signin-approve',
+    test: config.ivr.defaultScript,
+    pin: 'pin-verify',
+  };
+  const ivrScripts = new ScriptService({
+    db: store.db,
+    scriptsDir: config.ivr.scriptsDir,
+    prompts,
+    uses: scriptUses,
+    uploadLimits: config.ivr.recordings,
+    recordingsDir: join(config.ivr.promptCacheDir, 'recordings'),
+    previewVars: { company: config.companyName, extension: '1234' },
+    log: (level, message, detail) => logger.child({ component: 'ivr-scripts' })[level](detail ?? {}, message),
+  });
   const runtime: ApiRuntime = {
     scripts: undefined,
     prompts,
+    ivrScripts,
   } as ApiRuntime;
+  // Calls run the newest saved version (database), else the file's.
   const scriptRegistry = {
-    get: (id: string) => runtime.scripts?.get(id),
+    get: (id: string) => ivrScripts.get(id),
   };
   const verification = new VerificationService({
     store,
@@ -58,10 +84,10 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
         postDelayMs: config.dialPlan.extension.postDelayMs,
       },
       scripts: {
-        enrollment: config.ivr.defaultScript,
-        signIn: 'signin-approve',
-        test: config.ivr.defaultScript,
-        pin: 'pin-verify',
+        enrollment: scriptUses.enrollment,
+        signIn: scriptUses['sign-in'],
+        test: scriptUses.test,
+        pin: scriptUses.pin,
       },
     }),
     bus,
@@ -156,6 +182,7 @@ export function apiAppService(ctx: AppContext): { name: string; start(): Promise
           // A refused edit (the last good version stays in use) must be visible to the admin in the log.
           log: (level, message, detail) => scriptLog[level](detail ?? {}, message),
         });
+        rt.ivrScripts.attach(rt.scripts);
       } catch (err) {
         // fyrkant still serves the API and answers health checks; calls end as failed ("script not loaded").
         ctx.logger.error({ err, dir: ctx.config.ivr.scriptsDir }, 'could not load the IVR scripts; calls will fail');

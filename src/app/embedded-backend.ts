@@ -4,7 +4,12 @@
  */
 import type { Config } from '../config/schema';
 import { createEmbeddedBackend, type EmbeddedBackend } from '../telephony/embedded/backend';
-import { createSipSignalling, type SipCoreOptions, type SipLogger } from '../telephony/embedded/sip';
+import {
+  createSipSignalling,
+  type SipCoreOptions,
+  type SipLogger,
+  type SipSignalling,
+} from '../telephony/embedded/sip';
 
 export function sipCoreOptions(config: Config): SipCoreOptions {
   const s = config.sip;
@@ -35,11 +40,21 @@ export function sipCoreOptions(config: Config): SipCoreOptions {
   };
 }
 
+/** The SIP stack of each embedded backend made here, for its counters on /metrics. */
+const sipStacks = new WeakMap<object, SipSignalling>();
+
+/** The SIP stack's counters of a backend made by `embeddedBackendFromConfig` (undefined for others). */
+export function sipStatsOf(backend: object): (() => Readonly<Record<string, number>>) | undefined {
+  const sip = sipStacks.get(backend);
+  return sip ? () => sip.stats() : undefined;
+}
+
 /** `logger` receives the SIP core's own log lines (pino fits `SipLogger`); silent when absent. */
 export function embeddedBackendFromConfig(config: Config, logger?: SipLogger): EmbeddedBackend {
   const m = config.media;
-  return createEmbeddedBackend({
-    signalling: createSipSignalling(sipCoreOptions(config), logger),
+  const signalling = createSipSignalling(sipCoreOptions(config), logger);
+  const backend = createEmbeddedBackend({
+    signalling,
     media: {
       address: m.address,
       ...(m.advertisedAddress ? { advertisedAddress: m.advertisedAddress } : {}),
@@ -47,6 +62,7 @@ export function embeddedBackendFromConfig(config: Config, logger?: SipLogger): E
       rtpPortMax: m.rtpPortMax,
       codecs: m.codecs,
       rtpSource: m.rtpSource,
+      srtp: config.sip.trunk.srtp,
     },
     dtmf: {
       receiveModes: m.dtmf.receiveModes,
@@ -56,4 +72,6 @@ export function embeddedBackendFromConfig(config: Config, logger?: SipLogger): E
       inbandDetection: m.inbandDtmf,
     },
   });
+  sipStacks.set(backend, signalling);
+  return backend;
 }

@@ -198,6 +198,8 @@ export const configSchema = z
         pAssertedIdentity: z.string().min(1).nullable(),
         register: z.strictObject({ enabled: z.boolean(), expiresSeconds: z.number().int().min(60).max(86_400) }),
         keepaliveSeconds: nonNegativeInt,
+        /** SRTP (SDES) toward this trunk, embedded backend (issue 13). */
+        srtp: z.enum(['off', 'optional', 'required']),
       }),
       // issue 13: what a stranger can make the SIP stack hold.
       limits: z.strictObject({
@@ -261,6 +263,15 @@ export const configSchema = z
       promptCacheDir: z.string().min(1),
       defaultScript: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a script id such as office-phone-verify'),
       maxCallSeconds: z.number().int().min(10).max(3600),
+      // issue 15: limits for recordings uploaded in the script editor / over the API.
+      recordings: z.strictObject({
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(50 * 1_048_576),
+        maxSeconds: z.number().int().min(1).max(600),
+      }),
     }),
     dialPlan: z.strictObject({
       requestUri: z.string().regex(/^sips?:.*\{(e164|e164digits|national)\}/, {

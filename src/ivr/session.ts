@@ -55,6 +55,18 @@ export interface RunScriptOptions {
    * when given they replace the delays written in the script's `send-digits` step for the extension.
    */
   readonly extensionDelays?: { readonly preDelayMs?: number; readonly postDelayMs?: number };
+  /**
+   * The script set a result (a `gather` matched, `set-result`), with the keys that decided it. The
+   * run goes on (goodbye prompt, hang-up); the caller may record the decision now (issue 20).
+   */
+  readonly onDecided?: (decision: ScriptDecision) => void;
+}
+
+export interface ScriptDecision {
+  readonly result: SettableResult;
+  readonly digits: string;
+  readonly dtmfSource?: DtmfSource;
+  readonly extensionSent: boolean;
 }
 
 export type EndedBy = 'script' | 'remote' | 'max-duration' | 'aborted' | 'error';
@@ -230,6 +242,13 @@ export class IvrSession {
       setResult: (r: SettableResult) => {
         this.state.result = r;
         this.emit({ kind: 'result', at: Date.now(), result: r });
+        const s = this.state;
+        this.o.onDecided?.({
+          result: r,
+          digits: s.decidingDigits,
+          ...(s.decidingSource ? { dtmfSource: s.decidingSource } : {}),
+          extensionSent: s.extensionSent,
+        });
       },
     };
   }

@@ -18,6 +18,8 @@ import {
   condition,
   isVerbName,
   type Localized,
+  languageTag,
+  localized,
   type ParsedStep,
   type PromptVariant,
   scriptFileSchema,
@@ -107,6 +109,9 @@ class Validator {
     const top = topSchema.safeParse(raw);
     if (!top.success) {
       this.zodIssues(top.error.issues, []);
+      // Still check the steps and their references, so one run shows every mistake (not only the
+      // top-level ones first and the rest after those are fixed).
+      this.partial(raw);
       return undefined;
     }
     const data = top.data;
@@ -134,6 +139,38 @@ class Validator {
       warnings: this.diagnostics.filter((d) => d.severity === 'warning'),
       loadedAt: Date.now(),
     };
+  }
+
+  /** After a top-level error: the steps and the references into whatever prompts did parse. */
+  private partial(raw: unknown): void {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
+    const obj = raw as Record<string, unknown>;
+    if (!Array.isArray(obj.steps) || obj.steps.length === 0) return;
+    const prompts: Record<string, Localized> = {};
+    const broken = new Set<string>();
+    if (obj.prompts !== null && typeof obj.prompts === 'object' && !Array.isArray(obj.prompts)) {
+      for (const [key, value] of Object.entries(obj.prompts)) {
+        const loc = localized.safeParse(value);
+        if (loc.success) prompts[key] = loc.data;
+        else broken.add(key);
+      }
+    }
+    const steps: ParsedStep[] = [];
+    obj.steps.forEach((s, i) => {
+      const parsed = this.step(s, i);
+      if (parsed) steps.push(parsed);
+    });
+    const langs = z.array(languageTag).safeParse(obj.languages);
+    // Top-level errors were already reported; only references are added (no "unused prompt" warnings).
+    this.crossReferences(
+      prompts,
+      steps,
+      this.labels(steps),
+      langs.success ? langs.data : [...DEFAULT_LANGUAGES],
+      steps.length === obj.steps.length,
+      broken,
+      true,
+    );
   }
 
   // --- steps -------------------------------------------------------------------------------------
@@ -215,20 +252,24 @@ class Validator {
     labels: ReadonlyMap<string, number>,
     languages: readonly string[],
     complete: boolean,
+    brokenPrompts: ReadonlySet<string> = new Set(),
+    partial = false,
   ): void {
     const used = new Set<string>();
     const promptRef = (key: string, path: Path) => {
       used.add(key);
-      if (Object.hasOwn(prompts, key)) return;
-      const guess = closest(key, Object.keys(prompts));
+      if (Object.hasOwn(prompts, key) || brokenPrompts.has(key)) return;
+      const guess = closest(key, [...Object.keys(prompts), ...brokenPrompts]);
       this.report('error', path, `unknown prompt key "${key}"${guess ? ` (did you mean "${guess}"?)` : ''}`, {
         found: JSON.stringify(key),
         expected: `a key of prompts: ${Object.keys(prompts).join(', ') || '(none defined)'}`,
       });
     };
     const stepRef = (id: string, path: Path) => {
-      if (labels.has(id) || !complete) return;
-      const guess = closest(id, labels.keys());
+      // A broken step's id still counts as a target (else its error would bring a second, false one).
+      if (labels.has(id) || this.rawStepIds.has(id)) return;
+      void complete;
+      const guess = closest(id, [...labels.keys(), ...this.rawStepIds]);
       this.report('error', path, `no step has id "${id}"${guess ? ` (did you mean "${guess}"?)` : ''}`, {
         found: JSON.stringify(id),
         expected: `a step id: ${[...labels.keys()].join(', ') || '(no step has an id)'}`,
@@ -330,7 +371,7 @@ class Validator {
       }
     }
     for (const key of Object.keys(prompts)) {
-      if (complete && !used.has(key)) {
+      if (complete && !partial && !used.has(key)) {
         this.report('warning', ['prompts', key], `prompt "${key}" is not used by any step`, { atKey: true });
       }
     }
@@ -481,6 +522,19 @@ class Validator {
     return v;
   }
   private js: unknown;
+
+  /** Ids written on steps, including steps that did not parse. */
+  private get rawStepIds(): Set<string> {
+    const steps = (this.js as { steps?: unknown } | null)?.steps;
+    const ids = new Set<string>();
+    if (Array.isArray(steps)) {
+      for (const s of steps) {
+        const id = s !== null && typeof s === 'object' ? (s as { id?: unknown }).id : undefined;
+        if (typeof id === 'string') ids.add(id);
+      }
+    }
+    return ids;
+  }
 
   /** Keys that are valid at `path` when known (listed in the message), else every key the format uses (for typos). */
   private knownKeys(path: Path): { list: boolean; keys: string[] } {

@@ -10,6 +10,7 @@ export * from './repo/audit';
 export * from './repo/bypasses';
 export * from './repo/enrollment-links';
 export * from './repo/fraud-reports';
+export * from './repo/ivr-scripts';
 export * from './repo/phone-methods';
 export * from './repo/users';
 export * from './repo/webhook-deliveries';

@@ -6,7 +6,7 @@
  * columns typed through drizzle's `enum` option (SQLite has no enums; the domain validates them).
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { ATTEMPT_PURPOSES, ATTEMPT_STATES } from '../domain/attempt-state';
 import { CALL_OUTCOMES } from '../domain/call-outcomes';
 
@@ -418,4 +418,65 @@ export type BypassRow = typeof bypasses.$inferSelect;
 export type UserEntraIdentityRow = typeof userEntraIdentities.$inferSelect;
 export type OidcSigningKeyRow = typeof oidcSigningKeys.$inferSelect;
 export type EamRequestRow = typeof eamRequests.$inferSelect;
+
+// --- issue 15: IVR scripts edited in the browser / over the API ---------------------------------
+
+/** A script known to the database (its id is the file name of the shipped default, e.g. `pin-verify`). */
+export const ivrScripts = sqliteTable('ivr_scripts', {
+  id: text('id').primaryKey(),
+  createdAt: integer('created_at').notNull().default(now),
+});
+
+/**
+ * Every saved version of a script, never changed after insert. Only valid texts are saved, so the
+ * newest version is the one that runs; a rollback saves the old text again as a new version.
+ */
+export const ivrScriptVersions = sqliteTable(
+  'ivr_script_versions',
+  {
+    id: text('id').primaryKey(),
+    scriptId: text('script_id')
+      .notNull()
+      .references(() => ivrScripts.id, { onDelete: 'cascade' }),
+    /** 1, 2, 3, … per script. */
+    version: integer('version').notNull(),
+    /** The YAML text as saved. */
+    source: text('source').notNull(),
+    /** sha256 (hex) of the text: what attempts record as `script_hash`. */
+    hash: text('hash').notNull(),
+    /** `apikey:<id>`, `admin:<key id>` (web session), `cli`, `file` (shipped default / edit on disk). */
+    author: text('author').notNull(),
+    note: text('note').notNull().default(''),
+    createdAt: integer('created_at').notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex('ivr_script_versions_uq').on(t.scriptId, t.version),
+    index('ivr_script_versions_hash_idx').on(t.hash),
+  ],
+);
+
+/** An uploaded recording for one prompt in one language, converted once to 8 kHz mono 16-bit WAV. */
+export const ivrRecordings = sqliteTable(
+  'ivr_recordings',
+  {
+    scriptId: text('script_id')
+      .notNull()
+      .references(() => ivrScripts.id, { onDelete: 'cascade' }),
+    promptKey: text('prompt_key').notNull(),
+    language: text('language').notNull(),
+    /** The converted WAV (at most a few hundred kB: 20 s at 16 kB/s). */
+    wav: blob('wav', { mode: 'buffer' }).notNull(),
+    /** sha256 (hex) of `wav`. */
+    hash: text('hash').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    /** The name of the uploaded file, for the admin. */
+    originalName: text('original_name').notNull().default(''),
+    uploadedBy: text('uploaded_by').notNull(),
+    uploadedAt: integer('uploaded_at').notNull().default(now),
+  },
+  (t) => [uniqueIndex('ivr_recordings_uq').on(t.scriptId, t.promptKey, t.language)],
+);
+
+export type IvrScriptVersionRow = typeof ivrScriptVersions.$inferSelect;
+export type IvrRecordingRow = typeof ivrRecordings.$inferSelect;
 export type WebSessionRow = typeof webSessions.$inferSelect;

@@ -14,6 +14,14 @@ const TYPES: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
 };
 
+/**
+ * Bundles made by `scripts/build-web.js` (`npm run build`), not committed. Missing (a checkout that was
+ * never built) they answer 404 and the pages that use them fall back to plain forms.
+ */
+const BUILT: Record<string, string> = {
+  'script-editor.js': 'text/javascript; charset=utf-8',
+};
+
 export function assetsDir(): string {
   const candidates = [join(__dirname, 'assets'), resolve(__dirname, '..', '..', 'src', 'web', 'assets')];
   const found = candidates.find((d) => existsSync(join(d, 'app.css')));
@@ -24,7 +32,8 @@ export function assetsDir(): string {
 export function registerAssets(app: FastifyInstance): void {
   const dir = assetsDir();
   const files = new Map<string, { body: Buffer; etag: string; type: string }>();
-  for (const [name, type] of Object.entries(TYPES)) {
+  const present = Object.entries(BUILT).filter(([name]) => existsSync(join(dir, name)));
+  for (const [name, type] of [...Object.entries(TYPES), ...present]) {
     const body = readFileSync(join(dir, name));
     files.set(name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` });
   }

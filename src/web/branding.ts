@@ -23,6 +23,7 @@ const LOGO_TYPES: Record<string, string> = {
   '.webp': 'image/webp',
 };
 const LOGO_PATH = '/ui/brand/logo';
+const LOGO_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
 export function registerBranding(app: FastifyInstance, branding: Branding | undefined): void {
   let logo: { body: Buffer; type: string } | undefined;
@@ -38,12 +39,7 @@ export function registerBranding(app: FastifyInstance, branding: Branding | unde
   if (logo) {
     const { body, type } = logo;
     app.get(LOGO_PATH, async (_req, reply) =>
-      // An SVG opened on its own must not run script: sandbox it.
-      reply
-        .header('cache-control', 'public, max-age=300')
-        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-        .type(type)
-        .send(body),
+      reply.header('cache-control', 'public, max-age=300').type(type).send(body),
     );
   }
   const mark = BRAND_MARK.value;
@@ -51,7 +47,9 @@ export function registerBranding(app: FastifyInstance, branding: Branding | unde
     ? html`<span class="company">${logo ? html`<img src="${LOGO_PATH}" alt="" class="logo" height="28">` : ''}<span class="company-name">${branding.companyName}</span></span>`
         .value
     : '';
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', async (req, reply, payload) => {
+    // After the UI's own header hook: an SVG opened on its own must not run script.
+    if (logo && req.url.split('?')[0] === LOGO_PATH) reply.header('content-security-policy', LOGO_CSP);
     if (typeof payload !== 'string' || !String(reply.getHeader('content-type') ?? '').startsWith('text/html'))
       return payload;
     return payload.replace(mark, company);

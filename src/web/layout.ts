@@ -22,6 +22,8 @@ export interface PageOptions {
   readonly wide?: boolean;
   /** Reload the page every N seconds when scripts are off (live status fallback). */
   readonly refreshWithoutScript?: number;
+  /** Extra scripts from our assets (file names), loaded deferred after app.js. */
+  readonly scripts?: readonly string[];
   /** Reload the page every N seconds (progress pages, e.g. a bulk e-mail send). */
   readonly refreshSeconds?: number;
 }
@@ -52,6 +54,7 @@ export function page(o: PageOptions): Html {
 ${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}
 ${o.refreshWithoutScript ? html`<noscript><meta http-equiv="refresh" content="${o.refreshWithoutScript}"></noscript>` : ''}
 <script src="${ASSET_BASE}/app.js" defer></script>
+${(o.scripts ?? []).map((f) => html`<script src="${ASSET_BASE}/${f}" defer></script>`)}
 </head>
 <body>
 <a class="skip" href="#main">${m.t('app.skip')}</a>

@@ -50,6 +50,7 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
           absoluteMs: config.http.sessionAbsoluteHours * 3_600_000,
         }),
         entraAdmin: () => entraAdminView(ctx),
+        scriptEditor: () => rt.ivrScripts,
         // issue 18a: employees sign in again by OpenID Connect and/or LDAP; company name + logo on every page.
         employeeSignIn: employeeSignInFromConfig(
           config,

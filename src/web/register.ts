@@ -17,12 +17,14 @@ import type { WebServices } from './ports';
 import { registerAdmin } from './routes/admin';
 import { registerAdminEntra } from './routes/admin-entra';
 import { registerAdminPeople } from './routes/admin-people';
+import { registerAdminScripts } from './routes/admin-scripts';
 import { registerAdminSecurity } from './routes/admin-security';
 import { registerHome } from './routes/home';
 import { registerLive } from './routes/live';
 import { registerSelfService } from './routes/self-service';
 import type { WebDeps } from './routes/shared';
 import { registerSignIn } from './routes/signin';
+import type { ScriptEditorPort } from './script-editor-port';
 
 export interface WebUiOptions {
   readonly services: WebServices;
@@ -32,6 +34,8 @@ export interface WebUiOptions {
   readonly secureCookies?: 'auto' | 'always' | 'never';
   readonly sessions?: SessionStore;
   readonly now?: () => number;
+  /** The IVR script editor's service (issue 15); without it the scripts pages say they are unavailable. */
+  readonly scriptEditor?: () => ScriptEditorPort | undefined;
   /** Delays for failed admin logins (tests pass one with a fake clock). */
   readonly loginThrottle?: LoginThrottle;
   /** Data for the admin "Entra ID" page (the EAM door); without it the page says the door is off. */
@@ -89,6 +93,7 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
     registerLive(web, deps);
     registerAdmin(web, deps);
     registerAdminEntra(web, deps, options.entraAdmin);
+    registerAdminScripts(web, deps, options.scriptEditor);
     registerAdminPeople(web, deps, options.admin);
     registerAdminSecurity(web, deps, options.admin);
     registerHome(web, deps);

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { apiRuntime } from '../../src/app/api-runtime';
 import { type RunningApp, startApp } from '../../src/app/app';
 import { loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/log';
@@ -98,6 +99,9 @@ async function api(method: string, path: string, body?: unknown) {
 }
 
 async function sipp(xml: string, calls = 1): Promise<SippPeer> {
+  // An attempt ends at the callee's answer while its call still plays the goodbye and hangs up:
+  // that call must be over before a new sipp takes the trunk port, or the new one gets its BYE.
+  await Promise.race([apiRuntime(app.ctx).verification.queue.whenIdle(), new Promise((r) => setTimeout(r, 30_000))]);
   const peer = await startSippUas({
     scenarioXml: xml,
     port: trunkPort,
@@ -176,9 +180,14 @@ describe('over HTTP with the embedded backend against sipp', () => {
     ).toEqual({
       valid: false,
     });
-    const trace = (await api('GET', `/api/v1/attempts/${v.body.attemptId}/trace`)).body.events.map(
-      (e: { summary: string }) => e.summary,
-    );
+    // The attempt ends at the '#'; the call (goodbye prompt, BYE) goes on a little: wait for its BYE.
+    let trace: string[] = [];
+    for (let i = 0; i < 300 && !trace.some((t) => /→ BYE|BYE/.test(t)); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 100));
+      trace = (await api('GET', `/api/v1/attempts/${v.body.attemptId}/trace`)).body.events.map(
+        (e: { summary: string }) => e.summary,
+      );
+    }
     for (const m of [/→ INVITE sip:\+46812345678@/, /← SIP\/2\.0 200|← 200/, /→ ACK/, /→ BYE|BYE/])
       expect(trace.some((s: string) => m.test(s))).toBe(true);
 

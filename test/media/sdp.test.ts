@@ -155,3 +155,67 @@ describe('SDP re-INVITE offers', () => {
     expect(started().answerOffer('v=1').result.ok).toBe(false);
   });
 });
+
+describe('SDES (RFC 4568) per sip.trunk.srtp', () => {
+  const key = Buffer.alloc(30, 7).toString('base64');
+  const crypto = (tag = 1, extra = '') => `a=crypto:${tag} AES_CM_128_HMAC_SHA1_80 inline:${key}${extra}`;
+  const audio = (proto: string, ...more: string[]) => answer([`m=audio 6000 ${proto} 0 101`, ...more]);
+
+  it('off offers plain RTP/AVP; optional adds a=crypto to RTP/AVP; required offers RTP/SAVP', () => {
+    expect(new SdpNegotiator(local).createOffer()).not.toContain('crypto');
+    const optional = new SdpNegotiator({ ...local, srtp: 'optional' }).createOffer();
+    expect(optional).toMatch(
+      /m=audio 40000 RTP\/AVP 0 8 101\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{40}\r\n/,
+    );
+    const required = new SdpNegotiator({ ...local, srtp: 'required' }).createOffer();
+    expect(required).toContain('m=audio 40000 RTP/SAVP 0 8 101\r\na=crypto:1 ');
+    // A fresh key per call.
+    expect(new SdpNegotiator({ ...local, srtp: 'required' }).createOffer().match(/inline:(\S+)/)![1]).not.toBe(
+      required.match(/inline:(\S+)/)![1],
+    );
+  });
+
+  it('an answer with our tag and suite gives both keys; send with ours, receive with theirs', () => {
+    const n = new SdpNegotiator({ ...local, srtp: 'required' });
+    const ours = Buffer.from(n.createOffer().match(/inline:(\S+)/)![1]!, 'base64');
+    const r = n.applyAnswer(audio('RTP/SAVP', crypto(1, '|2^31'), 'a=rtpmap:101 telephone-event/8000'));
+    expect(r.ok && r.media.srtp).toEqual({
+      suite: 'AES_CM_128_HMAC_SHA1_80',
+      sendKey: ours,
+      receiveKey: Buffer.alloc(30, 7),
+    });
+  });
+
+  it.each([
+    ['required', 'RTP/AVP', [], /no usable SRTP key.*sip\.trunk\.srtp is required/],
+    ['required', 'RTP/SAVP', [crypto(2)], /no usable SRTP key/], // not the tag we offered
+    ['required', 'RTP/SAVP', [crypto(1, '|2^31|1:4')], /no usable SRTP key/], // MKI: not supported
+    ['optional', 'RTP/SAVP', [], /no usable SRTP key/],
+    ['off', 'RTP/SAVP', [crypto()], /RTP\/SAVP \(SRTP\) but sip\.trunk\.srtp is off/],
+  ] as const)('%s: an answer %s %j is refused with the reason', (srtp, proto, lines, reason) => {
+    const n = new SdpNegotiator({ ...local, srtp });
+    n.createOffer();
+    const r = n.applyAnswer(audio(proto, ...lines));
+    expect(r).toEqual({ ok: false, reason: expect.stringMatching(reason) });
+  });
+
+  it('optional: a plain answer is a plain-RTP call', () => {
+    const n = new SdpNegotiator({ ...local, srtp: 'optional' });
+    n.createOffer();
+    const r = n.applyAnswer(audio('RTP/AVP'));
+    expect(r.ok && r.media.srtp).toBeUndefined();
+    expect(r.ok).toBe(true);
+  });
+
+  it("answers a re-INVITE's SRTP offer with its proto, its tag and our key; refuses SAVP when off", () => {
+    const n = new SdpNegotiator({ ...local, srtp: 'optional' });
+    const { body, result } = n.answerOffer(audio('RTP/SAVP', crypto(5), 'a=rtpmap:101 telephone-event/8000'));
+    expect(body).toMatch(/m=audio 40000 RTP\/SAVP 0 101\r\na=crypto:5 AES_CM_128_HMAC_SHA1_80 inline:/);
+    expect(result.ok && result.media.srtp?.receiveKey).toEqual(Buffer.alloc(30, 7));
+    const off = new SdpNegotiator(local).answerOffer(audio('RTP/SAVP', crypto(5)));
+    expect(off.result).toEqual({ ok: false, reason: expect.stringMatching(/RTP\/SAVP.*sip\.trunk\.srtp off/) });
+    expect(off.body).toContain('m=audio 0 RTP/SAVP');
+    const required = new SdpNegotiator({ ...local, srtp: 'required' }).answerOffer(audio('RTP/AVP'));
+    expect(required.result.ok).toBe(false);
+  });
+});

@@ -61,6 +61,20 @@ describe('SRTP (RFC 3711)', () => {
     expect(rx.unprotect(wire)).toEqual(plain);
   });
 
+  it("the payload is XORed with AES-128-CTR's keystream at IV (salt·2¹⁶) ⊕ (SSRC·2⁶⁴) ⊕ (index·2¹⁶) (§4.1.1)", () => {
+    const master = randomBytes(30);
+    const keys = deriveSessionKeys(master.subarray(0, 16), master.subarray(16));
+    const plain = rtp(0x1234, 0xdeadbeef, randomBytes(300));
+    const wire = new SrtpSender(master).protect(plain, plain.length);
+    const iv = Buffer.alloc(16);
+    keys.salt.copy(iv);
+    iv.writeUInt32BE((iv.readUInt32BE(4) ^ 0xdeadbeef) >>> 0, 4);
+    iv.writeUInt32BE((iv.readUInt32BE(10) ^ 0x1234) >>> 0, 10);
+    const ks = keystream(keys.encryptionKey, iv, 300);
+    const expected = Buffer.from(plain.subarray(12).map((b, i) => b ^ ks[i]!));
+    expect(wire.subarray(12, 312)).toEqual(expected);
+  });
+
   it('rejects tampered packets, wrong keys, plain RTP and replays; counts them', () => {
     const master = randomBytes(30);
     const tx = new SrtpSender(master);

@@ -110,6 +110,12 @@ export async function startRadiusRig(radius: Record<string, unknown>): Promise<R
     trunkPort,
     radius: address,
     async sipp(xml) {
+      // An attempt ends at the callee's answer while its call still plays the goodbye and hangs up:
+      // that call must be over before a new sipp takes the port, or the new one gets its BYE.
+      await Promise.race([
+        apiRuntime(app.ctx).verification.queue.whenIdle(),
+        new Promise((r) => setTimeout(r, 30_000)),
+      ]);
       const peer = await startSippUas({
         scenarioXml: xml,
         port: trunkPort,

@@ -44,6 +44,9 @@ it('tells the digits with their modes, what the script heard and when, and why t
   const r = h.service.start({ userId: user.id, methodId: method.id, purpose: 'enrollment', requestedBy: 'cli' });
   if (r.status !== 'queued') throw new Error(r.status);
   expect((await h.ended(r.attempt.id)).outcome).toBe('approved');
+  // The attempt ends at the answer ('#'); the call's trace is complete once the call is over.
+  await h.service.queue.whenIdle();
+  h.service.traces.flush();
 
   const lines = textLadder(traceFromEventRows(listAttemptEvents(h.store.db, r.attempt.id)))
     .split('\n')

@@ -212,15 +212,20 @@ describe('admin pages in Chromium', () => {
       expect(await page.locator('#enroll-link').textContent()).toMatch(/\/enroll\/[A-Za-z0-9_-]+$/);
       await screenshot(page, 'admin-user-en');
 
-      // IVR scripts: the broken one shows its errors with line numbers; a prompt preview plays.
+      // IVR scripts: the list marks the broken one; its editor shows its errors with line numbers; a
+      // prompt preview of the shipped one plays.
       await page.getByRole('link', { name: 'IVR scripts' }).click();
       await expectHeading(page, 'IVR scripts');
-      const broken = page.locator('section', { has: page.getByRole('heading', { name: 'broken' }) });
-      expect(await broken.locator('.badge.bad').textContent()).toMatch(/^\d+ errors$/);
-      expect(await broken.locator('.diag li.error').first().textContent()).toMatch(/^Line \d+, column \d+/);
-      const verify = page.locator('section', { has: page.getByRole('heading', { name: 'office-phone-verify' }) });
-      expect(await verify.locator('.badge.ok').count()).toBe(1);
-      const audio = verify.locator('audio[aria-label=\'Preview of "greeting" (sv-SE)\']');
+      const brokenRow = page.locator('tr', { has: page.getByRole('link', { name: 'broken' }) });
+      expect(await brokenRow.locator('.badge.bad').textContent()).toMatch(/^\d+ errors$/);
+      await brokenRow.getByRole('link', { name: 'broken' }).click();
+      await expectHeading(page, 'Script broken');
+      expect(await page.locator('.diag li.error').first().textContent()).toMatch(/^Line \d+, column \d+/);
+      await page.getByRole('link', { name: 'IVR scripts' }).first().click();
+      const verifyRow = page.locator('tr', { has: page.getByRole('link', { name: 'office-phone-verify' }) });
+      expect(await verifyRow.locator('.badge.ok').count()).toBe(1);
+      await verifyRow.getByRole('link', { name: 'office-phone-verify' }).click();
+      const audio = page.locator('audio[aria-label="Play greeting (sv-SE)"]');
       const duration = await audio.evaluate(
         (a: MediaLike) =>
           new Promise<number>((resolve, reject) => {

@@ -9,6 +9,8 @@
 import pino from 'pino';
 import type { BrowserContext, Page } from 'playwright-core';
 import { LdapSignIn } from '../../src/integrations/employee-signin/ldap';
+import { setAttemptOrigin } from '../../src/store/repo/attempt-chain';
+import { createAttempt } from '../../src/store/repo/attempts';
 import { addPhoneMethod, markPhoneMethodVerified, setDefaultPhoneMethod } from '../../src/store/repo/phone-methods';
 import { createUser } from '../../src/store/repo/users';
 import { launchChromium, type TestBrowser } from '../support/browser';
@@ -22,7 +24,7 @@ import {
   startSlapd,
 } from '../support/peers/slapd';
 import { freePort } from '../support/ports';
-import { IDLE_MS, type SignInRig, startSignInRig } from './support/signin-rig';
+import { IDLE_MS, SESSION_SECRET, type SignInRig, startSignInRig } from './support/signin-rig';
 
 jest.setTimeout(120_000);
 
@@ -41,6 +43,7 @@ beforeAll(async () => {
       accounts: {
         olle: { preferred_username: 'Olle', email: 'olle@example.test', groups: ['fyrkant-users'] },
         stranger: { preferred_username: 'stranger', groups: ['fyrkant-users'] },
+        outsider: { preferred_username: 'outsider', groups: ['sales'] },
       },
     }),
     startSlapd(),
@@ -79,6 +82,7 @@ beforeAll(async () => {
   markPhoneMethodVerified(rig.store.db, pm.id);
   setDefaultPhoneMethod(rig.store.db, pm.id);
   createUser(rig.store.db, { username: 'anna', displayName: 'Anna Andersson' });
+  createUser(rig.store.db, { username: 'outsider' });
 });
 
 afterAll(async () => {
@@ -132,6 +136,16 @@ async function oidcSignIn(page: Page, login: string): Promise<void> {
   await page.goto(`${rig.baseUrl}/me/signin`);
   await page.click('#signin-oidc');
   await throughIdp(page, login);
+}
+
+/** Adds a directory entry for the user and signs in with it. */
+async function ldapSignInAs(page: Page, username: string): Promise<void> {
+  await slapd.add(personLdif(username, `${username}-lösen`));
+  await page.goto(`${rig.baseUrl}/me/signin`);
+  await page.fill('#username', username);
+  await page.fill('#password', `${username}-lösen`);
+  await page.click('form[action="/me/signin/ldap"] button[type="submit"]');
+  await page.waitForURL('**/me/security');
 }
 
 async function heading(page: Page): Promise<string> {
@@ -219,6 +233,82 @@ describe('OpenID Connect sign-in (real oidc-provider)', () => {
   });
 });
 
+describe('OpenID Connect refusals that are not attacks', () => {
+  it('someone outside the required group is told so', async () => {
+    const page = await newPage();
+    await oidcSignIn(page, 'outsider');
+    expect(await heading(page)).toBe('Inloggningen fungerade inte');
+    expect(await page.locator('#signin-problem').textContent()).toContain('inte med i gruppen');
+  });
+
+  it('cancelling at the IdP (access_denied) is a plain page, and "Try again" starts over', async () => {
+    const page = await newPage();
+    await page.goto(`${rig.baseUrl}/me/signin`);
+    await page.click('#signin-oidc');
+    await page.waitForURL(idpPageOrBack);
+    await page.click('a[href$="/abort"]');
+    await page.waitForURL(backAtFyrkant);
+    expect(await heading(page)).toBe('Inloggningen fungerade inte');
+    expect(await page.locator('#signin-problem').textContent()).toContain('access_denied');
+    await page.getByRole('link', { name: 'Försök igen' }).click();
+    expect(await heading(page)).toBe('Logga in till Säkerhetsinformation');
+  });
+
+  it('an enrollment link still starts the first enrollment', async () => {
+    const user = createUser(rig.store.db, { username: 'nyanstalld' });
+    const token = rig.actions.enrollmentLink(user.id);
+    const page = await newPage();
+    await page.goto(`${rig.baseUrl}/enroll/${token}`);
+    expect(new URL(page.url()).pathname).toBe('/me/enroll');
+    expect(await heading(page)).toBe('Steg 1: Hur ska vi kontakta dig?');
+  });
+});
+
+describe('Security info like Microsoft’s', () => {
+  it('changes the default method, refuses to remove the last verified one, lists activity and where from', async () => {
+    const db = rig.store.db;
+    const user = createUser(db, { username: 'maja', displayName: 'Maja' });
+    const office = addPhoneMethod(db, { userId: user.id, kind: 'office', country: 'SE', e164: '+46812345001' });
+    markPhoneMethodVerified(db, office.id);
+    setDefaultPhoneMethod(db, office.id);
+    const mobile = addPhoneMethod(db, { userId: user.id, kind: 'mobile', country: 'SE', e164: '+46701234567' });
+    const call = createAttempt(db, {
+      purpose: 'sign-in',
+      userId: user.id,
+      phoneMethodId: office.id,
+      endedWith: { outcome: 'approved' },
+    });
+    setAttemptOrigin(db, call.id, { requestedBy: 'radius:vpn-1', tryNo: 1, retryOf: null });
+
+    const page = await newPage();
+    await ldapSignInAs(page, 'maja');
+    expect(await page.locator('#default-method-text').textContent()).toBe('Arbetstelefon: +46 8 123 450 01');
+    const activity = (await page.locator('#activity').textContent()) ?? '';
+    expect(activity).toContain('Inloggning');
+    expect(activity).toContain('VPN / RADIUS-klient (vpn-1)');
+
+    // The office phone is the only verified one: removing it is refused with what to do.
+    await page.click(`form[action="/me/security/methods/${office.id}/remove"] button`);
+    await page.waitForURL('**/me/security');
+    expect(await page.locator('.notice').first().textContent()).toBe(
+      'Du kan inte ta bort din sista verifierade metod. Lägg till en annan telefon och verifiera den först.',
+    );
+    expect(await page.locator(`form[action="/me/security/methods/${office.id}/remove"]`).count()).toBe(1);
+
+    // Once the mobile is verified too, it can become the default ("Ändra") and the office phone can go.
+    markPhoneMethodVerified(db, mobile.id);
+    await page.goto(`${rig.baseUrl}/me/security`);
+    await page.click('#change-default');
+    await page.selectOption('#default-method', mobile.id);
+    await page.click('#default-form button[type="submit"]');
+    await page.waitForURL('**/me/security');
+    expect(await page.locator('#default-method-text').textContent()).toBe('Mobiltelefon: +46 70 123 45 67');
+    await page.click(`form[action="/me/security/methods/${office.id}/remove"] button`);
+    await page.waitForURL('**/me/security');
+    expect(await page.locator(`form[action="/me/security/methods/${office.id}/remove"]`).count()).toBe(0);
+  });
+});
+
 describe('LDAP sign-in (real slapd)', () => {
   it('refuses a wrong password, signs in, survives a restart, signs out everywhere', async () => {
     const page = await newPage();
@@ -301,5 +391,20 @@ describe('LDAP sign-in by search (real slapd, no browser)', () => {
   it('an entry without the attribute is "no-name", an empty password never binds', async () => {
     expect(await ldap().check('anna', 'Rätt-lösen-1')).toMatchObject({ ok: false, reason: 'no-name' });
     expect(await ldap().check('b.svensson', '')).toMatchObject({ ok: false, reason: 'wrong-password' });
+  });
+});
+
+describe('logs', () => {
+  it('hold no password, client secret, session cookie or authorization code', async () => {
+    const all = rig.logs.join('');
+    expect(all).toContain('employee signed in to Security info');
+    for (const secret of ['Rätt-lösen-1', 'fel-lösen', 'bertils-lösen', idp.clientSecret, SESSION_SECRET])
+      expect(all).not.toContain(secret);
+    for (const ctx of contexts) {
+      for (const c of await ctx.cookies().catch(() => [])) {
+        if (c.name.startsWith('fyrkant_') && c.value.length > 20) expect(all).not.toContain(c.value);
+      }
+    }
+    expect(all).not.toMatch(/[?&]code=[A-Za-z0-9_-]{10,}/);
   });
 });

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { policyOptions } from '../../app/domain-options';
 import { DestinationPolicy } from '../../domain/policy';
 import { phonePort } from '../../services/adapters/phone-policy';
-import { IMPORT_COLUMNS, importUsers, toImportRows, validateImport } from '../../services/users/import';
+import { IMPORT_COLUMNS, importUsersInSlices, toImportRows, validateImport } from '../../services/users/import';
 import { openStore } from '../../store';
 import { CliError, loadCliConfig, printJson, withConfigOption } from '../common';
 import { parseCsv } from '../users/csv';
@@ -25,12 +25,12 @@ export function register(program: Command): void {
     .argument('<file.csv>', 'CSV file (comma or semicolon separated, UTF-8)')
     .option('--dry-run', 'validate only; import nothing')
     .option('--json', 'print the result as JSON')
-    .action((file: string, flags: ImportFlags) => {
-      process.exitCode = usersImport(file, flags);
+    .action(async (file: string, flags: ImportFlags) => {
+      process.exitCode = await usersImport(file, flags);
     });
 }
 
-export function usersImport(file: string, flags: ImportFlags): number {
+export async function usersImport(file: string, flags: ImportFlags): Promise<number> {
   const config = loadCliConfig(flags.config);
   let text: string;
   try {
@@ -64,7 +64,8 @@ export function usersImport(file: string, flags: ImportFlags): number {
         hideCursor: true,
       });
       bar.start(valid.length, 0);
-      imported = importUsers(store, valid, 'cli', (n) => bar.update(n));
+      // Short transactions: a running `serve` keeps writing calls' outcomes while this imports.
+      imported = await importUsersInSlices(store, valid, 'cli', { onRow: (n) => bar.update(n) });
       bar.stop();
     }
     const result = { file, rows: rows.length, valid: valid.length, imported, dryRun: !!flags.dryRun, problems };

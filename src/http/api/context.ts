@@ -4,6 +4,7 @@ import type { JobScheduler } from '../../jobs/scheduler';
 import type { Metrics } from '../../observability/metrics';
 import type { AppPasswordService } from '../../services/app-passwords/service';
 import type { BulkMailService } from '../../services/mail/bulk-mail';
+import type { ScriptService } from '../../services/scripts/service';
 import type { UserService } from '../../services/users/service';
 import type { AttemptBus } from '../../services/verification/attempt-bus';
 import type { VerificationService } from '../../services/verification/service';
@@ -21,6 +22,8 @@ export interface ApiContext {
   readonly backend: TelephonyBackend;
   readonly metrics: Metrics;
   readonly bus: AttemptBus;
+  /** IVR scripts, versions and recordings (issue 15); absent in harnesses without scripts. */
+  readonly ivrScripts?: ScriptService;
   /** Enrollment e-mails (issue 18b); absent = built without a sender (mail off). */
   readonly mail?: BulkMailService;
   /** SSE keep-alive comment interval. */

@@ -14,6 +14,7 @@ import { adminRoutes } from './routes/admin';
 import { appPasswordRoutes } from './routes/app-passwords';
 import { attemptRoutes } from './routes/attempts';
 import { opsRoutes } from './routes/ops';
+import { scriptRoutes } from './routes/scripts';
 import { userAdminRoutes } from './routes/user-admin';
 import { userRoutes } from './routes/users';
 import { verificationRoutes } from './routes/verifications';
@@ -26,6 +27,7 @@ export function apiRoutes(ctx: ApiContext): ApiRoute[] {
     ...attemptRoutes(ctx),
     ...appPasswordRoutes(ctx),
     ...adminRoutes(ctx),
+    ...scriptRoutes(ctx),
     ...userAdminRoutes(ctx),
     ...opsRoutes(ctx, () => routes),
   );

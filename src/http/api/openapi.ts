@@ -67,6 +67,16 @@ export function buildOpenApi(routes: readonly ApiRoute[], info: { title: string;
     }
     if (r.body)
       op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body, 'input') } } };
+    if (r.rawBody)
+      op.requestBody = {
+        required: true,
+        content: Object.fromEntries(
+          r.rawBody.contentTypes.map((t) => [
+            t,
+            { schema: { type: 'string', format: 'binary', maxLength: r.rawBody!.maxBytes } },
+          ]),
+        ),
+      };
     const path = openApiPath(r.url);
     paths[path] ??= {};
     paths[path][r.method.toLowerCase()] = op;

@@ -32,11 +32,22 @@ export function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
   return reply.code(err.status).send({ error: err.code, message: err.message, ...err.extra });
 }
 
+/** Binary bodies (uploads) arrive as a Buffer; the route's own `bodyLimit` caps the size. */
+function addBinaryParser(app: FastifyInstance, contentTypes: readonly string[]): void {
+  for (const type of contentTypes) {
+    if (app.hasContentTypeParser(type)) continue;
+    app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  }
+}
+
 export function registerApiRoutes(app: FastifyInstance, routes: readonly ApiRoute[], options: RegisterOptions): void {
   for (const route of routes) {
+    if (route.rawBody) addBinaryParser(app, route.rawBody.contentTypes);
     app.route({
       method: route.method,
       url: route.url,
+      // Room for the multipart-free binary upload plus a little (the service applies the exact limit).
+      ...(route.rawBody ? { bodyLimit: route.rawBody.maxBytes + 64 * 1024 } : {}),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const lang = requestLanguage(request.headers['accept-language']);
         try {

@@ -55,6 +55,11 @@ export interface ApiRouteSpec<
   readonly params?: P;
   readonly query?: Q;
   readonly body?: B;
+  /**
+   * A binary request body instead of JSON (e.g. an audio upload): the accepted content types and the
+   * size limit; the handler gets the bytes as `request.body` (a Buffer).
+   */
+  readonly rawBody?: { readonly contentTypes: readonly string[]; readonly maxBytes: number };
   readonly responses: Readonly<Record<number, RouteResponse>>;
   readonly handler: (ctx: RouteContext<Out<P>, Out<Q>, Out<B>>) => Promise<RouteResult> | RouteResult;
 }

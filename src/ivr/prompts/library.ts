@@ -34,6 +34,9 @@ export type Segment =
   | { readonly kind: 'tts'; readonly tts: TtsRequest }
   | { readonly kind: 'file'; readonly path: string };
 
+/** Path of the recording (8 kHz WAV) for a script's prompt in a language, if one was uploaded. */
+export type RecordingLookup = (scriptId: string, promptKey: string, language: string) => string | undefined;
+
 export class PromptError extends Error {
   override readonly name = 'PromptError';
 }
@@ -64,6 +67,13 @@ export class PromptLibrary implements PromptProvider {
     this.cache = new ClipCache(resolve(options.cacheDir), options.prerenderedDirs ?? (bundled ? [bundled] : []));
     this.tts = options.tts ?? new EspeakNg();
     this.limits = options.uploadLimits ?? DEFAULT_UPLOAD_LIMITS;
+  }
+
+  /** Where uploaded recordings come from: the path of the converted WAV of a prompt in a language. */
+  private recordings: RecordingLookup | undefined;
+
+  setRecordings(lookup: RecordingLookup | undefined): void {
+    this.recordings = lookup;
   }
 
   forScript(script: LoadedScript, language: string): PromptSource {
@@ -109,10 +119,12 @@ export class PromptLibrary implements PromptProvider {
     const lang = pickLanguage(Object.keys(loc), language, script.data.language ?? 'en-US');
     const variant = lang ? loc[lang] : undefined;
     if (!lang || !variant) throw new PromptError(`prompt ${script.id}/${label} has no language versions`);
+    // An uploaded recording of this prompt in this language replaces its text or file.
+    const recording = request.kind === 'prompt' ? this.recordings?.(script.id, request.key, lang) : undefined;
     return {
       name: `${script.id}/${label}@${lang}`,
       language: lang,
-      segments: this.segments(script, lang, variant, vars),
+      segments: recording ? [{ kind: 'file', path: recording }] : this.segments(script, lang, variant, vars),
     };
   }
 

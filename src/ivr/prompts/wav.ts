@@ -18,7 +18,7 @@ export const DEFAULT_UPLOAD_LIMITS: UploadLimits = { maxBytes: 1_048_576, maxSec
 export class AudioRejected extends Error {
   override readonly name = 'AudioRejected';
   constructor(
-    readonly code: 'unreadable' | 'too-big' | 'too-long' | 'silent' | 'empty',
+    readonly code: 'unreadable' | 'too-big' | 'too-long' | 'silent' | 'empty' | 'clipped',
     message: string,
   ) {
     super(message);
@@ -110,6 +110,26 @@ export function concatPcm(parts: readonly Int16Array[]): Int16Array {
 /** Peak below about −50 dBFS counts as silence (hiss of a muted microphone, not speech). */
 const SILENCE_PEAK = 0.003;
 
+/** More than this share of samples in runs at full scale: distorted, refused (a clean recording has none). */
+const MAX_CLIPPED_SHARE = 0.005;
+// Just under full scale: encoders dither clipped stretches by a step or two.
+const FULL_SCALE = 0.995;
+
+/** Share of samples that sit in runs of 3 or more at full scale (single peaks touching it are fine). */
+export function clippedShare(samples: Float64Array): number {
+  let clipped = 0;
+  let run = 0;
+  for (const v of samples) {
+    if (v >= FULL_SCALE || v <= -FULL_SCALE) run++;
+    else {
+      if (run >= 3) clipped += run;
+      run = 0;
+    }
+  }
+  if (run >= 3) clipped += run;
+  return samples.length ? clipped / samples.length : 0;
+}
+
 /** Validates an uploaded or referenced recording and converts it to the prompt format. */
 export function convertUpload(
   bytes: Uint8Array,
@@ -136,6 +156,13 @@ export function convertUpload(
     if (a > peak) peak = a;
   }
   if (peak < SILENCE_PEAK) throw new AudioRejected('silent', 'the recording is silent (nothing above −50 dBFS)');
+  const clipped = clippedShare(samples);
+  if (clipped > MAX_CLIPPED_SHARE) {
+    throw new AudioRejected(
+      'clipped',
+      `the recording is clipped (${(clipped * 100).toFixed(1)} % of it at full scale); record it again less loud`,
+    );
+  }
   const pcm = to8kPcm(samples, rate);
   return { wav: encodeWav8k(pcm), durationMs: Math.round((pcm.length / PROMPT_RATE) * 1000) };
 }

@@ -89,9 +89,10 @@ export class GatherVerb implements Verb<'gather'> {
 
   private apply(ctx: VerbContext, c: Consequence, keys: string, source: DtmfSource | undefined): Next {
     if (c.result) {
-      ctx.setResult(c.result);
+      // The keys first: setting the result reports the decision with them.
       ctx.state.decidingDigits = keys;
       ctx.state.decidingSource = source;
+      ctx.setResult(c.result);
     }
     return c.goto ? goTo(c.goto) : NEXT;
   }

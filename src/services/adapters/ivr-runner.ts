@@ -67,6 +67,17 @@ export function ivrScriptRunner(o: IvrRunnerOptions): ScriptRunner {
           if (e.kind === 'listening') input.onListening?.();
         },
         maxCallMs: o.maxCallMs,
+        ...(input.onAnswer
+          ? {
+              onDecided: (d) =>
+                input.onAnswer?.({
+                  result: d.result,
+                  digits: d.digits,
+                  ...(d.dtmfSource ? { dtmfSource: d.dtmfSource } : {}),
+                  digitsSent: d.extensionSent ? (input.variables.extension ?? '') : '',
+                }),
+            }
+          : {}),
         ...(o.extensionDelays ? { extensionDelays: o.extensionDelays } : {}),
       });
       return {

@@ -67,6 +67,11 @@ const OF_SCRIPT: Readonly<Record<ScriptResult, CallOutcome>> = {
 /** Results that are the person's own answer: they stand even if a stop came right after. */
 const ANSWERS: ReadonlySet<ScriptResult> = new Set(['approved', 'pin-ok', 'denied', 'fraud', 'pin-failed']);
 
+/** The result is the callee's answer (not how the call or run ended): it decides the attempt. */
+export function isAnswer(result: ScriptResult): boolean {
+  return ANSWERS.has(result);
+}
+
 export function classifyScript(result: ScriptResult, stop?: StopReason): Classified {
   if (stop && !ANSWERS.has(result)) return { outcome: OUTCOME_OF_STOP[stop], reasonCode: stop };
   return { outcome: OF_SCRIPT[result], reasonCode: `script-${result}` };

@@ -89,6 +89,19 @@ export interface ScriptInput {
   readonly trace: TraceSink;
   /** The script starts asking for the answer (its first `gather`): "press # now" from here on. */
   readonly onListening?: () => void;
+  /**
+   * The script reached a result while the call goes on (goodbye prompt, hang-up): the service
+   * commits the outcome at once when it is the callee's answer (issue 20: '#' → outcome committed).
+   */
+  readonly onAnswer?: (answer: ScriptAnswer) => void;
+}
+
+/** A result the script reached before its run ended. */
+export interface ScriptAnswer {
+  readonly result: ScriptResult;
+  readonly digits: string;
+  readonly dtmfSource?: DtmfSource;
+  readonly digitsSent: string;
 }
 
 export interface ScriptRunner {

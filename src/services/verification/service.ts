@@ -39,12 +39,20 @@ import {
 import type { AttemptRow, PhoneMethodRow, UserRow } from '../../store/schema';
 import type { TelephonyBackend } from '../../telephony/port';
 import { type AllowedPlan, type CallRunResult, runVerificationCall } from '../calls/call-run';
-import { type Classified, classifyRefusal, OUTCOME_OF_STOP, type StopReason, stopReasonOf } from '../calls/outcome';
+import {
+  type Classified,
+  classifyRefusal,
+  classifyScript,
+  isAnswer,
+  OUTCOME_OF_STOP,
+  type StopReason,
+  stopReasonOf,
+} from '../calls/outcome';
 import type { AttemptBus } from './attempt-bus';
 import { CallQueue } from './call-queue';
 import { type EndDetails, type FinishInput, type FinishResult, finishAttempt, queueWebhookFor } from './finish';
 import { type IssuedAppPassword, OneTimeSecrets } from './one-time-secrets';
-import type { CallPlanner, CallTarget, ScriptRunner, Texts } from './ports';
+import type { CallPlanner, CallTarget, ScriptAnswer, ScriptRunner, Texts } from './ports';
 import type { VerificationSettings } from './settings';
 import { TraceBatch } from './trace-batch';
 import { traceRecorder } from './trace-recorder';
@@ -324,6 +332,21 @@ export class VerificationService {
     const tried = this.triedMethods(attempt, method.id);
     const end = (outcome: CallOutcome, details: EndDetails, appPassword?: NewAppPassword) =>
       this.finish(log, { attemptId: id, outcome, details, triedMethodIds: tried, methodChosen }, appPassword);
+    // The callee's answer ('#', '0#', a PIN) ends the attempt at once, in one commit, while the call
+    // still plays its goodbye and hangs up (issue 20); the end of the call then changes nothing.
+    let endedOnAnswer: Promise<unknown> | undefined;
+    const onAnswer = (callId: string, a: ScriptAnswer) => {
+      if (endedOnAnswer || !isAnswer(a.result)) return;
+      const { outcome, reasonCode } = classifyScript(a.result);
+      endedOnAnswer = this.endAnswered(attempt, user, end, outcome, {
+        reasonCode,
+        sipStatus: 200,
+        callId,
+        digitsReceived: a.digits,
+        ...(a.dtmfSource ? { dtmfSource: a.dtmfSource } : {}),
+        ...(a.digitsSent ? { digitsSent: a.digitsSent } : {}),
+      });
+    };
     try {
       if (this.stopping || controller.signal.aborted) {
         // Cancelled or shut down while it waited in the queue: no call, and no slot kept.
@@ -374,10 +397,15 @@ export class VerificationService {
             signal: ctx.signal,
             trace,
             onListening: () => this.transition(id, { to: 'listening' }),
+            onAnswer: (a) => onAnswer(call.callId, a),
           });
         },
       });
-      await this.record(log, r, attempt, user, end);
+      if (endedOnAnswer) {
+        await endedOnAnswer;
+        if (r.stage === 'answered' && r.firstDigitAt)
+          metrics.timeToDtmfSeconds.observe(Math.max(0, r.firstDigitAt - r.answeredAt) / 1000);
+      } else await this.record(log, r, attempt, user, end);
     } catch (err) {
       log.error({ err }, 'attempt failed');
       const cur = getAttempt(store.db, id);
@@ -395,7 +423,7 @@ export class VerificationService {
     user: UserRow,
     end: (outcome: CallOutcome, details: EndDetails, appPassword?: NewAppPassword) => Promise<unknown>,
   ): Promise<void> {
-    const { store, settings, metrics } = this.deps;
+    const { metrics } = this.deps;
     if (r.stage === 'refused') {
       metrics.policyDenials.inc({ reason: r.reasonCode });
       await end(r.outcome, { reasonCode: r.reasonCode });
@@ -412,27 +440,38 @@ export class VerificationService {
       return;
     }
     if (r.firstDigitAt) metrics.timeToDtmfSeconds.observe(Math.max(0, r.firstDigitAt - r.answeredAt) / 1000);
+    const run = r.run;
+    await this.endAnswered(attempt, user, end, r.outcome, {
+      reasonCode: r.reasonCode,
+      sipStatus: r.sipStatus,
+      callId: r.callId,
+      digitsReceived: run.digits,
+      ...(run.dtmfSource ? { dtmfSource: run.dtmfSource } : {}),
+      ...(run.digitsSent ? { digitsSent: run.digitsSent } : {}),
+    });
+  }
+
+  /**
+   * Ends an answered call's attempt; an approved enrollment first gets its app password (hashed off
+   * the loop). Anything else commits synchronously: nothing but that one commit after the answer.
+   */
+  private async endAnswered(
+    attempt: Attempt,
+    user: UserRow,
+    end: (outcome: CallOutcome, details: EndDetails, appPassword?: NewAppPassword) => Promise<unknown>,
+    outcome: CallOutcome,
+    details: EndDetails,
+  ): Promise<void> {
+    const { store, settings } = this.deps;
     const password =
-      r.outcome === 'approved' &&
+      outcome === 'approved' &&
       attempt.purpose === 'enrollment' &&
       settings.issueAppPasswordOnEnrollment &&
       activeAppPasswordHashes(store.db, user.id).length === 0
         ? generateAppPassword()
         : undefined;
     const hash = password ? await hashSecret(normaliseAppPassword(password), settings.scrypt) : undefined;
-    const run = r.run;
-    await end(
-      r.outcome,
-      {
-        reasonCode: r.reasonCode,
-        sipStatus: r.sipStatus,
-        callId: r.callId,
-        digitsReceived: run.digits,
-        ...(run.dtmfSource ? { dtmfSource: run.dtmfSource } : {}),
-        ...(run.digitsSent ? { digitsSent: run.digitsSent } : {}),
-      },
-      password && hash ? { password, hash } : undefined,
-    );
+    await end(outcome, details, password && hash ? { password, hash } : undefined);
   }
 
   /** Commits the end (finishAttempt), hands out the app password, reports, and acts on what comes next. */

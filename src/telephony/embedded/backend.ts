@@ -25,6 +25,7 @@ import { RtpPortAllocator } from './media/rtp/ports';
 import { describeSourceChange, type RtpSourceMode } from './media/rtp/source-policy';
 import { PacingScheduler } from './media/scheduler';
 import { type G711Codec, SdpNegotiator } from './media/sdp/negotiate';
+import type { SrtpPolicy } from './media/sdp/sdes';
 import { InviteFailure, type Signalling } from './signalling';
 
 export interface EmbeddedMediaOptions {
@@ -38,6 +39,8 @@ export interface EmbeddedMediaOptions {
   readonly codecs?: readonly G711Codec[];
   /** Which RTP sources are accepted (config `media.rtpSource`, see rtp/source-policy.ts); default same-host. */
   readonly rtpSource?: RtpSourceMode;
+  /** SRTP with SDES keys toward the trunk (config `sip.trunk.srtp`); default off. */
+  readonly srtp?: SrtpPolicy;
 }
 
 export interface EmbeddedDtmfOptions {
@@ -142,6 +145,7 @@ export class EmbeddedBackend implements TelephonyBackend {
       address: mediaOpts.advertisedAddress ?? mediaOpts.address,
       port: rtp.port,
       codecs: mediaOpts.codecs,
+      srtp: mediaOpts.srtp ?? 'off',
       telephoneEvent: this.receiveModes.includes('rfc4733') || this.options.dtmf?.sendMode !== 'inband',
     });
     let call: EmbeddedCall | undefined;
@@ -229,7 +233,7 @@ export class EmbeddedBackend implements TelephonyBackend {
       at: Date.now(),
       summary: `RTP ${negotiated.codec}/8000 local :${rtp.port} → ${negotiated.remoteAddress}:${negotiated.remotePort}${
         te ? `, telephone-event PT ${negotiated.telephoneEventPt}` : ', no telephone-event'
-      }`,
+      }${negotiated.srtp ? `, SRTP ${negotiated.srtp.suite} (SDES)` : ''}`,
       stats: { localPort: rtp.port, payloadType: negotiated.payloadType, dtmfModes: call.dtmfModes.join(',') },
     });
     trace({ kind: 'state', at: Date.now(), state: 'answered' });

@@ -45,7 +45,7 @@ ${opts.compact ? '' : html`<th scope="col">${m.t('att.col.reason')}</th><th scop
 <td>${m.t(`purpose.${a.purpose}`)}</td>
 ${opts.compact ? '' : html`<td class="mono">${a.destination ?? m.t('common.none')}</td>`}
 <td>${outcomeBadge(m, a)}</td>
-${opts.compact ? '' : html`<td class="reason">${reasonText(m, a)}</td><td class="mono">${a.scriptHash ? html`<a href="/admin/scripts#v-${shortHash(a.scriptHash)}">${a.scriptId ?? ''}@${shortHash(a.scriptHash)}</a>` : m.t('common.none')}</td>`}
+${opts.compact ? '' : html`<td class="reason">${reasonText(m, a)}</td><td class="mono">${a.scriptHash ? html`<a href="${scriptVersionHref(a.scriptId, a.scriptHash)}">${a.scriptId ?? ''}@${shortHash(a.scriptHash)}</a>` : m.t('common.none')}</td>`}
 ${opts.requester ? html`<td>${opts.requester(a)}</td>` : ''}
 </tr>`,
   )}</tbody></table></div>`;
@@ -169,7 +169,7 @@ ${fact(m.t('att.dialled'), a.dialledTarget ? html`<span class="mono">${a.dialled
 ${fact(m.t('att.digitsSent'), a.digitsSent ? html`<span class="mono">${a.digitsSent}</span>` : null)}
 ${fact(m.t('att.digitsReceived'), a.digitsReceived ? html`<span class="mono">${a.digitsReceived}</span>` : null)}
 ${fact(m.t('att.dtmfSource'), a.dtmfSource)}
-${fact(m.t('att.col.script'), a.scriptId ? html`<a class="mono" href="/admin/scripts#v-${shortHash(a.scriptHash)}">${a.scriptId}@${shortHash(a.scriptHash)}</a>` : null)}
+${fact(m.t('att.col.script'), a.scriptId ? html`<a class="mono" href="${scriptVersionHref(a.scriptId, a.scriptHash)}">${a.scriptId}@${shortHash(a.scriptHash)}</a>` : null)}
 ${fact(m.t('att.backend'), a.backend)}
 ${fact(m.t('att.callId'), a.callId ? html`<span class="mono">${a.callId}</span>` : null)}
 </dl>
@@ -198,4 +198,10 @@ ${raws.map(
 )}
 </section>`,
   );
+}
+
+/** The exact text an attempt ran: its script version, found by the hash the attempt recorded (issue 15). */
+function scriptVersionHref(scriptId: string | null, hash: string | null): string {
+  if (!scriptId || !hash) return '/admin/scripts';
+  return `/admin/scripts/${encodeURIComponent(scriptId)}/by-hash/${encodeURIComponent(hash)}`;
 }

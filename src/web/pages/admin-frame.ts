@@ -27,7 +27,7 @@ export function adminPage(
   section: AdminSection,
   title: string,
   body: Html,
-  opts: { readonly refreshSeconds?: number } = {},
+  opts: { readonly refreshSeconds?: number; readonly scripts?: readonly string[] } = {},
 ): Html {
   const nav: NavItem[] = [
     { href: '/admin', label: 'admin.nav.dashboard', current: section === 'dashboard' },
@@ -51,6 +51,7 @@ export function adminPage(
     body,
     wide: true,
     ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}),
+    ...(opts.scripts ? { scripts: opts.scripts } : {}),
   });
 }
 

@@ -1,61 +1,55 @@
-/** IVR scripts: validation errors/warnings with line numbers, prompt previews, attempts per version. */
-import { diagnosticText } from '../../ivr/diagnostic-text';
+/** IVR scripts: the list (search, running version, validity, where used); each row opens the editor. */
 import { type Html, html } from '../html';
-import type { ScriptView } from '../ports';
-import { shortHash } from './admin-attempts';
+import type { ScriptListItem } from '../script-editor-port';
 import { type AdminContext, adminPage } from './admin-frame';
 
-/** One row per prompt, one column per language, each cell with its text and a player. */
-function promptTable(ctx: AdminContext, s: ScriptView): Html {
+export function usedForText(ctx: AdminContext, used: readonly string[]): string {
   const { m } = ctx;
-  const languages = [...new Set(s.prompts.map((p) => p.language))].sort();
-  const names = [...new Set(s.prompts.map((p) => p.name))];
-  return html`<h3>${m.t('scripts.prompts')}</h3>
-<div class="table-wrap"><table class="stack prompts">
-<thead><tr><th scope="col">${m.t('sec.col.name')}</th>${languages.map((l) => html`<th scope="col">${l}</th>`)}</tr></thead>
-<tbody>${names.map(
-    (name) =>
-      html`<tr><th scope="row" class="mono" translate="no">${name}</th>${languages.map((language) => {
-        const p = s.prompts.find((x) => x.name === name && x.language === language);
-        if (!p) return html`<td data-label="${language}">—</td>`;
-        return html`<td data-label="${language}">${p.text ? html`<p class="hint" lang="${language}">${p.text}</p>` : ''}
-<audio controls preload="none" src="/admin/scripts/${encodeURIComponent(s.id)}/prompts/${encodeURIComponent(p.id)}.wav" aria-label="${m.t('scripts.preview', { prompt: p.name, language: p.language })}">${m.t('scripts.noAudio')}</audio></td>`;
-      })}</tr>`,
-  )}</tbody></table></div>`;
+  if (used.length === 0) return m.t('ed.notUsed');
+  return used.map((u) => m.t(`ed.use.${u}` as Parameters<typeof m.t>[0])).join(', ');
 }
 
-export function scriptsPage(ctx: AdminContext, scripts: readonly ScriptView[]): Html {
+function statusBadges(ctx: AdminContext, s: ScriptListItem): Html {
   const { m } = ctx;
+  if (!s.valid) return html`<span class="badge bad">${m.t('scripts.errors', { count: s.errors })}</span>`;
+  return html`<span class="badge ok">${m.t('scripts.ok')}</span>${
+    s.warnings ? html` <span class="badge warn">${m.t('scripts.warnings', { count: s.warnings })}</span>` : ''
+  }`;
+}
+
+export function scriptsPage(ctx: AdminContext, scripts: readonly ScriptListItem[], q: string): Html {
+  const { m } = ctx;
+  const needle = q.toLowerCase();
+  const shown = needle
+    ? scripts.filter((s) => s.id.includes(needle) || s.description.toLowerCase().includes(needle))
+    : scripts;
   return adminPage(
     ctx,
     'scripts',
     m.t('scripts.title'),
     html`<h1>${m.t('scripts.title')}</h1>
+<form method="get" action="/admin/scripts" class="search" role="search">
+<div class="field"><label for="q">${m.t('ed.search')}</label>
+<input type="search" id="q" name="q" value="${q}"></div>
+<div class="actions"><button type="submit">${m.t('ed.searchButton')}</button></div>
+</form>
 ${scripts.length === 0 ? html`<p class="card">${m.t('scripts.none')}</p>` : ''}
-${scripts.map((s) => {
-  const errors = s.diagnostics.filter((d) => d.severity === 'error');
-  const warnings = s.diagnostics.filter((d) => d.severity === 'warning');
-  return html`<section class="card" id="v-${shortHash(s.version)}" aria-labelledby="s-${s.id}">
-<h2 id="s-${s.id}">${s.id}</h2>
-<dl class="facts">
-<dt>${m.t('scripts.col.file')}</dt><dd class="mono">${s.file}</dd>
-<dt>${m.t('scripts.col.version')}</dt><dd class="mono">${shortHash(s.version)}</dd>
-<dt>${m.t('scripts.col.status')}</dt><dd>
-${errors.length === 0 && warnings.length === 0 ? html`<span class="badge ok">${m.t('scripts.ok')}</span>` : ''}
-${errors.length ? html`<span class="badge bad">${m.t('scripts.errors', { count: errors.length })}</span>` : ''}
-${warnings.length ? html`<span class="badge warn">${m.t('scripts.warnings', { count: warnings.length })}</span>` : ''}
-</dd></dl>
+${scripts.length > 0 && shown.length === 0 ? html`<p class="card" role="status">${m.t('ed.noMatch', { q })}</p>` : ''}
 ${
-  s.diagnostics.length
-    ? html`<ul class="diag">${s.diagnostics.map(
-        (d) =>
-          html`<li class="${d.severity}"><strong>${d.line !== undefined ? m.t('scripts.line', { line: d.line, column: d.column ?? 1 }) : ''}</strong> ${diagnosticText(d.message, m.lang)}</li>`,
-      )}</ul>`
+  shown.length
+    ? html`<div class="table-wrap"><table class="stack scripts">
+<thead><tr><th scope="col">${m.t('ed.col.id')}</th><th scope="col">${m.t('ed.col.description')}</th><th scope="col">${m.t('scripts.col.version')}</th><th scope="col">${m.t('scripts.col.status')}</th><th scope="col">${m.t('ed.col.usedFor')}</th><th scope="col">${m.t('ed.col.saved')}</th></tr></thead>
+<tbody>${shown.map(
+        (s) => html`<tr>
+<th scope="row"><a class="mono" href="/admin/scripts/${encodeURIComponent(s.id)}">${s.id}</a></th>
+<td data-label="${m.t('ed.col.description')}">${s.description}</td>
+<td data-label="${m.t('scripts.col.version')}">${s.version ?? '—'}</td>
+<td data-label="${m.t('scripts.col.status')}">${statusBadges(ctx, s)}</td>
+<td data-label="${m.t('ed.col.usedFor')}">${usedForText(ctx, s.usedFor)}</td>
+<td data-label="${m.t('ed.col.saved')}">${s.updatedAt ? m.dateTime(s.updatedAt) : '—'}</td>
+</tr>`,
+      )}</tbody></table></div>`
     : ''
-}
-${s.prompts.length ? promptTable(ctx, s) : ''}
-<p><a href="/admin/attempts?script=${encodeURIComponent(s.version)}">${m.t('scripts.attempts')}</a></p>
-</section>`;
-})}`,
+}`,
   );
 }

@@ -15,13 +15,17 @@ function steps(m: Messages, current: 1 | 2 | 3): Html {
   )}</ol>`;
 }
 
-export function linkInvalidPage(m: Messages, path: string): Html {
+export function linkInvalidPage(m: Messages, path: string, signIn = false): Html {
   return page({
     m,
     path,
     narrow: true,
     title: m.t('enroll.linkInvalidTitle'),
-    body: html`<div class="card"><h1>${m.t('enroll.linkInvalidTitle')}</h1><p>${m.t('enroll.linkInvalid')}</p></div>`,
+    body: html`<div class="card"><h1>${m.t('enroll.linkInvalidTitle')}</h1><p>${m.t('enroll.linkInvalid')}</p>${
+      signIn
+        ? html`<p>${m.t('signin.alreadyEnrolled')}</p><div class="actions"><a class="button" href="/me/signin">${m.t('signin.submit')}</a></div>`
+        : ''
+    }</div>`,
   });
 }
 

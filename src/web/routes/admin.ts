@@ -19,7 +19,6 @@ import { type ChartRange, dashboardPage } from '../pages/admin-dashboard';
 import type { AdminContext } from '../pages/admin-frame';
 import { loginPage } from '../pages/admin-frame';
 import { radiusPage } from '../pages/admin-radius';
-import { scriptsPage } from '../pages/admin-scripts';
 import { csrfFailed, csrfOk, notFoundPage, type WebDeps } from './shared';
 
 const LOGIN_CSRF_COOKIE = 'fyrkant_login';
@@ -198,10 +197,7 @@ export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
     return sendPage(reply, attemptDetailPage(adminCtx(w, s), a, username, services.attemptTrace(a.id), showSteps));
   });
 
-  // --- IVR scripts
-  page('/admin/scripts', async (_req, reply, w, s) =>
-    sendPage(reply, scriptsPage(adminCtx(w, s), await services.scripts())),
-  );
+  // --- IVR scripts: routes/admin-scripts.ts (issue 15)
 
   page('/admin/radius', (_req, reply, w, s) =>
     sendPage(
@@ -209,13 +205,4 @@ export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
       radiusPage(adminCtx(w, s), services.radius?.() ?? { enabled: false, listening: null, clients: [], recent: [] }),
     ),
   );
-
-  app.get('/admin/scripts/:script/prompts/:prompt', async (req, reply) => {
-    const w = webRequest(req, reply, deps);
-    if (!w.session('admin')) return reply.code(401).send();
-    const { script, prompt } = req.params as { script: string; prompt: string };
-    const audio = await services.promptAudio(script, prompt.replace(/\.wav$/, ''));
-    if (!audio) return reply.code(404).send();
-    return reply.type('audio/wav').header('cache-control', 'private, max-age=300').send(audio);
-  });
 }

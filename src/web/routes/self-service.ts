@@ -63,7 +63,7 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     const s = w.session('self');
     if (!s) {
       if (signInOffered && reply.request.method === 'GET') void seeOther(reply, '/me/signin');
-      else void sendPage(reply, linkInvalidPage(w.m, w.path), 401);
+      else void sendPage(reply, linkInvalidPage(w.m, w.path, signInOffered), 401);
     }
     return s;
   }
@@ -138,7 +138,7 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     if (!redeemed) {
       const existing = w.session('self');
       if (existing) return seeOther(reply, existing.enrolling ? '/me/enroll' : '/me/security');
-      return sendPage(reply, linkInvalidPage(w.m, w.path), 404);
+      return sendPage(reply, linkInvalidPage(w.m, w.path, signInOffered), 404);
     }
     deps.sessions.destroy(w.cookies[sessionCookieName('self', w.secure)]);
     const session = deps.sessions.create(

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LoginThrottle } from '../../domain/login-throttle';
 import type { EmployeeSignIn, IdentityResult, OidcPending } from '../../integrations/employee-signin/types';
 import { appendCookie, seeOther, sendPage, sessionCookieName, type WebRequest, webRequest } from '../http/context';
 import { serializeCookie } from '../http/cookies';
@@ -20,7 +21,6 @@ const OIDC_COOKIE = 'fyrkant_oidc';
 const OIDC_PATH = '/me/signin/oidc';
 const LOGIN_COOKIE = 'fyrkant_signin';
 const PENDING_TTL_MS = 10 * 60_000;
-const MAX_FAILURES_PER_MINUTE = 10;
 
 const FAILURE_TEXT: Record<Exclude<IdentityResult, { ok: true }>['reason'], MessageKey> = {
   'wrong-password': 'signin.wrongPassword',
@@ -34,24 +34,9 @@ const FAILURE_TEXT: Record<Exclude<IdentityResult, { ok: true }>['reason'], Mess
 export function registerSignIn(app: FastifyInstance, deps: WebDeps, doors: EmployeeSignIn | undefined): void {
   const { sessions } = deps;
   const ctx = (req: FastifyRequest, reply: FastifyReply) => webRequest(req, reply, deps);
-  const failures = new Map<string, { count: number; since: number }>();
-
-  function throttled(keys: readonly string[]): boolean {
-    const now = deps.now();
-    return keys.some((k) => {
-      const e = failures.get(k);
-      return e !== undefined && now - e.since <= 60_000 && e.count >= MAX_FAILURES_PER_MINUTE;
-    });
-  }
-  function noteFailure(keys: readonly string[]): void {
-    const now = deps.now();
-    for (const k of keys) {
-      const e = failures.get(k);
-      if (!e || now - e.since > 60_000) failures.set(k, { count: 1, since: now });
-      else e.count++;
-    }
-    if (failures.size > 10_000) failures.clear();
-  }
+  // The same rule as the admin login (domain/login-throttle.ts): wrong passwords slow further tries
+  // from that address for that name, a spray slows the address — a delay, never a lock-out.
+  const throttle = deps.loginThrottle ?? new LoginThrottle();
 
   function showSignIn(
     w: WebRequest,
@@ -168,12 +153,15 @@ export function registerSignIn(app: FastifyInstance, deps: WebDeps, doors: Emplo
     const username = field(req.body, 'username').slice(0, 200);
     const password = typeof body.password === 'string' ? body.password : '';
     if (!username || !password) return showSignIn(w, reply, { username, error: w.m.t('signin.required') }, 422);
-    const keys = [`ip:${req.ip}`, `user:${username.toLowerCase()}`];
-    if (throttled(keys)) return showSignIn(w, reply, { username, error: w.m.t('signin.throttled') }, 429);
-    const result = await doors.ldap.check(username, password);
-    if (!result.ok) {
-      noteFailure(keys);
-      if (result.reason === 'wrong-password')
+    let result: IdentityResult | undefined;
+    const verdict = await throttle.attempt(req.ip, `ldap:${username.toLowerCase()}`, async () => {
+      result = await doors.ldap?.check(username, password);
+      // A directory that cannot be reached is not a wrong password: it does not slow the user down.
+      return result?.ok === true || result?.reason === 'unavailable';
+    });
+    if (verdict.status === 'busy') return showSignIn(w, reply, { username, error: w.m.t('signin.throttled') }, 429);
+    if (!result?.ok) {
+      if (!result || result.reason === 'wrong-password')
         return showSignIn(w, reply, { username, error: w.m.t('signin.wrongPassword') }, 401);
       return refused(w, reply, result);
     }

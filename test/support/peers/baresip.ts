@@ -28,6 +28,8 @@ export interface BaresipOptions {
   readonly accountParams?: string;
   /** Extra config lines. */
   readonly extraConfig?: string;
+  /** Modules loaded before the accounts (e.g. `srtp.so`, so `;mediaenc=srtp-mand` finds it). */
+  readonly modules?: readonly string[];
 }
 
 export interface BaresipEvent {
@@ -120,7 +122,7 @@ module g711.so
 module aufile.so
 module aubridge.so
 module sndfile.so
-module account.so
+${(options.modules ?? []).map((m) => `module ${m}\n`).join('')}module account.so
 module menu.so
 module_app ctrl_tcp.so
 ctrl_tcp_listen 127.0.0.1:${ctrlPort}

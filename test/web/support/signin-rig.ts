@@ -7,13 +7,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
-import pino from 'pino';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { LoginThrottle } from '../../../src/domain/login-throttle';
 import { DestinationPolicy } from '../../../src/domain/policy';
 import { matchUserByName } from '../../../src/integrations/employee-signin/from-config';
 import { LdapSignIn, type LdapSignInOptions } from '../../../src/integrations/employee-signin/ldap';
 import { OidcSignIn, type OidcSignInOptions } from '../../../src/integrations/employee-signin/oidc';
 import type { EmployeeSignIn } from '../../../src/integrations/employee-signin/types';
+import { createLogger } from '../../../src/log';
 import { phonePort } from '../../../src/services/adapters/phone-policy';
 import { UserService } from '../../../src/services/users/service';
 import { openStore, type Store } from '../../../src/store/open';
@@ -35,13 +36,21 @@ export interface SignInRigOptions {
   readonly ldap?: Omit<LdapSignInOptions, 'timeoutMs'>;
   /** The sessions' clock (the test moves it); the rest of the server uses real time. */
   readonly now: () => number;
+  /** Company logo file for the header (branding). */
+  readonly logoFile?: string;
+  /** The password-guessing brake (a fake clock in tests that check it). */
+  readonly loginThrottle?: LoginThrottle;
 }
 
 export interface SignInRig {
   readonly baseUrl: string;
   store: Store;
+  /** The scripted write side of the running server (enrollment links live in it). */
+  actions: ScriptedActions;
   /** Handler errors (a test asserts none: bad input never crashes). */
   readonly errors: unknown[];
+  /** Every log line the server wrote (the product's logger at debug level), to check for secrets. */
+  readonly logs: string[];
   start(): Promise<void>;
   /** Stops the server and closes the database, then opens both again: everything in memory is gone. */
   restart(): Promise<void>;
@@ -52,15 +61,19 @@ export async function startSignInRig(o: SignInRigOptions): Promise<SignInRig> {
   const dir = mkdtempSync(join(tmpdir(), 'fyrkant-signin-'));
   const dbPath = join(dir, 'fyrkant.db');
   const baseUrl = `http://127.0.0.1:${o.port}`;
-  const log = pino({ level: 'silent' });
   const errors: unknown[] = [];
+  const logs: string[] = [];
+  const log = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
   let app: FastifyInstance | undefined;
   const rig: SignInRig = {
     baseUrl,
     store: openStore({ path: dbPath }),
+    actions: undefined as unknown as ScriptedActions,
     errors,
+    logs,
     async start() {
       const db = rig.store.db;
+      rig.actions = new ScriptedActions(db);
       const doors: EmployeeSignIn = {
         ...(o.oidc
           ? {
@@ -79,13 +92,14 @@ export async function startSignInRig(o: SignInRigOptions): Promise<SignInRig> {
         ...(o.ldap ? { ldap: new LdapSignIn({ ...o.ldap, timeoutMs: 5000 }, log) } : {}),
         matchUser: (name) => matchUserByName(db, name),
       };
-      const server = Fastify({ logger: false });
+      // The same logger set-up as src/http/server.ts.
+      const server = Fastify({ loggerInstance: log.child({ component: 'http' }) as FastifyBaseLogger });
       server.addHook('onError', async (_req, _reply, err) => {
         errors.push(err);
         process.stderr.write(`signin rig: handler error: ${err.stack ?? err.message}\n`);
       });
       await registerWebUi(server, {
-        services: createWebServices({ db, actions: new ScriptedActions(db), defaultCountry: 'SE' }),
+        services: createWebServices({ db, actions: rig.actions, defaultCountry: 'SE' }),
         defaultLanguage: 'sv',
         sessions: new SessionStore({
           db,
@@ -103,7 +117,8 @@ export async function startSignInRig(o: SignInRigOptions): Promise<SignInRig> {
           }),
         }),
         employeeSignIn: doors,
-        branding: { companyName: 'Exempel AB', logoFile: null },
+        ...(o.loginThrottle ? { loginThrottle: o.loginThrottle } : {}),
+        branding: { companyName: 'Exempel AB', logoFile: o.logoFile ?? null },
       });
       await server.listen({ host: '127.0.0.1', port: o.port });
       app = server;

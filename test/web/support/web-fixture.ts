@@ -13,6 +13,7 @@ import { loadScripts, PromptLibrary, type ScriptRegistry } from '../../../src/iv
 import { phonePort } from '../../../src/services/adapters/phone-policy';
 import { BulkMailService } from '../../../src/services/mail/bulk-mail';
 import { type SmtpSettings, smtpSender } from '../../../src/services/mail/sender';
+import { ScriptService } from '../../../src/services/scripts/service';
 import { UserService } from '../../../src/services/users/service';
 import { openStore, type Store } from '../../../src/store/open';
 import { adminWeb } from '../../../src/web/admin-wiring';
@@ -53,6 +54,20 @@ export async function startWebFixture(options: WebFixtureOptions = {}): Promise<
   writeFileSync(join(scriptDir, 'broken.yaml'), BROKEN_SCRIPT);
   const scripts = await loadScripts(scriptDir);
   const prompts = new PromptLibrary({ cacheDir: join(dir, 'prompt-cache') });
+  const scriptService = new ScriptService({
+    db: store.db,
+    scriptsDir: scriptDir,
+    prompts,
+    uses: {
+      enrollment: 'office-phone-verify',
+      'sign-in': 'signin-approve',
+      test: 'office-phone-verify',
+      pin: 'pin-verify',
+    },
+    recordingsDir: join(dir, 'prompt-cache', 'recordings'),
+    previewVars: { company: 'Exempel AB', extension: '1234' },
+  });
+  scriptService.attach(scripts);
   // The admin operations run on the real services (only calls are scripted).
   const users = new UserService(store, phonePort(new DestinationPolicy(testPolicyOptions())), {
     enrollmentLinkTtlMs: 7 * 86_400_000,
@@ -86,6 +101,7 @@ export async function startWebFixture(options: WebFixtureOptions = {}): Promise<
     }),
     admin: adminWeb({ store, users, mail }),
     defaultLanguage: 'sv',
+    scriptEditor: () => scriptService,
     ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

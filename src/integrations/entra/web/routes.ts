@@ -243,6 +243,8 @@ export function registerEamRoutes(app: FastifyInstance, deps: EamWebDeps, prefix
     };
     const send = () => {
       if (closed) return;
+      // The server may end the response (shutdown) before the request's 'close' reaches us.
+      if (res.writableEnded || res.destroyed) return close();
       const view = eam.view(req.params.id, secret);
       if (!view) return close();
       const status = eamStatus(view, c.m, c.t, `${base(req.params.id)}/done`);
@@ -252,10 +254,11 @@ export function registerEamRoutes(app: FastifyInstance, deps: EamWebDeps, prefix
     // Every attempt update is a doorbell; the request (in the database) says which attempt matters.
     const unsubscribe = eam.watch(req.params.id, send);
     const heartbeat = setInterval(() => {
-      res.write(': keep-alive\n\n');
+      if (!closed && !res.writableEnded && !res.destroyed) res.write(': keep-alive\n\n');
       send();
     }, HEARTBEAT_MS);
     req.raw.on('close', close);
+    res.on('error', close);
     send();
     return reply;
   });

@@ -220,6 +220,9 @@ export class CallMedia implements PacedStream {
       jitterMs: Math.round(s.jitterMs * 100) / 100,
       ignoredDatagrams: s.ignored,
       ...rejected(this.endpoint.policy.stats),
+      ...(this.endpoint.srtpActive
+        ? { srtp: 'AES_CM_128_HMAC_SHA1_80', srtpRejected: this.endpoint.srtpRejected }
+        : {}),
       sendErrors: this.endpoint.sendErrors,
     };
   }
@@ -390,6 +393,7 @@ export class CallMedia implements PacedStream {
   }
 
   private apply(media: NegotiatedMedia): void {
+    this.endpoint.setSrtp(media.srtp);
     this.endpoint.setRemote(media.remoteAddress, media.remotePort);
     const samples = packetSamples(media.ptime);
     if (samples !== this.packetSamples) {

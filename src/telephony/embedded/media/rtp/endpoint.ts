@@ -8,6 +8,7 @@
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { newRtpHeader, parseRtp, type RtpHeader } from './packet';
 import { type RtpSourceChange, type RtpSourceMode, RtpSourcePolicy } from './source-policy';
+import { SrtpReceiver, SrtpSender } from './srtp';
 import { RtpReceiveStats } from './stats';
 
 export type RtpPacketHandler = (header: RtpHeader, datagram: Buffer, arrivalMs: number) => void;
@@ -37,6 +38,8 @@ export class RtpEndpoint {
   private remoteAddress = '';
   private remotePort = 0;
   private closed = false;
+  /** SRTP (SDES) when negotiated: every packet is protected on the way out and must authenticate on the way in. */
+  private srtp: { sendKey: Buffer; receiveKey: Buffer; tx: SrtpSender; rx: SrtpReceiver } | undefined;
   private readonly header = newRtpHeader();
   private accepted = new Uint8Array(128);
   private readonly socket: Socket;
@@ -80,6 +83,32 @@ export class RtpEndpoint {
     this.policy.setSignalled(address, port);
   }
 
+  /** SRTP keys from the SDP (absent: plain RTP). The same keys again keep the running crypto state. */
+  setSrtp(keys: { readonly sendKey: Buffer; readonly receiveKey: Buffer } | undefined): void {
+    if (!keys) {
+      this.srtp = undefined;
+      return;
+    }
+    const s = this.srtp;
+    if (s?.sendKey.equals(keys.sendKey) && s.receiveKey.equals(keys.receiveKey)) return;
+    this.srtp = {
+      sendKey: keys.sendKey,
+      receiveKey: keys.receiveKey,
+      tx: new SrtpSender(keys.sendKey),
+      rx: new SrtpReceiver(keys.receiveKey),
+    };
+  }
+
+  get srtpActive(): boolean {
+    return this.srtp !== undefined;
+  }
+
+  /** SRTP packets dropped: failed authentication, replays, too short (0 without SRTP). */
+  get srtpRejected(): number {
+    const st = this.srtp?.rx.stats;
+    return st ? st.authFailed + st.replayed + st.short : 0;
+  }
+
   setAcceptedPayloadTypes(types: readonly number[]): void {
     this.accepted = new Uint8Array(128);
     for (const t of types) if (t >= 0 && t < 128) this.accepted[t] = 1;
@@ -90,6 +119,11 @@ export class RtpEndpoint {
     if (this.closed || this.remotePort === 0) return;
     this.sent++;
     this.sentBytes += length;
+    if (this.srtp) {
+      const out = this.srtp.tx.protect(packet, length);
+      this.socket.send(out, this.remotePort, this.remoteAddress);
+      return;
+    }
     // No callback: errors arrive as the socket's 'error' event (counted above), and a callback would
     // cost a closure call per packet.
     // The offset/length form makes dgram slice a new Buffer per packet; exact-size buffers avoid it.
@@ -110,6 +144,16 @@ export class RtpEndpoint {
 
   private receive(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.closed) return;
+    if (this.srtp) {
+      // Authenticate before anything else looks at it: without the peer's key nobody gets further.
+      const b1 = msg.length > 1 ? msg[1]! : 0;
+      const plain = b1 >= 192 && b1 <= 223 ? undefined : this.srtp.rx.unprotect(msg);
+      if (!plain) {
+        this.stats.ignored++;
+        return;
+      }
+      msg = plain;
+    }
     const h = this.header;
     if (!parseRtp(msg, msg.length, h) || this.accepted[h.payloadType] !== 1) {
       this.stats.ignored++;

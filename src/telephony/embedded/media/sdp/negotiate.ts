@@ -7,6 +7,7 @@
  * is currently agreed.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { SRTP_SUITE } from '../rtp/srtp';
 import {
   directionOf,
   fmtpOf,
@@ -17,6 +18,7 @@ import {
   type SdpMedia,
   type SessionDescription,
 } from './parse';
+import { cryptoLine, isSecureProto, newMasterKey, type SrtpKeys, type SrtpPolicy, usableCrypto } from './sdes';
 
 export type G711Codec = 'PCMU' | 'PCMA';
 export const STATIC_PT: Readonly<Record<G711Codec, number>> = { PCMU: 0, PCMA: 8 };
@@ -34,6 +36,8 @@ export interface LocalMediaOptions {
   readonly telephoneEventPt?: number;
   /** Packet time in ms. Default 20. */
   readonly ptime?: number;
+  /** SRTP with SDES keys (RFC 4568) toward this trunk: off (default), optional or required. */
+  readonly srtp?: SrtpPolicy;
 }
 
 /** What an offer/answer exchange agreed on, seen from our side. */
@@ -58,6 +62,8 @@ export interface NegotiatedMedia {
   /** The peer's a=ptime, or ours if it gave none. */
   readonly ptime: number;
   readonly direction: MediaDirection;
+  /** SRTP keys when the exchange agreed on SRTP (SDES); absent = plain RTP. */
+  readonly srtp?: SrtpKeys;
 }
 
 export type NegotiationResult =
@@ -72,6 +78,9 @@ export class SdpNegotiator {
   private readonly telephoneEvent: boolean;
   private readonly telephoneEventPt: number;
   private readonly ptime: number;
+  private readonly srtp: SrtpPolicy;
+  /** Our SRTP master key + salt (we send with it), one per call. */
+  private readonly localKey: Buffer | undefined;
   private current: NegotiatedMedia | undefined;
 
   constructor(private local: LocalMediaOptions) {
@@ -79,6 +88,8 @@ export class SdpNegotiator {
     this.telephoneEvent = local.telephoneEvent ?? true;
     this.telephoneEventPt = local.telephoneEventPt ?? 101;
     this.ptime = local.ptime ?? 20;
+    this.srtp = local.srtp ?? 'off';
+    this.localKey = this.srtp === 'off' ? undefined : newMasterKey();
     // NTP-ish numbers as RFC 4566 suggests; only uniqueness matters.
     this.sessionId = String(Math.floor(Date.now() / 1000) + 2208988800) + String(Math.floor(Math.random() * 1000));
     this.version = Math.floor(Math.random() * 1000);
@@ -93,7 +104,11 @@ export class SdpNegotiator {
     const pts = this.codecs.map((c) => STATIC_PT[c]);
     const lines = this.header();
     const formats = this.telephoneEvent ? [...pts, this.telephoneEventPt] : pts;
-    lines.push(`m=audio ${this.local.port} RTP/AVP ${formats.join(' ')}`);
+    // required: RTP/SAVP; optional: RTP/AVP with a=crypto (best-effort SRTP, what PBXs that make
+    // SRTP optional offer and accept — a PBX without SDES ignores the line and answers plain RTP).
+    const proto = this.srtp === 'required' ? 'RTP/SAVP' : 'RTP/AVP';
+    lines.push(`m=audio ${this.local.port} ${proto} ${formats.join(' ')}`);
+    if (this.localKey) lines.push(cryptoLine(1, this.localKey));
     for (const c of this.codecs) lines.push(`a=rtpmap:${STATIC_PT[c]} ${c}/8000`);
     if (this.telephoneEvent) {
       lines.push(`a=rtpmap:${this.telephoneEventPt} telephone-event/8000`);
@@ -114,7 +129,8 @@ export class SdpNegotiator {
     const audio = sdp.media.find((m) => m.type === 'audio');
     if (!audio) return { ok: false, reason: 'SDP answer has no audio stream' };
     if (audio.port === 0) return { ok: false, reason: 'the far end rejected the audio stream (port 0)' };
-    if (!audio.proto.startsWith('RTP/AVP')) return { ok: false, reason: `unsupported media transport ${audio.proto}` };
+    const secure = this.answerSrtp(audio);
+    if (!secure.ok) return secure;
     const maps = rtpMapsOf(audio);
     // The answerer's order is its preference (RFC 3264 §6.1); take its first codec we offered.
     let codec: { codec: G711Codec; pt: number } | undefined;
@@ -131,7 +147,37 @@ export class SdpNegotiator {
     }
     const te = this.telephoneEvent ? telephoneEventPtOf(audio, maps) : undefined;
     const recv = te !== undefined && te !== this.telephoneEventPt && this.telephoneEventPt !== codec.pt;
-    return this.settle(sdp, audio, codec, te, directionOf(sdp, audio), recv ? this.telephoneEventPt : undefined);
+    return this.settle(
+      sdp,
+      audio,
+      codec,
+      te,
+      directionOf(sdp, audio),
+      recv ? this.telephoneEventPt : undefined,
+      secure.keys,
+    );
+  }
+
+  /** SRTP in the answer to our offer: what `sip.trunk.srtp` demands against what came back. */
+  private answerSrtp(audio: SdpMedia): { ok: true; keys?: SrtpKeys } | { ok: false; reason: string } {
+    const secureProto = isSecureProto(audio.proto);
+    if (!secureProto && !audio.proto.startsWith('RTP/AVP')) {
+      return { ok: false, reason: `unsupported media transport ${audio.proto}` };
+    }
+    if (!this.localKey) {
+      return secureProto
+        ? { ok: false, reason: `the far end answered ${audio.proto} (SRTP) but sip.trunk.srtp is off` }
+        : { ok: true };
+    }
+    const crypto = usableCrypto(audio, 1);
+    if (crypto) return { ok: true, keys: { suite: SRTP_SUITE, sendKey: this.localKey, receiveKey: crypto.key } };
+    if (this.srtp === 'required' || secureProto) {
+      return {
+        ok: false,
+        reason: `the far end's answer has no usable SRTP key (a=crypto:1 ${SRTP_SUITE}) but sip.trunk.srtp is ${this.srtp}`,
+      };
+    }
+    return { ok: true };
   }
 
   /**
@@ -153,7 +199,12 @@ export class SdpNegotiator {
     const audio = sdp.media[audioIndex];
     let chosen: { codec: G711Codec; pt: number } | undefined;
     let te: number | undefined;
-    if (audio?.proto.startsWith('RTP/AVP')) {
+    const offeredCrypto = audio && this.localKey ? usableCrypto(audio) : undefined;
+    const usable =
+      audio !== undefined &&
+      (isSecureProto(audio.proto) ? offeredCrypto !== undefined : audio.proto.startsWith('RTP/AVP')) &&
+      (this.srtp !== 'required' || offeredCrypto !== undefined);
+    if (audio && usable) {
       const maps = rtpMapsOf(audio);
       const offered: Array<{ codec: G711Codec; pt: number }> = [];
       for (const f of audio.formats) {
@@ -169,11 +220,19 @@ export class SdpNegotiator {
     if (!audio || !chosen) {
       // Reject every stream (port 0, formats echoed) — RFC 3264 §6: an answer has as many m= lines.
       for (const m of sdp.media) lines.push(`m=${m.type} 0 ${m.proto} ${m.formats.join(' ') || '0'}`);
-      const reason = audio ? 'no common codec in the offer' : 'offer has no usable audio stream';
+      const reason = !audio
+        ? 'offer has no usable audio stream'
+        : !usable
+          ? `the offer's audio (${audio.proto}${offeredCrypto ? '' : ', no usable a=crypto'}) does not fit sip.trunk.srtp ${this.srtp}`
+          : 'no common codec in the offer';
       return { body: this.finish(lines), result: { ok: false, reason } };
     }
     const offerDirection = directionOf(sdp, audio);
-    const result = this.settle(sdp, audio, chosen, te, offerDirection);
+    const keys =
+      offeredCrypto && this.localKey
+        ? { suite: SRTP_SUITE, sendKey: this.localKey, receiveKey: offeredCrypto.key }
+        : undefined;
+    const result = this.settle(sdp, audio, chosen, te, offerDirection, undefined, keys);
     const ours = answerDirection(offerDirection, isNullAddress(connectionOf(sdp, audio)));
     sdp.media.forEach((m, i) => {
       if (i !== audioIndex) {
@@ -181,7 +240,8 @@ export class SdpNegotiator {
         return;
       }
       const formats = te !== undefined ? [chosen.pt, te] : [chosen.pt];
-      lines.push(`m=audio ${this.local.port} RTP/AVP ${formats.join(' ')}`);
+      lines.push(`m=audio ${this.local.port} ${offeredCrypto ? audio.proto : 'RTP/AVP'} ${formats.join(' ')}`);
+      if (offeredCrypto && this.localKey) lines.push(cryptoLine(offeredCrypto.tag, this.localKey));
       lines.push(`a=rtpmap:${chosen.pt} ${chosen.codec}/8000`);
       if (te !== undefined) lines.push(`a=rtpmap:${te} telephone-event/8000`, `a=fmtp:${te} 0-16`);
       lines.push(`a=ptime:${this.ptime}`, `a=${ours}`);
@@ -205,6 +265,7 @@ export class SdpNegotiator {
     telephoneEventPt: number | undefined,
     remoteDirection: MediaDirection,
     telephoneEventRecvPt?: number,
+    srtp?: SrtpKeys,
   ): NegotiationResult {
     const address = connectionOf(sdp, audio);
     if (!address) return { ok: false, reason: 'SDP has no connection address (c=)' };
@@ -224,6 +285,7 @@ export class SdpNegotiator {
       receive: remoteDirection === 'sendrecv' || remoteDirection === 'sendonly',
       ptime,
       direction: remoteDirection,
+      ...(srtp ? { srtp } : {}),
     };
     this.current = media;
     return { ok: true, media };

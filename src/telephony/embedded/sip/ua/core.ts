@@ -4,7 +4,7 @@
  * Dialog-level work is delegated to the `DialogHost` (the user agent).
  */
 
-import type { SipLimits } from '../limits';
+import { DEFAULT_SIP_LIMITS, type SipLimits } from '../limits';
 import type { SipLogger } from '../logger';
 import { createResponse, type SipMessage, type SipRequest, type SipResponse, type SipUri, serialize } from '../message';
 import {
@@ -56,7 +56,8 @@ export interface CoreConfig {
   readonly userAgent: string | undefined;
   readonly maxMessageSize: number;
   readonly rateLimit: { readonly perSecond: number; readonly burst: number; readonly now?: () => number };
-  readonly limits: SipLimits;
+  /** Resource limits; DEFAULT_SIP_LIMITS when absent. */
+  readonly limits?: SipLimits;
 }
 
 export class SipCore {
@@ -80,17 +81,18 @@ export class SipCore {
     readonly config: CoreConfig,
     readonly logger: SipLogger,
   ) {
+    const limits = config.limits ?? DEFAULT_SIP_LIMITS;
     this.transport = new SipTransport(
       {
         host: config.listenHost,
         port: config.listenPort,
         transports: config.transport === 'tcp' ? ['tcp', 'udp'] : ['udp', 'tcp'],
         maxMessageSize: config.maxMessageSize,
-        maxRequestBytes: config.limits.maxRequestBytes,
-        maxTcpConnections: config.limits.maxTcpConnections,
-        maxTcpPerSource: config.limits.maxTcpPerSource,
-        tcpFirstMessageMs: config.limits.tcpFirstMessageMs,
-        tcpIdleMs: config.limits.tcpIdleMs,
+        maxRequestBytes: limits.maxRequestBytes,
+        maxTcpConnections: limits.maxTcpConnections,
+        maxTcpPerSource: limits.maxTcpPerSource,
+        tcpFirstMessageMs: limits.tcpFirstMessageMs,
+        tcpIdleMs: limits.tcpIdleMs,
         screen: (data) => {
           if (!isScannerMessage(data)) return false;
           this.counters.scannerDropped++;
@@ -110,7 +112,7 @@ export class SipCore {
         onStrayResponse: (res) => this.host?.onStrayResponse(res),
         onTableFull: () => this.counters.transactionTableFull++,
       },
-      config.limits.maxServerTransactions,
+      limits.maxServerTransactions,
     );
     this.transport.on('message', (msg, source, raw) => {
       this.trace.trace('in', msg, source, raw);
@@ -255,7 +257,7 @@ export class SipCore {
       return;
     }
     if (m === 'OPTIONS') {
-      this.refuse(tx, 200, (r) => {
+      this.respond(tx, 200, (r) => {
         r.add('Allow', ALLOW);
         r.add('Accept', 'application/sdp');
         r.add('Supported', 'timer');
