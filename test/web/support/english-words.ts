@@ -138,7 +138,7 @@ const CODES = new Set<string>([...CALL_OUTCOMES, ...POLICY_REASONS].filter((c) =
 /** Runs in the page: what a person can read, outside code, SIP text and other-language content. */
 const READABLE = `(() => {
   const skip = (el) =>
-    el.closest('pre, code, kbd, samp, svg, script, style, [translate="no"], [lang]:not([lang^="sv"])') !== null;
+    el.closest('pre, code, kbd, samp, svg, script, style, textarea, [translate="no"], [lang]:not([lang^="sv"])') !== null;
   const out = [document.title];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
