@@ -68,6 +68,14 @@ const MESSAGES: readonly Rule[] = [
   [/^too large$/, () => 'för stort'],
   [/^"(.*)" is not a language tag$/, (k) => `"${k}" är ingen språkkod`],
   [/^invalid key "(.*)"$/, (k) => `ogiltig nyckel "${k}"`],
+  // zod's own messages from the format's schema (src/ivr/schema.ts).
+  [
+    /^a prompt key: lower-case letters, digits and dashes$/,
+    () => 'en prompt-nyckel: små bokstäver, siffror och bindestreck',
+  ],
+  [/^a BCP 47 language tag such as sv-SE or en-US$/, () => 'en BCP 47-språkkod som sv-SE eller en-US'],
+  [/^a step id: lower-case letters, digits and dashes$/, () => 'ett steg-id: små bokstäver, siffror och bindestreck'],
+  [/^DTMF digits$/, () => 'DTMF-siffror'],
 ];
 
 /** English "expected …" → Swedish. */

@@ -112,7 +112,7 @@ describe('IVR scripts over the REST API', () => {
     expect(r.json.parsed.prompts.greeting['sv-SE']).toMatch(/Tryck på fyrkant/);
     expect(r.json.prompts.map((p: any) => p.key)).toContain('greeting');
     const ask = r.json.flow.find((f: any) => f.id === 'ask');
-    expect(ask.exits).toEqual(expect.arrayContaining([{ on: ' → approved', to: 'success' }]));
+    expect(ask.exits).toEqual(expect.arrayContaining([{ on: 'digits:', result: 'approved', to: 'success' }]));
     expect((await api('GET', '/api/v1/scripts/no-such-script')).status).toBe(404);
   });
 

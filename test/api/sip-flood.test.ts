@@ -205,6 +205,9 @@ describe('SIP floods against fyrkant serve', () => {
       // A valid first message, so the connection outlives the first-message deadline.
       await write(options);
       await until(() => received.includes('Call-ID: probe-1'), 'the OPTIONS answer');
+      // The shipped default (sip.userAgent: null): no Server header naming the product.
+      expect(received).toMatch(/^SIP\/2\.0 200 /);
+      expect(received).not.toMatch(/^(Server|User-Agent):/im);
       const rssBefore = rssBytes();
       const c0 = await sipCounters();
       for (let i = 0; i < 1000; i++) await write(info(i, 60_000)); // 60 MB of 60 KB INFOs

@@ -56,11 +56,15 @@ describe('RTP source policy', () => {
   );
 
   it('strict: another port of the same host and another host are never adopted', () => {
-    const { p } = policy('strict');
+    const { p, changes } = policy('strict');
     expect(stream(p, [PHONE, SDP_PORT + 2], { ssrc: 9, seq: 1, n: 100, t0: 0 }).some(Boolean)).toBe(false);
     expect(stream(p, ['127.0.0.2', SDP_PORT], { ssrc: 9, seq: 1, n: 100, t0: 5000 }).some(Boolean)).toBe(false);
     expect(p.stats.foreign).toBe(200);
     expect(p.hasSource).toBe(false);
+    // Told once per description, with what to set if it is the PBX's own media.
+    expect(changes.filter((c) => c.kind === 'refused').map(describeSourceChange)).toEqual([
+      expect.stringMatching(/refusing packets from 127\.0\.0\.1:40002 .*set media\.rtpSource to same-host/),
+    ]);
   });
 
   it('same-host: another port of the SDP address is adopted after 4 in-sequence packets of one SSRC; another host never', () => {

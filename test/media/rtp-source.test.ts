@@ -318,6 +318,11 @@ describe('RTP source policy: real phones that do not send from their SDP address
     expect(digits).toBe('1');
     const end = placed.trace.filter((e) => e.kind === 'media' && e.stats?.rtpForeignSource !== undefined);
     expect(end.length).toBe(1);
+    // The operator is told once why, and what to change if it is the PBX's own media.
+    const told = placed.trace.filter((e) => e.kind === 'media' && /refusing packets from 127\.0\.0\.3/.test(e.summary));
+    expect(told).toEqual([
+      expect.objectContaining({ summary: expect.stringContaining('set media.rtpSource to learn') }),
+    ]);
   });
 });
 
@@ -424,6 +429,8 @@ describe('bounded RTP fuzz at live calls', () => {
    * Garbage at every port of the range, every 10 ms: random bytes, truncated and padded RTP, RTCP,
    * random payload types, SSRCs and sequence numbers, RFC 4733 payloads with '#' or any event code.
    */
+  /** Sweeps of the range sent so far (every port gets one datagram per sweep). */
+  let sweeps = 0;
   function fuzzer(socket: Socket, range: { min: number; count: number }, seed: number): () => void {
     let s = seed >>> 0 || 1;
     const rnd = (n: number) => {
@@ -445,6 +452,7 @@ describe('bounded RTP fuzz at live calls', () => {
     };
     const timer = setInterval(() => {
       for (let i = 0; i < range.count; i++) socket.send(datagram(), range.min + 2 * i, '127.0.0.1');
+      sweeps++;
     }, 10);
     return () => clearInterval(timer);
   }
@@ -469,6 +477,9 @@ describe('bounded RTP fuzz at live calls', () => {
         const p = await place(rig);
         phone.startAudio(p.port);
         await until(() => phone.packetsSentTo(p.port) >= 10, 'the phone talking');
+        // Garbage reaches this call before the phone acts (its datagrams queue ahead at the socket).
+        const from = sweeps;
+        await until(() => sweeps >= from + 10, 'ten sweeps of garbage over the range');
         const presses = i % 2 === 0;
         if (presses) {
           await phone.press(HASH, p.port);
@@ -491,7 +502,8 @@ describe('bounded RTP fuzz at live calls', () => {
           Number(r.stats?.rtpForeignSource ?? 0) +
           Number(r.stats?.rtpOtherSourceWhileAlive ?? 0),
       );
-      expect(dropped.every((n) => n > 0)).toBe(true);
+      // (Every call that pressed saw garbage before its '#': it was queued ahead of it.)
+      expect(dropped.filter((n, i) => results[i]!.presses && n === 0)).toEqual([]);
       expect(await rig.sipp.finished()).toBe(0);
     } finally {
       for (const stop of stops) stop();

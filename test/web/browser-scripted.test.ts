@@ -225,7 +225,7 @@ describe('admin pages in Chromium', () => {
       const verifyRow = page.locator('tr', { has: page.getByRole('link', { name: 'office-phone-verify' }) });
       expect(await verifyRow.locator('.badge.ok').count()).toBe(1);
       await verifyRow.getByRole('link', { name: 'office-phone-verify' }).click();
-      const audio = page.locator('audio[aria-label="Play greeting (sv-SE)"]');
+      const audio = page.locator('audio[aria-label="Play “greeting” (sv-SE)"]');
       const duration = await audio.evaluate(
         (a: MediaLike) =>
           new Promise<number>((resolve, reject) => {

@@ -11,6 +11,7 @@ import { scriptJsonSchemaText } from '../../ivr/json-schema';
 import { validateScript } from '../../ivr/validate';
 import { withConfigOption } from '../common';
 import { ivrSettings } from '../ivr-settings';
+import { registerScriptVersions } from './scripts-versions';
 
 export interface CheckReport {
   readonly scripts: { readonly id: string; readonly file: string; readonly hash: string; readonly ok: boolean }[];
@@ -36,7 +37,10 @@ export function checkScripts(dir: string): CheckReport {
 }
 
 export function register(program: Command): void {
-  const scripts = program.command('scripts').description('IVR scripts: check them, generate the editor schema');
+  const scripts = program
+    .command('scripts')
+    .description('IVR scripts: check them, generate the editor schema, export/import the saved versions');
+  registerScriptVersions(scripts);
 
   withConfigOption(scripts.command('check'))
     .description('Validate every script in DIR (default: ivr.scriptsDir); exit code 1 on errors')

@@ -58,12 +58,9 @@ export const UserDetail = User.extend({ phoneMethods: z.array(PhoneMethod) });
 
 export const CreateUserBody = z
   .object({
-    // The username rule (NFKC, nothing invisible, one script) is the service's: its 422 explains in sv+en.
-    username: z
-      .string()
-      .min(1)
-      .max(800)
-      .describe('NFKC-normalised; no spaces, control, format or invisible characters, one script'),
+    // Spaces and control characters are refused here; the rest of the username rule (NFKC, nothing
+    // invisible, one script: src/domain/identity-text.ts) is the service's, whose 422 explains in sv+en.
+    username: Username.describe('NFKC-normalised; no spaces, control, format or invisible characters, one script'),
     displayName: z.string().max(200).optional(),
     language: Language.optional(),
     entraTenantId: EntraGuid.optional(),

@@ -5,9 +5,11 @@ import type { Config } from '../../config/schema';
 import type { Db } from '../../store/open';
 import { getUserByUsername } from '../../store/repo/users';
 import { users } from '../../store/schema';
-import { LdapSignIn } from './ldap';
-import { OidcSignIn } from './oidc';
 import type { EmployeeSignIn } from './types';
+
+// openid-client and ldapts are loaded only where a door is configured (start-up time of every other serve).
+type OidcModule = typeof import('./oidc');
+type LdapModule = typeof import('./ldap');
 
 /** Exact username first, then the same name in any letter case (IdPs often upper-case UPNs). */
 export function matchUserByName(db: Db, name: string): string | undefined {
@@ -26,7 +28,7 @@ export function employeeSignInFromConfig(config: Config, db: Db, log: Logger, pu
   const { oidc, ldap } = config.employeeSignIn;
   const doors: { -readonly [K in keyof EmployeeSignIn]?: EmployeeSignIn[K] } = {};
   if (oidc.enabled && oidc.issuer && oidc.clientId) {
-    doors.oidc = new OidcSignIn(
+    doors.oidc = new (require('./oidc') as OidcModule).OidcSignIn(
       {
         issuer: oidc.issuer,
         clientId: oidc.clientId,
@@ -45,7 +47,7 @@ export function employeeSignInFromConfig(config: Config, db: Db, log: Logger, pu
   if (ldap.enabled && ldap.url) {
     if (!ldap.rejectUnauthorized)
       log.warn('employeeSignIn.ldap.rejectUnauthorized is false: the directory certificate is not checked');
-    doors.ldap = new LdapSignIn(
+    doors.ldap = new (require('./ldap') as LdapModule).LdapSignIn(
       {
         url: ldap.url,
         bindDnTemplate: ldap.bindDnTemplate,

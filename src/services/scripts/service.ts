@@ -34,6 +34,7 @@ import {
   listRecordings,
   listScriptIdsInDb,
   listScriptVersions,
+  newestScriptVersionNumber,
   putRecording,
 } from '../../store/repo/ivr-scripts';
 import type { IvrScriptVersionRow } from '../../store/schema';
@@ -105,8 +106,12 @@ export interface FlowStep {
   readonly verb: string;
   /** One line: what the step does. */
   readonly label: string;
-  /** Where it leads: `next`, a step id, `end`, per result (`#` → verified, no input → …). */
-  readonly exits: readonly { readonly on: string; readonly to: string }[];
+  /**
+   * Where it leads (`to`: a step id, `#<index>` or `end`) on what: `next`, `always`, `no-input`,
+   * `invalid`, `when-false` (its condition did not hold), `any`, `pin`, `digits:<keys>`, `regex:<re>`;
+   * with the result it sets, if any.
+   */
+  readonly exits: readonly { readonly on: string; readonly result?: string; readonly to: string }[];
 }
 
 export interface VersionInfo {
@@ -165,10 +170,20 @@ export class ScriptService {
     return this.o.uploadLimits ?? DEFAULT_UPLOAD_LIMITS;
   }
 
-  /** The version new calls run (database first, else the file registry's). */
+  /**
+   * The version new calls run (database first, else the file registry's). A version saved by another
+   * process (`fyrkant scripts import`, a second node on PostgreSQL) is picked up here.
+   */
   get(id: string): LoadedScript | undefined {
+    const newest = newestScriptVersionNumber(this.o.db, id);
+    if (newest !== undefined && newest !== this.active.get(id)?.row.version && newest !== this.checked.get(id)) {
+      this.checked.set(id, newest);
+      this.activate(id);
+    }
     return this.active.get(id)?.script ?? this.registry?.get(id);
   }
+  /** The newest version number last looked at per script (an invalid one is not re-validated per call). */
+  private readonly checked = new Map<string, number>();
 
   ids(): string[] {
     const ids = new Set([...this.active.keys(), ...(this.registry?.list().map((s) => s.id) ?? [])]);
@@ -650,16 +665,17 @@ export function flowOf(script: LoadedScript): FlowStep[] {
     return s ? (s.id ?? `#${i}`) : 'end';
   };
   return script.steps.map((s, i) => {
-    const exits: { on: string; to: string }[] = [];
+    const exits: { on: string; result?: string; to: string }[] = [];
+    const exit = (on: string, to: string, result?: string) => exits.push({ on, to, ...(result ? { result } : {}) });
     const next = name(i + 1);
     let label: string = s.verb;
     const a = s.args as unknown;
     switch (s.verb) {
       case 'goto':
-        exits.push({ on: 'always', to: String(a) });
+        exit('always', String(a));
         break;
       case 'hangup':
-        exits.push({ on: 'always', to: 'end' });
+        exit('always', 'end');
         break;
       case 'gather': {
         const g = a as {
@@ -670,18 +686,19 @@ export function flowOf(script: LoadedScript): FlowStep[] {
         };
         label = `gather${g.prompt ? ` (${g.prompt})` : ''}`;
         for (const m of g.match ?? []) {
-          const on = m.digits ?? (m.regex ? `/${m.regex}/` : m.pin ? 'PIN' : 'any');
-          exits.push({ on: `${on}${m.result ? ` → ${m.result}` : ''}`, to: m.goto ?? next });
+          const on =
+            m.digits !== undefined ? `digits:${m.digits}` : m.regex ? `regex:${m.regex}` : m.pin ? 'pin' : 'any';
+          exit(on, m.goto ?? next, m.result);
         }
-        exits.push({ on: `no input${g.noInput?.result ? ` → ${g.noInput.result}` : ''}`, to: g.noInput?.goto ?? next });
-        exits.push({ on: `invalid${g.invalid?.result ? ` → ${g.invalid.result}` : ''}`, to: g.invalid?.goto ?? next });
+        exit('no-input', g.noInput?.goto ?? next, g.noInput?.result);
+        exit('invalid', g.invalid?.goto ?? next, g.invalid?.result);
         break;
       }
       default:
         label = `${s.verb}${typeof a === 'string' ? ` ${a}` : a && typeof a === 'object' && 'prompt' in a ? ` ${(a as { prompt: string }).prompt}` : ''}`;
-        exits.push({ on: 'next', to: next });
+        exit('next', next);
     }
-    if (s.when) exits.push({ on: 'condition false', to: next });
+    if (s.when) exit('when-false', next);
     return { index: i, ...(s.id ? { id: s.id } : {}), verb: s.verb, label, exits };
   });
 }

@@ -61,6 +61,16 @@ export function listScriptVersions(db: Db, scriptId: string): IvrScriptVersionRo
     .all();
 }
 
+/** Only the number of the newest version (a cheap check on every call). */
+export function newestScriptVersionNumber(db: Db, scriptId: string): number | undefined {
+  const r = db
+    .select({ n: max(ivrScriptVersions.version) })
+    .from(ivrScriptVersions)
+    .where(eq(ivrScriptVersions.scriptId, scriptId))
+    .get();
+  return r?.n ?? undefined;
+}
+
 export function latestScriptVersion(db: Db, scriptId: string): IvrScriptVersionRow | undefined {
   return listScriptVersions(db, scriptId)[0];
 }

@@ -159,7 +159,7 @@ export class EmbeddedBackend implements TelephonyBackend {
       rtpSource: mediaOpts.rtpSource ?? 'same-host',
       onSourceChange: (change) => {
         trace({ kind: 'media', at: Date.now(), summary: describeSourceChange(change) });
-        if (change.kind !== 'remote') media?.streamChanged();
+        if (change.kind !== 'remote' && change.kind !== 'refused') media?.streamChanged();
       },
     });
     let media: CallMedia | undefined;
@@ -185,7 +185,7 @@ export class EmbeddedBackend implements TelephonyBackend {
       });
     } catch (err) {
       endpoint.close();
-      throw toDialFailure(err, signal);
+      throw withSrtpHint(toDialFailure(err, signal), mediaOpts.srtp);
     }
 
     const answer = dialog.remoteBody;
@@ -286,6 +286,21 @@ export class EmbeddedBackend implements TelephonyBackend {
 
 export function createEmbeddedBackend(options: EmbeddedBackendOptions): EmbeddedBackend {
   return new EmbeddedBackend(options);
+}
+
+/**
+ * A PBX that cannot do SRTP refuses an RTP/SAVP offer with 488 (seen with baresip without its srtp
+ * module, test/media/srtp-baresip.test.ts): say that it was the SRTP and which setting decides.
+ */
+function withSrtpHint(failure: DialFailure, srtp: SrtpPolicy | undefined): DialFailure {
+  if (srtp !== 'required' || failure.sipStatus !== 488) return failure;
+  return new DialFailure(
+    failure.reason,
+    `${failure.message}: the far end refused the SRTP offer (RTP/SAVP with a=crypto); sip.trunk.srtp is required — set it to optional or off if this PBX has no SRTP`,
+    failure.sipStatus,
+    failure.sipReason,
+    failure.callId,
+  );
 }
 
 /** The SIP core's `InviteFailure` as a `DialEnd` for the shared classification (src/telephony/dial-failure.ts). */

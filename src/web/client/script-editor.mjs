@@ -24,7 +24,7 @@ function start(root) {
   const csrf = form.querySelector('input[name="_csrf"]').value;
   const base = root.getAttribute('data-script-editor');
   const lang = document.documentElement.lang === 'en' ? 'en' : 'sv';
-  const t = JSON.parse(root.querySelector('script[type="application/json"][data-texts]').textContent);
+  const t = JSON.parse(root.getAttribute('data-texts'));
   const problemsBox = root.querySelector('[data-part="problems"]');
   const statusBox = root.querySelector('[data-part="validity"]');
 

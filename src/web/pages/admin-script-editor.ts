@@ -58,7 +58,7 @@ function editorSection(ctx: AdminContext, d: EditorPageData): Html {
 <p class="hint">${m.t('ed.editorIntro')} <noscript>${m.t('ed.noJs')}</noscript></p>
 <form class="script-form" method="post" action="/admin/scripts/${enc(d.detail.id)}/save">
 ${csrfField(ctx.csrf)}
-<div class="field"><label for="source">${m.t('ed.source')}</label>
+<div class="field" translate="no"><label for="source" translate="yes">${m.t('ed.source')}</label>
 <textarea id="source" name="source" rows="24" spellcheck="false" class="mono" aria-label="${m.t('ed.source')}">${source}</textarea></div>
 <p><span data-part="validity" tabindex="-1" role="status" class="badge ${errors ? 'bad' : 'ok'}">${errors ? m.t('ed.invalid', { count: errors }) : m.t('ed.valid')}</span></p>
 <h3>${m.t('ed.problems')}</h3>
@@ -92,6 +92,23 @@ function simulateSection(ctx: AdminContext, d: EditorPageData): Html {
 </section>`;
 }
 
+/** How a flow exit reads: our words for the kinds, the script's own keys and patterns as code. */
+function exitText(ctx: AdminContext, on: string): Html | string {
+  const { m } = ctx;
+  if (on.startsWith('digits:')) return html`<code>${on.slice(7) || '(#)'}</code>`;
+  if (on.startsWith('regex:')) return html`<code>/${on.slice(6)}/</code>`;
+  const words: Record<string, string> = {
+    next: m.t('ed.exit.next'),
+    always: m.t('ed.exit.always'),
+    'no-input': m.t('ed.exit.noInput'),
+    invalid: m.t('ed.exit.invalid'),
+    'when-false': m.t('ed.exit.whenFalse'),
+    any: m.t('ed.exit.any'),
+    pin: 'PIN',
+  };
+  return words[on] ?? html`<code>${on}</code>`;
+}
+
 function flowSection(ctx: AdminContext, d: EditorPageData): Html {
   const { m } = ctx;
   if (d.detail.flow.length === 0) return html``;
@@ -101,11 +118,11 @@ function flowSection(ctx: AdminContext, d: EditorPageData): Html {
 <thead><tr><th scope="col">${m.t('ed.col.step')}</th><th scope="col">${m.t('ed.col.does')}</th><th scope="col">${m.t('ed.col.then')}</th></tr></thead>
 <tbody>${d.detail.flow.map(
     (f) => html`<tr id="step-${f.id ?? f.index}">
-<th scope="row" class="mono">${f.index}${f.id ? ` ${f.id}` : ''}</th>
-<td data-label="${m.t('ed.col.does')}" class="mono">${f.label}</td>
+<th scope="row"><code>${f.index}${f.id ? ` ${f.id}` : ''}</code></th>
+<td data-label="${m.t('ed.col.does')}"><code>${f.label}</code></td>
 <td data-label="${m.t('ed.col.then')}"><ul class="exits">${f.exits.map(
       (e) =>
-        html`<li><span class="mono">${e.on}</span> → ${e.to === 'end' ? html`<span class="mono">end</span>` : html`<a class="mono" href="#step-${e.to.replace(/^#/, '')}">${e.to}</a>`}</li>`,
+        html`<li>${exitText(ctx, e.on)}${e.result ? html` (<code>${e.result}</code>)` : ''} → ${e.to === 'end' ? m.t('ed.exit.end') : html`<a href="#step-${e.to.replace(/^#/, '')}"><code>${e.to}</code></a>`}</li>`,
     )}</ul></td></tr>`,
   )}</tbody></table></div>
 </section>`;
@@ -118,7 +135,7 @@ function promptCell(ctx: AdminContext, d: EditorPageData, key: string, language:
   const anchor = `p-${key}-${language}`;
   const base = `/admin/scripts/${enc(id)}/prompts/${enc(key)}/${enc(language)}`;
   return html`<td data-label="${language}" id="${anchor}">
-<p class="hint">${text}</p>
+<p class="hint" lang="${language}">${text}</p>
 ${rec ? html`<p class="recording"><span class="badge ok">${m.t('ed.recording', { seconds: (rec.durationMs / 1000).toFixed(1), name: rec.originalName || '—' })}</span></p>` : ''}
 <audio controls preload="none" src="/admin/scripts/${enc(id)}/prompts/${enc(`${key}~${language}`)}.wav?v=${rec?.hash.slice(0, 12) ?? 'tts'}" aria-label="${m.t('ed.play', { prompt: key, language })}">${m.t('scripts.noAudio')}</audio>
 <form class="upload-form" method="post" action="${base}/recording" data-anchor="${anchor}">
@@ -147,7 +164,7 @@ function promptsSection(ctx: AdminContext, d: EditorPageData): Html {
 <thead><tr><th scope="col">${m.t('sec.col.name')}</th>${languages.map((l) => html`<th scope="col">${l}</th>`)}</tr></thead>
 <tbody>${prompts.map(
     (p) =>
-      html`<tr><th scope="row" class="mono">${p.key}</th>${languages.map((l) => {
+      html`<tr><th scope="row"><code>${p.key}</code></th>${languages.map((l) => {
         const text = p.texts[l];
         if (text === undefined) {
           return html`<td data-label="${l}"><p class="notice warn" role="note">${m.t('ed.missingLang', { language: l })}</p></td>`;
@@ -170,8 +187,8 @@ function versionsSection(ctx: AdminContext, d: EditorPageData): Html {
     (v) => html`<tr data-version="${v.version}">
 <th scope="row"><a href="/admin/scripts/${enc(id)}/versions/${v.version}">v${v.version}</a>${v.running ? html` <span class="badge ok">${m.t('ed.runningBadge')}</span>` : ''}</th>
 <td data-label="${m.t('ed.col.when')}">${m.dateTime(v.createdAt)}</td>
-<td data-label="${m.t('ed.col.author')}" class="mono">${v.author}</td>
-<td data-label="${m.t('ed.col.note')}">${v.note}</td>
+<td data-label="${m.t('ed.col.author')}"><code>${v.author}</code></td>
+<td data-label="${m.t('ed.col.note')}" translate="no">${v.note}</td>
 <td data-label="${m.t('ed.changes')}">${v.diff ? html`<details><summary>${m.t('ed.changes')}</summary>${diffBlock(v.diff)}</details>` : '—'}
 ${v.running ? '' : rollbackForm(ctx, id, v.version)}</td></tr>`,
   )}</tbody></table></div>
@@ -204,7 +221,7 @@ export function scriptEditorPage(ctx: AdminContext, d: EditorPageData): Html {
 ${d.notice ? html`<div class="notice ok" role="status">${d.notice}</div>` : ''}
 ${d.error ? html`<div class="notice bad" role="alert" tabindex="-1">${d.error}</div>` : ''}
 <dl class="facts">
-<dt>${m.t('ed.col.description')}</dt><dd>${s.description}</dd>
+<dt>${m.t('ed.col.description')}</dt><dd translate="no">${s.description}</dd>
 <dt>${m.t('ed.running')}</dt><dd>${running ? m.t('ed.versionBy', { version: running.version, at: m.dateTime(running.createdAt), author: running.author }) : m.t('ed.noVersions')}</dd>
 <dt>${m.t('ed.col.usedFor')}</dt><dd>${usedForText(ctx, s.usedFor)}</dd>
 </dl>
@@ -234,8 +251,8 @@ export function scriptVersionPage(
 <h1>${title}</h1>
 <dl class="facts">
 <dt>${m.t('ed.col.when')}</dt><dd>${m.dateTime(v.createdAt)}</dd>
-<dt>${m.t('ed.col.author')}</dt><dd class="mono">${v.author}</dd>
-<dt>${m.t('ed.col.note')}</dt><dd>${v.note}</dd>
+<dt>${m.t('ed.col.author')}</dt><dd><code>${v.author}</code></dd>
+<dt>${m.t('ed.col.note')}</dt><dd translate="no">${v.note}</dd>
 <dt>${m.t('scripts.col.status')}</dt><dd>${v.running ? html`<span class="badge ok">${m.t('ed.runningBadge')}</span>` : rollbackForm(ctx, id, v.version)}</dd>
 </dl>
 <p><a href="/admin/attempts?script=${enc(v.hash)}">${m.t('scripts.attempts')}</a></p>

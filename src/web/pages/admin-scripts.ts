@@ -42,7 +42,7 @@ ${
 <tbody>${shown.map(
         (s) => html`<tr>
 <th scope="row"><a class="mono" href="/admin/scripts/${encodeURIComponent(s.id)}">${s.id}</a></th>
-<td data-label="${m.t('ed.col.description')}">${s.description}</td>
+<td data-label="${m.t('ed.col.description')}" translate="no">${s.description}</td>
 <td data-label="${m.t('scripts.col.version')}">${s.version ?? '—'}</td>
 <td data-label="${m.t('scripts.col.status')}">${statusBadges(ctx, s)}</td>
 <td data-label="${m.t('ed.col.usedFor')}">${usedForText(ctx, s.usedFor)}</td>

@@ -96,8 +96,10 @@ export function registerAdminScripts(
     '/admin/scripts/:id/save',
     guard((req, reply, w, s, svc) => {
       const id = idOf(req);
-      const source = field(req, 'source') ?? '';
-      const note = field(req, 'note') ?? '';
+      // The text exactly as typed (not trimmed: the saved bytes are what attempts record the hash of).
+      const raw = (req.body ?? {}) as Record<string, unknown>;
+      const source = typeof raw.source === 'string' ? raw.source : '';
+      const note = field(req.body, 'note');
       const r = svc.save(id, source.replace(/\r\n/g, '\n'), note, actorOfSession(s));
       if (r.ok) {
         s.flash.set('notice', w.m.t('ed.saved', { version: r.value.version }));
@@ -124,7 +126,7 @@ export function registerAdminScripts(
     '/admin/scripts/:id/rollback',
     guard((req, reply, w, s, svc) => {
       const id = idOf(req);
-      const version = Number(field(req, 'version'));
+      const version = Number(field(req.body, 'version'));
       const r = Number.isInteger(version) ? svc.rollback(id, version, actorOfSession(s)) : undefined;
       if (r?.ok) s.flash.set('notice', w.m.t('ed.rolledBack', { version: r.value.version, from: version }));
       else if (r && r.error === 'refused') {

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { apiKeyPrefix } from '../../domain/api-keys/key';
-import { isCallOutcome } from '../../domain/call-outcomes';
 import { LoginThrottle } from '../../domain/login-throttle';
 import { checkAttemptFilter, readAttemptFilter } from '../attempt-filter';
 import { bucketise } from '../chart/outcomes';

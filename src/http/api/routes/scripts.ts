@@ -88,7 +88,13 @@ const Detail = Summary.extend({
       id: z.string().optional(),
       verb: z.string(),
       label: z.string(),
-      exits: z.array(z.object({ on: z.string(), to: z.string() })),
+      exits: z.array(
+        z.object({
+          on: z.string().describe('next, always, no-input, invalid, when-false, any, pin, digits:<keys>, regex:<re>'),
+          result: z.string().optional(),
+          to: z.string().describe('a step id, #<index> or end'),
+        }),
+      ),
     }),
   ),
 });

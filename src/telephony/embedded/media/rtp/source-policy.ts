@@ -28,8 +28,9 @@ export const RTP_SOURCE_MODES: readonly RtpSourceMode[] = ['same-host', 'learn',
 
 export interface RtpSourceChange {
   /** `signalled`: the SDP address is (again) the source; `adopted`: another source passed probation;
-   * `ssrc`: the accepted source started a new stream; `remote`: a new remote description arrived. */
-  readonly kind: 'signalled' | 'adopted' | 'ssrc' | 'remote';
+   * `ssrc`: the accepted source started a new stream; `remote`: a new remote description arrived;
+   * `refused`: the first packet from an address the mode never adopts (once per description). */
+  readonly kind: 'signalled' | 'adopted' | 'ssrc' | 'remote' | 'refused';
   readonly address: string;
   readonly port: number;
   readonly ssrc: number;
@@ -89,6 +90,7 @@ export class RtpSourcePolicy {
 
   private sigAddress = '';
   private sigPort = 0;
+  private refusedReported = false;
   /** The source currently accepted (signalled or adopted); port 0 = none yet. */
   private curAddress = '';
   private curPort = 0;
@@ -143,6 +145,7 @@ export class RtpSourcePolicy {
     this.lastCurrentMs = Number.NEGATIVE_INFINITY;
     this.lastSignalledMs = Number.NEGATIVE_INFINITY;
     this.haveStream = false;
+    this.refusedReported = false;
     this.clearCandidate();
     this.report('remote', a, port, 0);
   }
@@ -166,6 +169,11 @@ export class RtpSourcePolicy {
       return this.inStream(ssrc, seq, nowMs);
     if (!this.allowed(address)) {
       this.stats.foreign++;
+      if (!this.refusedReported) {
+        // Once: an operator whose PBX really sends from elsewhere needs to see why nothing is heard.
+        this.refusedReported = true;
+        this.report('refused', address, port, ssrc);
+      }
       return false;
     }
     const lastAlive = Math.max(this.lastSignalledMs, this.lastCurrentMs);
@@ -274,7 +282,7 @@ export class RtpSourcePolicy {
   }
 
   private report(kind: RtpSourceChange['kind'], address: string, port: number, ssrc: number): void {
-    if (kind !== 'remote') this.stats.sourceChanges++;
+    if (kind !== 'remote' && kind !== 'refused') this.stats.sourceChanges++;
     this.onChange?.({
       kind,
       address,
@@ -322,5 +330,9 @@ export function describeSourceChange(c: RtpSourceChange): string {
       return `RTP source: adopted ${at}, ${ssrc}, after probation while ${sig} (the SDP address) was silent (media.rtpSource ${c.mode})`;
     case 'ssrc':
       return `RTP source: ${at} started a new stream, ${ssrc}`;
+    case 'refused':
+      return `RTP source: refusing packets from ${at} (not ${sig}, the SDP address; media.rtpSource ${c.mode}). If that is the PBX's own media, set media.rtpSource to ${
+        c.mode === 'strict' && c.address === c.signalledAddress ? 'same-host' : 'learn'
+      }; otherwise someone else is sending to this call's RTP port`;
   }
 }
