@@ -20,65 +20,17 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { addPhoneMethod, createApiKey, createUser, markPhoneMethodVerified, openStore } from '../src/store';
-import { SEND_200_TO_LAST } from '../test/support/peers/sipp-scenarios';
 import { freePort } from '../test/support/ports';
 import { forEachUdp, rtpIntervalStats } from './pcap';
+import { poundUasScenario, waitExit } from './sipp-pound-uas';
 
 const REPO = resolve(__dirname, '..');
 const HOOK = join(REPO, 'test', 'support', 'swc-register.js');
 const MAIN = join(REPO, 'src', 'cli', 'main.ts');
-const PCAP_DIR = '/usr/share/sip-tester';
 /** The RFC 2833 payload type of the shipped '#' pcap. */
 const PCAP_EVENT_PT = 101;
 
 const wallNow = () => performance.timeOrigin + performance.now();
-
-function uasScenario(answerMs: number): string {
-  const hdr = `[last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]`;
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="bench-app">
-  <recv request="INVITE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      ${hdr}
-      Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-v=0
-o=sipp 1 1 IN IP4 [media_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-15
-    ]]>
-  </send>
-  <recv request="ACK"/>
-  <recv request="BYE" timeout="${answerMs}" ontimeout="play"/>
-  <nop next="ok"/>
-  <label id="play"/>
-  <nop><action><exec play_pcap_audio="${PCAP_DIR}/dtmf_2833_pound.pcap"/></action></nop>
-  <recv request="BYE"/>
-  <label id="ok"/>
-${SEND_200_TO_LAST}</scenario>
-`;
-}
-
-function waitExit(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => {
-    if (child.exitCode !== null || child.signalCode !== null) r(child.exitCode);
-    else child.once('exit', (code) => r(code));
-  });
-}
 
 function firstJsonLine<T>(child: ChildProcess, match: (o: Record<string, unknown>) => boolean, ms: number): Promise<T> {
   return new Promise((resolvePromise, reject) => {
@@ -232,7 +184,7 @@ async function main(): Promise<void> {
 
     // --- peers: sipp, capture --------------------------------------------------------------------
     const scenario = join(dir, 'uas.xml');
-    writeFileSync(scenario, uasScenario(answerMs));
+    writeFileSync(scenario, poundUasScenario('bench-app', answerMs));
     const rtSpawn = (cmd: string, args: string[], prio: number): [string, string[]] =>
       values.rt ? ['chrt', ['-f', String(prio), cmd, ...args]] : [cmd, args];
     const [sippCmd, sippArgs] = rtSpawn(

@@ -12,58 +12,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SEND_200_TO_LAST } from '../test/support/peers/sipp-scenarios';
 import type { WorkerInput } from './fyrkant-worker';
 import { rtpIntervalStats } from './pcap';
-
-const PCAP_DIR = '/usr/share/sip-tester';
-
-function scenarioXml(seconds: number): string {
-  const hdr = `[last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]`;
-  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<!DOCTYPE scenario SYSTEM "sipp.dtd">
-<scenario name="bench">
-  <recv request="INVITE"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      ${hdr}
-      Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-v=0
-o=sipp 1 1 IN IP4 [media_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-15
-    ]]>
-  </send>
-  <recv request="ACK"/>
-  <recv request="BYE" timeout="${seconds * 1000}" ontimeout="play"/>
-  <nop next="ok"/>
-  <label id="play"/>
-  <nop><action><exec play_pcap_audio="${PCAP_DIR}/dtmf_2833_pound.pcap"/></action></nop>
-  <recv request="BYE"/>
-  <label id="ok"/>
-${SEND_200_TO_LAST}</scenario>
-`;
-}
-
-function waitExit(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => {
-    if (child.exitCode !== null) r(child.exitCode);
-    else child.once('exit', (code) => r(code));
-  });
-}
+import { poundUasScenario, waitExit } from './sipp-pound-uas';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -110,7 +61,7 @@ async function main(): Promise<void> {
       '0.3',
     ]);
     const scenario = join(dir, 'uas.xml');
-    writeFileSync(scenario, scenarioXml(seconds));
+    writeFileSync(scenario, poundUasScenario('bench', seconds * 1000));
 
     // sipp UAS instances: SIP on basePort+i, media (where our RTP goes) on basePort+100+10i.
     const targets: string[] = [];
