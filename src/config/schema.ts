@@ -80,6 +80,23 @@ const radiusClient = z
     path: ['secretEnv'],
   });
 
+/** Where a user's DN comes from in a directory (RADIUS password checks and employee sign-in alike). */
+const ldapDirectory = {
+  url: z
+    .string()
+    .regex(/^ldaps?:\/\/\S+$/, 'expected an LDAP URL such as ldaps://dc1.example.com')
+    .nullable(),
+  bindDnTemplate: z
+    .string()
+    .includes('{username}', { message: 'expected a template containing {username}' })
+    .nullable(),
+  searchBase: z.string().min(1).nullable(),
+  searchFilter: z.string().includes('{username}', { message: 'expected a filter containing {username}' }),
+  searchBindDn: z.string().min(1).nullable(),
+  searchBindPassword: secret,
+  searchBindPasswordFile: filePath,
+};
+
 /** issue 18a: OpenID Connect (code + PKCE) and/or LDAP bind sign-in for employees. */
 const employeeSignIn = z
   .strictObject({
@@ -100,19 +117,7 @@ const employeeSignIn = z
     }),
     ldap: z.strictObject({
       enabled: z.boolean(),
-      url: z
-        .string()
-        .regex(/^ldaps?:\/\/\S+$/, 'expected an LDAP URL such as ldaps://dc1.example.com')
-        .nullable(),
-      bindDnTemplate: z
-        .string()
-        .includes('{username}', { message: 'expected a template containing {username}' })
-        .nullable(),
-      searchBase: z.string().min(1).nullable(),
-      searchFilter: z.string().includes('{username}', { message: 'expected a filter containing {username}' }),
-      searchBindDn: z.string().min(1).nullable(),
-      searchBindPassword: secret,
-      searchBindPasswordFile: filePath,
+      ...ldapDirectory,
       userAttribute: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'expected an attribute name such as uid'),
       startTls: z.boolean(),
       caFile: filePath,
@@ -351,19 +356,7 @@ export const configSchema = z
         answerTimeoutSeconds: z.number().int().min(10).max(600),
         challengeTtlSeconds: z.number().int().min(10).max(3600),
         ldap: z.strictObject({
-          url: z
-            .string()
-            .regex(/^ldaps?:\/\/\S+$/, 'expected an LDAP URL such as ldaps://dc1.example.com')
-            .nullable(),
-          bindDnTemplate: z
-            .string()
-            .includes('{username}', { message: 'expected a template containing {username}' })
-            .nullable(),
-          searchBase: z.string().min(1).nullable(),
-          searchFilter: z.string().includes('{username}', { message: 'expected a filter containing {username}' }),
-          searchBindDn: z.string().min(1).nullable(),
-          searchBindPassword: secret,
-          searchBindPasswordFile: filePath,
+          ...ldapDirectory,
           timeoutSeconds: z.number().int().min(1).max(60),
         }),
         clients: z.array(radiusClient),
