@@ -26,14 +26,12 @@ function errorsOf(schema: { safeParse(v: unknown): { success: boolean; error?: u
 
 describe('validation messages', () => {
   it('say what is wrong in words, in sv and en', () => {
-    const { sv, en } = errorsOf(CreateUserBody, { username: 'anna svensson', language: 'svenska', extra: 1 });
+    const { sv, en } = errorsOf(CreateUserBody, { username: 'anna', language: 'svenska', extra: 1 });
     expect(en.map((e) => [e.field, e.message])).toEqual([
-      ['username', 'A username may not contain spaces or control characters.'],
       ['language', 'Give a language such as sv-SE or en-US.'],
       ['extra', 'Unknown field: extra. Leave it out.'],
     ]);
     expect(sv.map((e) => e.message)).toEqual([
-      'Användarnamnet får inte innehålla mellanslag eller styrtecken.',
       'Ange ett språk som sv-SE eller en-US.',
       'Okänt fält: extra. Ta bort det.',
     ]);

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { silentLogger } from '../../src/log';
 import { AttemptBus, type AttemptUpdate } from '../../src/services/verification/attempt-bus';
 import { TraceBatch } from '../../src/services/verification/trace-batch';
@@ -98,4 +99,19 @@ it('a failing change rolls back the queued events with it and keeps them for the
       .map((r) => r.summary),
     'info: kept',
   ]);
+});
+
+it('holds the write lock from the start, so a change that reads first cannot be refused by a writer that committed in between', () => {
+  const a = createAttempt(store.db, { purpose: 'sign-in' });
+  const other = new Database(join(dir, 'f.db'));
+  other.pragma('busy_timeout = 0');
+  try {
+    batch.writeWith(() => {
+      // Another process (the CLI) cannot slip a commit in between our read and our write.
+      expect(() => other.prepare('UPDATE attempts SET updated_at = 1 WHERE id = ?').run(a.id)).toThrow(/locked|busy/i);
+      return transitionAttempt(store.db, a.id, { to: 'dialling', dialledTarget: 'sip:x@y', backend: 'b' });
+    });
+  } finally {
+    other.close();
+  }
 });

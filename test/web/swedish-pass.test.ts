@@ -6,9 +6,9 @@
  * employee from Security info, and the public pages. Each page's readable texts go through
  * `englishIn` (English catalogue texts, machine codes, English stop words).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type RunningApp, startApp } from '../../src/app/app';
 import { loadConfig } from '../../src/config';
@@ -22,6 +22,24 @@ import { englishIn, readableTexts } from './support/english-words';
 
 jest.setTimeout(180_000);
 
+const SHIPPED_SCRIPTS = resolve(__dirname, '..', '..', 'ivr-scripts');
+/** Mistakes of several kinds: an unknown verb (with a guess), a prompt and a step id that do not exist, a missing language. */
+const BROKEN_SCRIPT = `description: broken on purpose (Swedish page test)
+language: en-US
+languages: [sv-SE, en-US]
+prompts:
+  hello:
+    en-US: Hello {nmae}.
+  unused:
+    sv-SE: Hej.
+    en-US: Hi.
+steps:
+  - play: hello
+  - plya: hello
+  - play: missing-prompt
+  - goto: nowhere
+`;
+
 let dir: string;
 let app: RunningApp | undefined;
 let phone: FakePhone | undefined;
@@ -31,6 +49,12 @@ let adminKey: string;
 beforeAll(async () => {
   requireTool('espeak-ng', 'espeak-ng');
   dir = mkdtempSync(join(tmpdir(), 'fyrkant-sv-pass-'));
+  // The shipped scripts plus one with mistakes: its errors and warnings must read in Swedish too.
+  const scriptsDir = join(dir, 'scripts');
+  mkdirSync(scriptsDir);
+  for (const f of readdirSync(SHIPPED_SCRIPTS))
+    if (f.endsWith('.yaml')) copyFileSync(join(SHIPPED_SCRIPTS, f), join(scriptsDir, f));
+  writeFileSync(join(scriptsDir, 'broken.yaml'), BROKEN_SCRIPT);
   phone = new FakePhone({ port: 0, answerAfterMs: 200, pressAfterMs: 1200 });
   const trunk = await phone.start();
   const httpPort = await freePort();
@@ -45,7 +69,7 @@ beforeAll(async () => {
       http: { address: '127.0.0.1', port: httpPort, publicUrl: `http://127.0.0.1:${httpPort}` },
       sip: { address: '127.0.0.1', port: 0, trunk: { uri: trunk, keepaliveSeconds: 0 } },
       media: { address: '127.0.0.1', rtpPortMin: rtp, rtpPortMax: Math.min(65534, rtp + 200) },
-      ivr: { promptCacheDir: join(dir, 'prompts') },
+      ivr: { promptCacheDir: join(dir, 'prompts'), scriptsDir },
       policy: { allowedCountries: ['SE', 'NO'] },
       verification: { retry: { maxRetries: 0, backoffSeconds: 60 } },
     },

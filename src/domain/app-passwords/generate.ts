@@ -28,3 +28,6 @@ export function looksLikeAppPassword(input: string): boolean {
   const n = normaliseAppPassword(input);
   return n.length === LENGTH && [...n].every((c) => APP_PASSWORD_ALPHABET.includes(c));
 }
+
+/** The name fyrkant gives the app password it issues when an enrollment call is approved. */
+export const ENROLLMENT_APP_PASSWORD_NAME = 'enrollment';

@@ -196,7 +196,7 @@ function writeRow(store: Store, r: ValidRow, actor: string): string {
 }
 
 export interface SliceOptions {
-  /** Rows per transaction (default 50: ~15–20 ms of lock on a 2-core machine). */
+  /** Rows per transaction (default 20: a few ms of lock per slice on a 2-core machine). */
   readonly sliceRows?: number;
   /** Pause between slices so a waiting writer gets the lock (default 5 ms). */
   readonly pauseMs?: number;
@@ -210,7 +210,7 @@ export async function importUsersInSlices(
   actor: string,
   options: SliceOptions = {},
 ): Promise<number> {
-  const slice = Math.max(1, options.sliceRows ?? 50);
+  const slice = Math.max(1, options.sliceRows ?? 20);
   const created: string[] = [];
   try {
     for (let i = 0; i < rows.length; i += slice) {

@@ -4,6 +4,7 @@
  * fraud → report, optional auto-block, audit; retryable failure → retry scheduled; webhook queued.
  * Nothing is reported (bus, metrics, webhook send) before the commit.
  */
+import { ENROLLMENT_APP_PASSWORD_NAME } from '../../domain/app-passwords/generate';
 import type { AttemptPurpose, AttemptTransition } from '../../domain/attempt-state';
 import type { CallOutcome } from '../../domain/call-outcomes';
 import { backoffDelay } from '../../domain/retry/backoff';
@@ -146,7 +147,11 @@ export function finishAttempt(store: Store, settings: VerificationSettings, inpu
         at,
       });
       if (input.appPasswordHash && userId && activeAppPasswordHashes(store.db, userId).length === 0) {
-        appPassword = insertAppPassword(store.db, { userId, name: 'enrollment', hash: input.appPasswordHash }, at);
+        appPassword = insertAppPassword(
+          store.db,
+          { userId, name: ENROLLMENT_APP_PASSWORD_NAME, hash: input.appPasswordHash },
+          at,
+        );
         audit(store.db, {
           actor: 'system',
           action: 'app-password.issue',

@@ -53,10 +53,13 @@ export class TraceBatch {
     this.pending = [];
     let written: WrittenEvent[] = [];
     try {
-      const result = this.store.sqlite.transaction(() => {
-        written = appendAttemptEvents(this.store, taken);
-        return work();
-      })();
+      // IMMEDIATE (see appendAttemptEvents): state changes read before they write.
+      const result = this.store.sqlite
+        .transaction(() => {
+          written = appendAttemptEvents(this.store, taken);
+          return work();
+        })
+        .immediate();
       this.publish(written);
       return result;
     } catch (err) {
@@ -73,6 +76,11 @@ export class TraceBatch {
     const taken = this.pending;
     this.pending = [];
     if (taken.length === 0) return [];
+    if (!this.store.sqlite.open) {
+      // Shut down while a call still hung up (its last events come after the store closed).
+      this.log.warn({ events: taken.length }, 'trace events after the database closed were not recorded');
+      return [];
+    }
     try {
       return appendAttemptEvents(this.store, taken);
     } catch (err) {

@@ -54,24 +54,30 @@ function statements(sqlite: Database.Database): Statements {
 export function appendAttemptEvents(store: Store, events: readonly PendingEvent[]): WrittenEvent[] {
   if (events.length === 0) return [];
   const s = statements(store.sqlite);
-  return store.sqlite.transaction(() => {
-    const next = new Map<string, number>();
-    const out: WrittenEvent[] = [];
-    for (const { attemptId, event: e } of events) {
-      let seq = next.get(attemptId);
-      if (seq === undefined) seq = s.nextSeq.get(attemptId)!.n;
-      next.set(attemptId, seq + 1);
-      s.insert.run(
-        attemptId,
-        seq,
-        e.at,
-        e.kind,
-        e.summary,
-        e.raw == null ? null : redactSipText(e.raw),
-        e.data == null ? null : JSON.stringify(e.data),
-      );
-      out.push({ attemptId, seq, at: e.at, kind: e.kind, summary: e.summary });
-    }
-    return out;
-  })();
+  return store.sqlite
+    .transaction(() => {
+      const next = new Map<string, number>();
+      const out: WrittenEvent[] = [];
+      for (const { attemptId, event: e } of events) {
+        let seq = next.get(attemptId);
+        if (seq === undefined) seq = s.nextSeq.get(attemptId)!.n;
+        next.set(attemptId, seq + 1);
+        s.insert.run(
+          attemptId,
+          seq,
+          e.at,
+          e.kind,
+          e.summary,
+          e.raw == null ? null : redactSipText(e.raw),
+          e.data == null ? null : JSON.stringify(e.data),
+        );
+        out.push({ attemptId, seq, at: e.at, kind: e.kind, summary: e.summary });
+      }
+      return out;
+      // IMMEDIATE: take the write lock before the first read. A deferred transaction that read first
+      // cannot upgrade once another connection (the CLI) committed meanwhile: SQLite then fails at once
+      // with SQLITE_BUSY, without waiting (bench:app --writer lost trace events and outcomes that way).
+      // Inside a caller's transaction this is a savepoint and the caller's mode applies.
+    })
+    .immediate();
 }

@@ -631,6 +631,8 @@ export const en = {
   'ed.diffTitle': 'Changes against the running version',
   'ed.noJs': 'Without JavaScript the text is checked when you save.',
   'ed.versionText': 'Text of this version',
+  // --- lead: app password issued at enrollment
+  'sec.appPassword.fromEnrollment': 'Issued at enrollment',
 } as const;
 
 export type MessageKey = keyof typeof en;

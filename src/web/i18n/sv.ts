@@ -633,4 +633,6 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'ed.diffTitle': 'Ändringar mot versionen som körs',
   'ed.noJs': 'Utan JavaScript kontrolleras texten när du sparar.',
   'ed.versionText': 'Den här versionens text',
+  // --- lead: app password issued at enrollment
+  'sec.appPassword.fromEnrollment': 'Utfärdat vid registreringen',
 };

@@ -61,9 +61,28 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Rough text width for 12 px sans-serif; used only to size pills, never to clip. */
-function textWidth(text: string, px = 12): number {
-  return Math.ceil(text.length * px * 0.56);
+/**
+ * Estimated width of `text` in a sans-serif font at `px`, on the wide side (DejaVu Sans, the Debian
+ * default, is wider than most): labels are cut to fit their space, so they never run into the next
+ * column or out of their pill. The browser test measures the real widths against these spaces.
+ */
+function textWidth(text: string, px = 12, bold = false): number {
+  let em = 0;
+  for (const ch of text) {
+    if (/[iljtfr.,:;'!|()[\] ]/.test(ch)) em += 0.36;
+    else if (/[mwMW@%#…→←▶■]/.test(ch)) em += 0.98;
+    else if (/[A-Z0-9ÅÄÖ]/.test(ch)) em += 0.74;
+    else em += 0.62;
+  }
+  return Math.ceil(em * px * (bold ? 1.1 : 1));
+}
+
+/** `text`, cut with an ellipsis until its estimated width fits `maxPx`. */
+function fitText(text: string, maxPx: number, px: number, bold = false): string {
+  if (textWidth(text, px, bold) <= maxPx) return text;
+  const chars = [...text];
+  while (chars.length > 1 && textWidth(`${chars.join('')}…`, px, bold) > maxPx) chars.pop();
+  return `${chars.join('').trimEnd()}…`;
 }
 
 function arrow(row: ArrowRow, y: number, prefix: string): string {
@@ -71,8 +90,8 @@ function arrow(row: ArrowRow, y: number, prefix: string): string {
   const x2 = COLUMN_X[row.to];
   const colour = ARROW_COLOUR[row.tone];
   const span = Math.abs(x2 - x1);
-  const maxChars = Math.floor(span / 7);
-  const label = truncate(row.sublabel ? `${row.label} · ${row.sublabel}` : row.label, maxChars);
+  const bold = row.tone === 'request' || row.tone === 'failure';
+  const label = fitText(row.sublabel ? `${row.label} · ${row.sublabel}` : row.label, span - 12, 12, bold);
   const mid = (x1 + x2) / 2;
   const dash = row.plane === 'media' ? ' stroke-dasharray="6 4"' : '';
   // Stop the line short of the lifeline so the arrowhead tip touches it.
@@ -82,7 +101,7 @@ function arrow(row: ArrowRow, y: number, prefix: string): string {
     ` marker-end="url(#${prefix}arrow-${row.tone})"/>`;
   const text =
     `<text x="${mid}" y="${y - 6}" text-anchor="middle" font-size="12" fill="${colour}"` +
-    `${row.tone === 'request' || row.tone === 'failure' ? ' font-weight="600"' : ''}>${esc(label)}</text>`;
+    `${bold ? ' font-weight="600"' : ''}>${esc(label)}</text>`;
   const time = `<text x="8" y="${y + 4}" font-size="11" fill="#4d4d4d">${esc(formatOffset(row.offsetMs))}</text>`;
   const tip = `${formatOffset(row.offsetMs)} ${row.detail}`;
   const attrs = `class="ladder-arrow ladder-${row.tone}" data-label="${esc(row.label)}" data-index="${row.index}"`;
@@ -99,7 +118,7 @@ function arrow(row: ArrowRow, y: number, prefix: string): string {
 
 function mark(row: MarkRow, y: number): string {
   const colour = MARK_COLOUR[row.tone];
-  const label = truncate(row.label, 44);
+  const label = fitText(row.label, 244, 11);
   const w = Math.min(textWidth(label, 11) + 16, 260);
   const cx = Math.min(Math.max(COLUMN_X[row.column], w / 2 + 84), WIDTH - w / 2 - 4);
   const tip = `${formatOffset(row.offsetMs)} ${row.label}`;
@@ -144,7 +163,7 @@ export function renderLadderSvg(trace: readonly TraceEvent[], options: LadderSvg
       `<g class="ladder-column" data-column="${col}">` +
         `<line x1="${x}" y1="40" x2="${x}" y2="${bottom}" stroke="#8a8a8a" stroke-width="1"/>` +
         `<rect x="${x - 75}" y="8" width="150" height="28" rx="6" fill="#1f2933"/>` +
-        `<text x="${x}" y="27" text-anchor="middle" font-size="13" font-weight="600" fill="#ffffff">${esc(truncate(columns[col], 22))}</text></g>`,
+        `<text x="${x}" y="27" text-anchor="middle" font-size="13" font-weight="600" fill="#ffffff">${esc(fitText(columns[col], 138, 13, true))}</text></g>`,
     );
   }
   if (ladder.peers.length > 0) {

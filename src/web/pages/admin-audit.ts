@@ -44,7 +44,7 @@ export function auditPage(
 <form method="get" action="/admin/audit" class="card inline" aria-label="${m.t('att.filter')}">
 ${errorSummary(m, Object.fromEntries(Object.entries(o.errors).map(([k, v]) => [`f-${k}`, v])))}
 <div class="field"><label for="f-action">${m.t('adm.audit.action')}</label><input type="search" id="f-action" name="action" value="${o.filter.action}" placeholder="user.block"${invalid('action')}>${err('action')}</div>
-<div class="field"><label for="f-target">${m.t('adm.audit.target')}</label><input type="search" id="f-target" name="target" value="${o.filter.target}" placeholder="user:…"${invalid('target')}>${err('target')}</div>
+<div class="field"><label for="f-target">${m.t('adm.audit.target')}</label><input type="search" id="f-target" name="target" value="${o.filter.target}"${invalid('target')}>${err('target')}</div>
 <div class="field"><label for="f-since">${m.t('att.since')}</label><input type="date" id="f-since" name="since" value="${o.filter.since}"${invalid('since')}>${err('since')}</div>
 <button type="submit">${m.t('att.filterButton')}</button>
 </form>

@@ -13,6 +13,7 @@ import { csrfField, errorSummary } from '../layout';
 import type { AppPasswordView, PhoneMethodView } from '../ports';
 import { attemptRows } from './admin-attempts';
 import { type AdminContext, adminPage } from './admin-frame';
+import { appPasswordName } from './app-password-name';
 
 function postButton(csrf: string, action: string, label: string, cls = 'secondary', confirm?: string): Html {
   return html`<form method="post" action="${action}"${confirm ? html` data-confirm="${confirm}"` : ''}>${csrfField(csrf)}<button type="submit" class="small ${cls}">${label}</button></form>`;
@@ -238,8 +239,8 @@ ${
 <tbody>${o.appPasswords.map(
         (
           a,
-        ) => html`<tr><th scope="row">${a.name}</th><td>${m.dateTime(a.createdAt)}</td><td>${a.lastUsedAt ? m.dateTime(a.lastUsedAt) : m.t('common.none')}</td>
-<td>${postButton(csrf, `${base}/app-passwords/${a.id}/revoke`, m.t('sec.revoke'), 'danger', m.t('adm.user.revokeAppConfirm', { name: a.name, user: u.username }))}</td></tr>`,
+        ) => html`<tr><th scope="row">${appPasswordName(m, a.name)}</th><td>${m.dateTime(a.createdAt)}</td><td>${a.lastUsedAt ? m.dateTime(a.lastUsedAt) : m.t('common.none')}</td>
+<td>${postButton(csrf, `${base}/app-passwords/${a.id}/revoke`, m.t('sec.revoke'), 'danger', m.t('adm.user.revokeAppConfirm', { name: appPasswordName(m, a.name), user: u.username }))}</td></tr>`,
       )}</tbody></table></div>`
 }
 </section>

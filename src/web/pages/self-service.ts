@@ -5,6 +5,7 @@ import { type Html, html } from '../html';
 import type { Messages } from '../i18n';
 import { csrfField, page } from '../layout';
 import type { AppPasswordView, CountryOption, PhoneMethodView, UserView } from '../ports';
+import { appPasswordName } from './app-password-name';
 import { type ContactErrors, type ContactValues, contactForm } from './contact-form';
 
 function steps(m: Messages, current: 1 | 2 | 3): Html {
@@ -211,8 +212,8 @@ ${post(`${base}/remove`, m.t('sec.remove'), { cls: 'danger', confirm: m.t('sec.r
 <tbody>${o.appPasswords.map(
           (
             a,
-          ) => html`<tr><th scope="row">${a.name}</th><td data-label="${m.t('sec.col.created')}">${m.dateTime(a.createdAt)}</td><td data-label="${m.t('sec.col.lastUsed')}">${a.lastUsedAt ? m.dateTime(a.lastUsedAt) : m.t('common.none')}</td>
-<td data-label="${m.t('sec.col.actions')}">${post(`/me/security/app-passwords/${a.id}/revoke`, m.t('sec.revoke'), { cls: 'danger', confirm: m.t('sec.revokeConfirm', { name: a.name }) })}</td></tr>`,
+          ) => html`<tr><th scope="row">${appPasswordName(m, a.name)}</th><td data-label="${m.t('sec.col.created')}">${m.dateTime(a.createdAt)}</td><td data-label="${m.t('sec.col.lastUsed')}">${a.lastUsedAt ? m.dateTime(a.lastUsedAt) : m.t('common.none')}</td>
+<td data-label="${m.t('sec.col.actions')}">${post(`/me/security/app-passwords/${a.id}/revoke`, m.t('sec.revoke'), { cls: 'danger', confirm: m.t('sec.revokeConfirm', { name: appPasswordName(m, a.name) }) })}</td></tr>`,
         )}</tbody></table></div>`;
   return page({
     m,

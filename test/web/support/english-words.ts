@@ -138,7 +138,7 @@ const CODES = new Set<string>([...CALL_OUTCOMES, ...POLICY_REASONS].filter((c) =
 /** Runs in the page: what a person can read, outside code, SIP text and other-language content. */
 const READABLE = `(() => {
   const skip = (el) =>
-    el.closest('pre, code, kbd, samp, svg, script, style, [translate="no"], [lang]:not([lang^="sv"])') !== null;
+    el.closest('pre, code, kbd, samp, svg, script, style, textarea, [translate="no"], [lang]:not([lang^="sv"])') !== null;
   const out = [document.title];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
@@ -173,12 +173,12 @@ export function englishIn(texts: readonly string[]): string[] {
       problems.push(`"${text}" is a machine code shown as it is`);
       continue;
     }
-    // Identifiers such as office-phone-verify or user@example.com are data; plain words are ours.
+    // Identifiers such as office-phone-verify, user@example.com or user:123 are data; plain words are ours.
     // So are {placeholders}, `commands` and names in quotes (”invalid”, "greeting").
     const words = text
       .replace(/\{[^}]*\}|`[^`]*`|”[^”]*”|"[^"]*"|“[^”]*”/g, ' ')
       .split(/\s+/)
-      .filter((w) => !/[a-z0-9]-[a-z0-9]|@|\/|_|\.[a-z]/i.test(w))
+      .filter((w) => !/[a-z0-9]-[a-z0-9]|@|\/|_|\.[a-z]|[a-z]:\S/i.test(w))
       .flatMap((w) => w.split(/[^\p{L}]+/u))
       .filter(Boolean);
     // ALL-CAPS words are protocol terms (INVITE, OK, SIP), not sentences.
