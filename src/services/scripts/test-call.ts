@@ -57,7 +57,7 @@ export function draftTestCalls(
     },
     status(attemptId) {
       const a = getAttempt(store.db, attemptId);
-      if (!a || a.purpose !== 'test') return undefined;
+      if (a?.purpose !== 'test') return undefined;
       return { state: a.state, outcome: a.outcome, reasonCode: a.reasonCode, scriptHash: a.scriptHash };
     },
   };
