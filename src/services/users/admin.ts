@@ -11,6 +11,7 @@ import {
   listUsersWithFacts,
   unverifyPhoneMethods,
 } from '../../store/repo/user-admin';
+import { deleteUserWebSessions } from '../../store/repo/web-sessions';
 import type { BypassRow, UserRow } from '../../store/schema';
 import { type Coverage, coverageOf, type RegistrationStatus, registrationStatus } from './registration';
 import type { FieldProblem, Outcome, UserService } from './service';
@@ -164,6 +165,8 @@ export class UserAdminService {
       const n = deleteAllPhoneMethods(this.db, id);
       const links = expireOpenEnrollmentLinks(this.db, id, now);
       updateUser(this.db, id, { reregisterRequestedAt: now }, now);
+      // Whoever is signed in as the user now has nothing to verify with: they sign in again.
+      deleteUserWebSessions(this.db, id);
       audit(this.db, {
         actor,
         action: 'user.reset-methods',
@@ -183,6 +186,7 @@ export class UserAdminService {
     const unverified = this.db.transaction(() => {
       const n = unverifyPhoneMethods(this.db, id, now);
       updateUser(this.db, id, { reregisterRequestedAt: now }, now);
+      deleteUserWebSessions(this.db, id);
       audit(this.db, {
         actor,
         action: 'user.require-reregistration',
@@ -211,6 +215,8 @@ export class UserAdminService {
     const reason = input.reason.trim();
     const user = this.db.transaction(() => {
       const u = updateUser(this.db, id, { blockedUntil: input.until, blockReason: reason }, now);
+      // A blocked user is signed out of Security info at once, not when their session times out.
+      deleteUserWebSessions(this.db, id);
       audit(this.db, {
         actor,
         action: 'user.block',

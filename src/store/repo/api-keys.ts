@@ -4,6 +4,7 @@ import { type ApiKeyScope, apiKeyMatches, apiKeyPrefix, generateApiKey } from '.
 import { newId } from '../ids';
 import type { Db } from '../open';
 import { type ApiKeyRow, apiKeys } from '../schema';
+import { deleteKeyWebSessions } from './web-sessions';
 
 export interface NewApiKeyInput {
   readonly name: string;
@@ -70,8 +71,13 @@ export function listApiKeys(db: Db): ApiKeyRow[] {
   return db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt)).all();
 }
 
+/** Revokes a key and ends the admin browser sessions signed in with it, in one transaction. */
 export function revokeApiKey(db: Db, id: string, at = Date.now()): boolean {
-  return db.update(apiKeys).set({ revokedAt: at }).where(eq(apiKeys.id, id)).run().changes > 0;
+  return db.transaction(() => {
+    const changed = db.update(apiKeys).set({ revokedAt: at }).where(eq(apiKeys.id, id)).run().changes > 0;
+    if (changed) deleteKeyWebSessions(db, id);
+    return changed;
+  });
 }
 
 export function touchApiKey(db: Db, id: string, at = Date.now()): void {

@@ -42,6 +42,14 @@ export function deleteUserWebSessions(db: Db, userId: string, exceptTokenHash?: 
   return db.delete(webSessions).where(where).run().changes;
 }
 
+/** Ends every admin session signed in with this API key (the key was revoked). */
+export function deleteKeyWebSessions(db: Db, keyId: string): number {
+  return db
+    .delete(webSessions)
+    .where(and(eq(webSessions.kind, 'admin'), eq(webSessions.keyId, keyId)))
+    .run().changes;
+}
+
 /** Drops sessions idle since before `idleBefore` or created before `createdBefore`. */
 export function deleteExpiredWebSessions(db: Db, idleBefore: number, createdBefore: number): number {
   return db
