@@ -59,6 +59,7 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
     uploadLimits: config.ivr.recordings,
     recordingsDir: join(config.ivr.promptCacheDir, 'recordings'),
     previewVars: { company: config.companyName, extension: '1234' },
+    homeCountry: config.homeCountry,
     log: (level, message, detail) => logger.child({ component: 'ivr-scripts' })[level](detail ?? {}, message),
   });
   const runtime: ApiRuntime = {

@@ -10,6 +10,7 @@ import { radiusStatus } from '../app/radius-runtime';
 import { textLanguage } from '../domain/call-outcomes';
 import { employeeSignInFromConfig } from '../integrations/employee-signin/from-config';
 import { entraAdminView } from '../integrations/entra/admin-view';
+import { draftTestCalls } from '../services/scripts/test-call';
 import { adminWeb } from './admin-wiring';
 import { SessionStore } from './http/sessions';
 import { registerWebUi } from './register';
@@ -51,6 +52,7 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
         }),
         entraAdmin: () => entraAdminView(ctx),
         scriptEditor: () => rt.ivrScripts,
+        scriptTestCall: () => draftTestCalls(ctx.store, rt.ivrScripts, rt.verification),
         // issue 18a: employees sign in again by OpenID Connect and/or LDAP; company name + logo on every page.
         employeeSignIn: employeeSignInFromConfig(
           config,

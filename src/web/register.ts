@@ -24,7 +24,7 @@ import { registerLive } from './routes/live';
 import { registerSelfService } from './routes/self-service';
 import type { WebDeps } from './routes/shared';
 import { registerSignIn } from './routes/signin';
-import type { ScriptEditorPort } from './script-editor-port';
+import type { ScriptEditorPort, ScriptTestCallPort } from './script-editor-port';
 
 export interface WebUiOptions {
   readonly services: WebServices;
@@ -36,6 +36,8 @@ export interface WebUiOptions {
   readonly now?: () => number;
   /** The IVR script editor's service (issue 15); without it the scripts pages say they are unavailable. */
   readonly scriptEditor?: () => ScriptEditorPort | undefined;
+  /** The editor's "Test call" running the draft (issue 15). */
+  readonly scriptTestCall?: () => ScriptTestCallPort | undefined;
   /** Delays for failed admin logins (tests pass one with a fake clock). */
   readonly loginThrottle?: LoginThrottle;
   /** Data for the admin "Entra ID" page (the EAM door); without it the page says the door is off. */
@@ -93,7 +95,7 @@ export async function registerWebUi(app: FastifyInstance, options: WebUiOptions)
     registerLive(web, deps);
     registerAdmin(web, deps);
     registerAdminEntra(web, deps, options.entraAdmin);
-    registerAdminScripts(web, deps, options.scriptEditor);
+    registerAdminScripts(web, deps, options.scriptEditor, options.scriptTestCall);
     registerAdminPeople(web, deps, options.admin);
     registerAdminSecurity(web, deps, options.admin);
     registerHome(web, deps);

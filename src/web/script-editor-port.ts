@@ -25,3 +25,6 @@ export type ScriptEditorPort = Pick<
 export type ScriptListItem = ReturnType<ScriptService['list']>[number];
 export type ScriptDetailView = NonNullable<ReturnType<ScriptService['detail']>>;
 export type ScriptVersionView = NonNullable<ReturnType<ScriptService['versions']>>[number];
+
+/** The editor's "Test call" running the draft (issue 15); absent = the page shows no test-call form. */
+export type ScriptTestCallPort = import('../services/scripts/test-call').DraftTestCalls;

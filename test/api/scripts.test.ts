@@ -212,6 +212,38 @@ describe('IVR scripts over the REST API', () => {
     expect(samples(tts.bytes).length).not.toBe(samples(stored.bytes).length);
   });
 
+  // Debian's sox writes MP3 (libsox-fmt-mp3, pulled in with sox): a real MP3 file, decoded once on upload.
+  it('uploads an MP3 recording, converts it to 8 kHz WAV and plays the same tone back', async () => {
+    if (!/\bmp3\b/.test(execFileSync('sox', ['-h']).toString()))
+      throw new Error('sox cannot read/write MP3; install it: apt-get install libsox-fmt-mp3');
+    const mp3Path = join(dir, 'tone.mp3');
+    execFileSync('sox', ['-n', '-r', '16000', '-c', '1', mp3Path, 'synth', '1.5', 'sine', '440', 'vol', '0.5']);
+    const mp3 = readFileSync(mp3Path);
+    expect(mp3.subarray(0, 3).toString('latin1') === 'ID3' || (mp3[0] === 0xff && (mp3[1]! & 0xe0) === 0xe0)).toBe(
+      true,
+    );
+    const up = await api('POST', `${S}/prompts/goodbye/en-US/recording?filename=tone.mp3`, mp3, {
+      'content-type': 'audio/mpeg',
+    });
+    expect(up.status).toBe(201);
+    expect(up.json).toMatchObject({ promptKey: 'goodbye', language: 'en-US', originalName: 'tone.mp3' });
+    // MP3 encoders pad the start and end a little: 1.5 s of tone comes back as 1.5 s and a bit.
+    expect(up.json.durationMs).toBeGreaterThanOrEqual(1400);
+    expect(up.json.durationMs).toBeLessThan(1800);
+    const played = await api('GET', `${S}/prompts/goodbye/en-US/audio`);
+    expect(played.status).toBe(200);
+    expect(played.bytes.subarray(0, 4).toString()).toBe('RIFF');
+    expect(played.bytes.readUInt32LE(24)).toBe(8000);
+    // Still a 440 Hz tone after decoding and resampling: ~880 zero crossings a second.
+    const x = samples(played.bytes);
+    let crossings = 0;
+    for (let i = 1; i < x.length; i++) if (x[i - 1]! < 0 !== x[i]! < 0) crossings++;
+    const hz = crossings / 2 / (x.length / 8000);
+    expect(hz).toBeGreaterThan(400);
+    expect(hz).toBeLessThan(480);
+    expect((await api('DELETE', `${S}/prompts/goodbye/en-US/recording`)).status).toBe(204);
+  });
+
   it.each([
     ['silent', () => sox('1', 'sine', '440', 'vol', '0'), /tyst/],
     ['clipped', () => sox('1', 'sine', '440', 'gain', '12'), /överstyrd/],

@@ -27,6 +27,17 @@ describe('shipped scripts', () => {
       expect(Object.keys(loc).sort()).toEqual(['en-US', 'sv-SE']);
   });
 
+  // Issue 15: an unquoted ` #` in a YAML scalar starts a comment, so the description was cut there.
+  it.each(SHIPPED)('%s description is the whole line (a " #" inside is not cut off as a YAML comment)', (id) => {
+    const file = join(SCRIPTS_DIR, `${id}.yaml`);
+    const text = readFileSync(file, 'utf8');
+    const raw = /^description: (.*)$/m.exec(text)![1]!;
+    const unquoted = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
+    const r = validateScript(text, file);
+    expect(r.script?.data.description).toBe(unquoted);
+    expect(unquoted).toMatch(/\)$/);
+  });
+
   it('ivr-scripts/schema.json is the one generated from the zod schema (run `fyrkant scripts schema`)', () => {
     expect(readFileSync(join(SCRIPTS_DIR, 'schema.json'), 'utf8')).toBe(scriptJsonSchemaText());
   });

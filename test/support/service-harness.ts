@@ -48,7 +48,7 @@ export class TestPlanner implements CallPlanner {
     this.plans.push(target);
     const c = this.check(target);
     if (!c.allowed) return { ...c, kind: 'policy' };
-    const n = (this.counts.get(target.userId) ?? 0) + 1;
+    const n = (this.counts.get(target.userId ?? '') ?? 0) + 1;
     if (n > this.perUserLimit)
       return {
         allowed: false,
@@ -57,7 +57,7 @@ export class TestPlanner implements CallPlanner {
         message: { sv: 'För många samtal.', en: 'Too many calls.' },
         retryAfterMs: 60_000,
       };
-    this.counts.set(target.userId, n);
+    this.counts.set(target.userId ?? '', n);
     return {
       allowed: true,
       decisionId: `decision-${this.plans.length}`,

@@ -282,6 +282,64 @@ describe('IVR script editor in Chromium (issue 15 done-when)', () => {
   });
 });
 
+describe('script editor test call in Chromium (issue 15)', () => {
+  it('refuses a sip: URI in Swedish, then runs the unsaved draft on a sipp call with live status', async () => {
+    // Signed in by the walk above, or now (when run alone). The draft: '#' ends in "denied".
+    await page.goto(`${app!.url}/admin/scripts/office-phone-verify`);
+    if (await page.getByLabel('API-nyckel').count()) {
+      await page.getByLabel('API-nyckel').fill(adminKey);
+      await page.getByRole('button', { name: 'Logga in' }).click();
+      await page.goto(`${app!.url}/admin/scripts/office-phone-verify`);
+    }
+    await page.locator('.cm-content').waitFor();
+    const running = (await api('GET', '/api/v1/scripts/office-phone-verify')).body;
+    const draft = (running.source as string).replaceAll(
+      '{ digits: "", result: approved, goto: success }',
+      '{ digits: "", result: denied, goto: goodbye }',
+    );
+    expect(draft).not.toBe(running.source);
+    await page.evaluate((text) => {
+      const doc = (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document;
+      type Doc = { readonly length: number };
+      type EditorView = { state: { doc: Doc }; dispatch(tr: unknown): void };
+      const view = (doc.querySelector('[data-script-editor]') as { editorView: EditorView }).editorView;
+      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+    }, draft);
+    await page.waitForSelector('[data-part="validity"]:text("Inga fel")');
+
+    // sip: URIs are off (telephony.allowSipUriDial): refused, in Swedish, naming the setting.
+    await page.getByLabel('Nummer eller sip:-adress').fill(`sip:probe@127.0.0.1:${sippPort}`);
+    await page.getByRole('button', { name: 'Ring provsamtal' }).click();
+    const refusal = page.locator('[data-part="test-call-error"]');
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(
+      /Att ringa SIP-adresser direkt är avstängt.*telephony\.allowSipUriDial/,
+    );
+
+    // A number: sipp answers and presses #; the page follows the attempt to its end.
+    await Promise.all(peers.splice(0).map((p) => p.stop()));
+    const sipp = await startSippUas({
+      scenarioXml: rfc2833Scenario(['dtmf_2833_pound.pcap'], 4000),
+      port: sippPort,
+      mediaPort: await freeEvenPortPair(),
+      timeoutS: 40,
+    });
+    peers.push(sipp);
+    await page.getByLabel('Nummer eller sip:-adress').fill('08-123 456 78');
+    await page.getByRole('button', { name: 'Ring provsamtal' }).click();
+    const result = page.locator('[data-part="test-call-result"]');
+    await result.waitFor({ timeout: 45_000 });
+    expect(await result.textContent()).toBe('denied');
+    expect(await page.locator('[data-part="test-call-state"]').textContent()).toBe('avslutat');
+    const href = await page.getByRole('link', { name: 'Öppna försöket' }).getAttribute('href');
+    const attempt = getAttempt(app!.ctx.store.db, href!.split('/').pop()!)!;
+    expect(attempt.purpose).toBe('test');
+    expect(attempt.scriptHash).toMatch(/^draft:[0-9a-f]{64}$/);
+    // Nothing was saved: the running version is unchanged.
+    expect((await api('GET', '/api/v1/scripts/office-phone-verify')).body.version).toBe(running.version);
+  });
+});
+
 /** The bits of HTMLMediaElement the test uses (the tests compile without DOM typings). */
 interface MediaLike {
   readonly duration: number;

@@ -43,7 +43,7 @@ export function ivrScriptRunner(o: IvrRunnerOptions): ScriptRunner {
       return { scriptId: id, hash: o.registry.get(id)?.hash ?? 'missing' };
     },
     async run(call, input: ScriptInput): Promise<ScriptRun> {
-      const script = o.registry.get(input.scriptId);
+      const script = input.script ?? o.registry.get(input.scriptId);
       if (!script) {
         await call.hangup('no script');
         return { result: 'error', digits: '', detail: `script ${input.scriptId} is not loaded (missing or invalid)` };

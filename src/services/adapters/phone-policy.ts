@@ -37,6 +37,13 @@ function reparse(target: CallTarget) {
   return parsePhone(target.e164, { country: target.country, extension: target.extension });
 }
 
+/** A number typed for a test call that does not parse: the parser's own words (what was wrong, what to do). */
+function unparsable(target: CallTarget, parsed: { readonly message: { sv: string; en: string } }) {
+  return target.phoneMethodId === null
+    ? ({ allowed: false, reasonCode: 'invalid-number', message: parsed.message } as const)
+    : UNPARSABLE;
+}
+
 const UNPARSABLE = {
   allowed: false,
   reasonCode: 'invalid-number',
@@ -54,15 +61,20 @@ export class PolicyCallPlanner implements CallPlanner {
 
   check(target: CallTarget): DestinationCheck {
     // Stored numbers are re-parsed on every call: a config change (blocked types, countries) applies at once.
+    if (target.sipUri !== undefined) {
+      const e = this.policy.evaluate({ kind: 'sip-uri', uri: target.sipUri });
+      return e.allow ? { allowed: true } : { allowed: false, reasonCode: e.reason, message: e.message };
+    }
     const parsed = reparse(target);
-    if (!parsed.ok) return UNPARSABLE;
+    if (!parsed.ok) return unparsable(target, parsed);
     const e = this.policy.evaluate({ kind: 'phone', phone: parsed });
     return e.allow ? { allowed: true } : { allowed: false, reasonCode: e.reason, message: e.message };
   }
 
   plan(target: CallTarget): CallPlan {
+    if (target.sipUri !== undefined) return this.planSipUri(target, target.sipUri);
     const parsed = reparse(target);
-    if (!parsed.ok) return { ...UNPARSABLE, kind: 'policy' };
+    if (!parsed.ok) return { ...unparsable(target, parsed), kind: 'policy' };
     const d = this.policy.authorize({ kind: 'phone', phone: parsed }, { userId: target.userId });
     if (!d.allow)
       return {
@@ -92,6 +104,21 @@ export class PolicyCallPlanner implements CallPlanner {
       requestUri: plan.requestUri,
       postAnswerDigits: plan.postAnswer?.digits ?? '',
     };
+  }
+
+  /** A sip: URI goes on the wire as given (no dial plan); the policy still decides and counts it. */
+  private planSipUri(target: CallTarget, uri: string): CallPlan {
+    const d = this.policy.authorize({ kind: 'sip-uri', uri }, { userId: target.userId });
+    if (!d.allow)
+      return {
+        allowed: false,
+        kind: isRateLimit(d.reason) ? 'rate-limit' : 'policy',
+        reasonCode: d.reason,
+        message: d.message,
+        ...(d.retryAfterMs !== undefined ? { retryAfterMs: d.retryAfterMs } : {}),
+      };
+    this.leases.set(d.id, d.lease);
+    return { allowed: true, decisionId: d.id, requestUri: uri, postAnswerDigits: target.extension ?? '' };
   }
 
   private readonly leases = new Map<string, { release(): void }>();

@@ -56,6 +56,8 @@ export interface ScriptServiceOptions {
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, detail?: object) => void;
   /** Variables for previews and dry runs. */
   readonly previewVars?: { readonly company?: string; readonly extension?: string };
+  /** Country for test-call numbers typed without + (config homeCountry). */
+  readonly homeCountry?: string;
 }
 
 export interface ScriptSummary {
@@ -476,6 +478,27 @@ export class ScriptService {
   draftScript(id: string, source: string): LoadedScript | undefined {
     const r = validateScript(source, this.virtualFile(id), { id });
     return r.script && !hasErrors(r.diagnostics) ? r.script : undefined;
+  }
+
+  /** Country for typed test-call numbers without + (config homeCountry; SE when not given). */
+  get homeCountry(): string {
+    return this.o.homeCountry ?? 'SE';
+  }
+
+  /**
+   * A draft ready for a test call (issue 15): the parsed script and the hash of its text. An invalid
+   * draft is refused with every problem, as a save would be.
+   */
+  testCallDraft(
+    id: string,
+    source: string,
+    language: string,
+  ): Outcome<{ script: LoadedScript; hash: string; language: string }> | ScriptRefused {
+    if (!SCRIPT_ID.test(id)) return notFound('script');
+    const r = validateScript(source, this.virtualFile(id), { id });
+    if (!r.script || hasErrors(r.diagnostics))
+      return { ok: false, error: 'refused', problems: r.diagnostics.map(localizeDiagnostic) };
+    return { ok: true, value: { script: r.script, hash: sha256(source), language } };
   }
 
   // --- import / export ----------------------------------------------------------------------------

@@ -5,15 +5,20 @@
  */
 import type { AttemptPurpose } from '../../domain/attempt-state';
 import type { ScriptResult } from '../../ivr/results';
+import type { LoadedScript } from '../../ivr/script';
 import type { Call, DtmfSource, TraceSink } from '../../telephony/port';
 
 export interface CallTarget {
-  readonly userId: string;
-  readonly phoneMethodId: string;
+  /** Null for a test call from the script editor (a typed destination, no user or stored phone). */
+  readonly userId: string | null;
+  readonly phoneMethodId: string | null;
+  /** E.164 of a stored phone, or the number as the admin typed it (re-parsed with `country`). */
   readonly e164: string;
   readonly extension: string | null;
   readonly country: string;
   readonly purpose: AttemptPurpose;
+  /** A sip: URI dialled as given (script-editor test calls); allowed only if telephony.allowSipUriDial. */
+  readonly sipUri?: string;
 }
 
 /** Plain words in both languages the API/UI speak. */
@@ -77,6 +82,8 @@ export interface ScriptRequest {
 export interface ScriptInput {
   readonly attemptId: string;
   readonly scriptId: string;
+  /** Runs this parsed script instead of the loaded `scriptId` (a draft's test call, issue 15). */
+  readonly script?: LoadedScript;
   /** BCP 47, e.g. `sv-SE`. */
   readonly language: string;
   readonly variables: {

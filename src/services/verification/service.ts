@@ -12,6 +12,7 @@ import { generateAppPassword, normaliseAppPassword } from '../../domain/app-pass
 import type { AttemptPurpose } from '../../domain/attempt-state';
 import type { CallOutcome } from '../../domain/call-outcomes';
 import { hashSecret, verifySecret } from '../../domain/secrets/slow-hash';
+import type { LoadedScript } from '../../ivr/script';
 import type { Metrics } from '../../observability/metrics';
 import {
   type Attempt,
@@ -60,8 +61,11 @@ import { traceRecorder } from './trace-recorder';
 /** One queued call: what `runCall` needs, fixed when the attempt is placed. */
 interface CallJob {
   readonly attempt: Attempt;
-  readonly user: UserRow;
-  readonly method: PhoneMethodRow;
+  /** Null for a draft's test call (a typed destination, no user or stored phone). */
+  readonly user: UserRow | null;
+  readonly method: PhoneMethodRow | null;
+  /** The script editor's unsaved draft this call runs instead of the purpose's script (issue 15). */
+  readonly draft?: DraftTest;
   readonly target: CallTarget;
   /** The plan taken at once when a line was free; otherwise taken when the call's turn comes. */
   readonly authorized: AllowedPlan | undefined;
@@ -95,6 +99,25 @@ export interface StartRequest {
   readonly methodId?: string;
   /** Audit actor / webhook owner: `apikey:<id>`, `cli`, `user:<id>`. */
   readonly requestedBy: string;
+  /** A typed destination (draft test calls): recorded on a refused attempt. */
+  readonly destination?: string;
+}
+
+/** A test call from the script editor: the draft text (not saved) to a destination the admin typed. */
+export interface DraftTestRequest {
+  /** A phone number as people type it (parsed with `country`) or a sip: URI. */
+  readonly destination: string;
+  readonly country: string;
+  readonly extension?: string | null;
+  readonly draft: DraftTest;
+  readonly requestedBy: string;
+}
+
+export interface DraftTest {
+  readonly script: LoadedScript;
+  /** sha256 of the draft text; recorded as `draft:<hash>` so the attempt says it ran a draft. */
+  readonly hash: string;
+  readonly language: string;
 }
 
 export type StartResult =
@@ -189,6 +212,27 @@ export class VerificationService {
     return this.place(request, user, method, 1, null, !!request.methodId);
   }
 
+  /**
+   * A test call running an unsaved draft (the script editor's "Test call"). The typed destination
+   * passes the same destination policy and rate limits as every other call; a refusal is recorded
+   * and nothing is dialled.
+   */
+  startDraftTest(request: DraftTestRequest): StartResult {
+    const dest = request.destination.trim();
+    const sip = /^sips?:/i.test(dest);
+    const target: CallTarget = {
+      userId: null,
+      phoneMethodId: null,
+      e164: sip ? '' : dest,
+      extension: request.extension?.trim() || null,
+      country: request.country,
+      purpose: 'test',
+      ...(sip ? { sipUri: dest } : {}),
+    };
+    const start: StartRequest = { userId: '', purpose: 'test', requestedBy: request.requestedBy, destination: dest };
+    return this.queueCall(start, null, null, target, 1, null, false, request.draft, dest);
+  }
+
   /** Checks policy, records the attempt, queues the call. */
   private place(
     request: StartRequest,
@@ -198,8 +242,6 @@ export class VerificationService {
     retryOf: string | null,
     methodChosen: boolean,
   ): StartResult {
-    const { store, planner } = this.deps;
-    const at = Date.now();
     const target: CallTarget = {
       userId: user.id,
       phoneMethodId: method.id,
@@ -208,6 +250,23 @@ export class VerificationService {
       country: method.country,
       purpose: request.purpose,
     };
+    const destination = method.extension ? `${method.e164};ext=${method.extension}` : method.e164;
+    return this.queueCall(request, user, method, target, tryNo, retryOf, methodChosen, undefined, destination);
+  }
+
+  private queueCall(
+    request: StartRequest,
+    user: UserRow | null,
+    method: PhoneMethodRow | null,
+    target: CallTarget,
+    tryNo: number,
+    retryOf: string | null,
+    methodChosen: boolean,
+    draft: DraftTest | undefined,
+    destination: string,
+  ): StartResult {
+    const { store, planner } = this.deps;
+    const at = Date.now();
     // 1. The destination rules, always before anything is queued (422 for a number that may never be called).
     const check = planner.check(target);
     if (!check.allowed)
@@ -229,26 +288,44 @@ export class VerificationService {
     const attempt = store.db.transaction(() => {
       const a = createAttempt(store.db, {
         purpose: request.purpose,
-        userId: user.id,
-        phoneMethodId: method.id,
-        destination: method.extension ? `${method.e164};ext=${method.extension}` : method.e164,
+        userId: user?.id ?? null,
+        phoneMethodId: method?.id ?? null,
+        destination,
         policyDecisionId: plan?.decisionId ?? null,
         at,
       });
       setAttemptOrigin(store.db, a.id, { requestedBy: request.requestedBy, tryNo, retryOf });
+      if (draft)
+        audit(store.db, {
+          actor: request.requestedBy,
+          action: 'script.test-call',
+          target: `script:${draft.script.id}`,
+          detail: { attemptId: a.id, scriptId: draft.script.id, scriptHash: draft.hash, draft: true, destination },
+        });
       return requireAttempt(store.db, a.id);
     });
     this.deps.bus.publish({ type: 'state', attemptId: attempt.id, state: 'queued', at });
     // Registered while queued too, so a queued attempt can be cancelled before its call starts.
     const controller = new AbortController();
     this.active.set(attempt.id, controller);
-    this.queue.push(() => this.runCall({ attempt, user, method, target, authorized: plan, methodChosen, controller }));
+    this.queue.push(() =>
+      this.runCall({
+        attempt,
+        user,
+        method,
+        target,
+        authorized: plan,
+        methodChosen,
+        controller,
+        ...(draft ? { draft } : {}),
+      }),
+    );
     return { status: 'queued', attempt };
   }
 
   private denied(
     request: StartRequest,
-    method: PhoneMethodRow,
+    method: PhoneMethodRow | null,
     d: { kind: 'policy' | 'rate-limit'; reasonCode: string; message: Texts; retryAfterMs?: number },
     tryNo: number,
     retryOf: string | null,
@@ -276,17 +353,17 @@ export class VerificationService {
     const attempt = store.db.transaction(() => {
       const a = createAttempt(store.db, {
         purpose: request.purpose,
-        userId: request.userId,
+        userId: request.userId || null,
         phoneMethodId: method?.id ?? null,
-        destination: method ? method.e164 : null,
+        destination: method ? method.e164 : (request.destination ?? null),
         endedWith: { outcome, reasonCode },
       });
       setAttemptOrigin(store.db, a.id, { requestedBy: request.requestedBy, tryNo, retryOf });
       audit(store.db, {
         actor: request.requestedBy,
         action: 'attempt.denied',
-        target: `user:${request.userId}`,
-        detail: { attemptId: a.id, outcome, reasonCode, destination: method?.e164 ?? null },
+        target: request.userId ? `user:${request.userId}` : 'script-test-call',
+        detail: { attemptId: a.id, outcome, reasonCode, destination: method?.e164 ?? request.destination ?? null },
       });
       const final = requireAttempt(store.db, a.id);
       queueWebhookFor(store, final, Date.now());
@@ -329,7 +406,7 @@ export class VerificationService {
     const recorder = traceRecorder(this.traces, metrics, log, id);
     // The backend traces every received digit; the script runner masks those typed while a PIN is asked for.
     const trace = scripts.guardTrace?.(recorder) ?? recorder;
-    const tried = this.triedMethods(attempt, method.id);
+    const tried = method ? this.triedMethods(attempt, method.id) : [];
     const end = (outcome: CallOutcome, details: EndDetails, appPassword?: NewAppPassword) =>
       this.finish(log, { attemptId: id, outcome, details, triedMethodIds: tried, methodChosen }, appPassword);
     // The callee's answer ('#', '0#', a PIN) ends the attempt at once, in one commit, while the call
@@ -385,14 +462,18 @@ export class VerificationService {
           },
         },
         runScript: (call, ctx) => {
-          const script = scripts.select({ purpose: attempt.purpose, pin: method.pinHash !== null });
+          const draft = job.draft;
+          const pinHash = method?.pinHash ?? null;
+          const script = draft
+            ? { scriptId: draft.script.id, hash: `draft:${draft.hash}` }
+            : scripts.select({ purpose: attempt.purpose, pin: pinHash !== null });
           this.transition(id, { to: 'in-script', scriptId: script.scriptId, scriptHash: script.hash });
-          const pinHash = method.pinHash;
           return scripts.run(call, {
             attemptId: id,
             scriptId: script.scriptId,
-            language: user.language || settings.defaultLanguage,
-            variables: { extension: ctx.extension, displayName: user.displayName },
+            ...(draft ? { script: draft.script } : {}),
+            language: draft?.language || user?.language || settings.defaultLanguage,
+            variables: { extension: ctx.extension, displayName: user?.displayName ?? '' },
             ...(pinHash ? { verifyPin: (pin: string) => verifySecret(pin, pinHash) } : {}),
             signal: ctx.signal,
             trace,
@@ -420,7 +501,7 @@ export class VerificationService {
     log: Logger,
     r: CallRunResult,
     attempt: Attempt,
-    user: UserRow,
+    user: UserRow | null,
     end: (outcome: CallOutcome, details: EndDetails, appPassword?: NewAppPassword) => Promise<unknown>,
   ): Promise<void> {
     const { metrics } = this.deps;
@@ -457,7 +538,7 @@ export class VerificationService {
    */
   private async endAnswered(
     attempt: Attempt,
-    user: UserRow,
+    user: UserRow | null,
     end: (outcome: CallOutcome, details: EndDetails, appPassword?: NewAppPassword) => Promise<unknown>,
     outcome: CallOutcome,
     details: EndDetails,
@@ -466,6 +547,7 @@ export class VerificationService {
     const password =
       outcome === 'approved' &&
       attempt.purpose === 'enrollment' &&
+      user !== null &&
       settings.issueAppPasswordOnEnrollment &&
       activeAppPasswordHashes(store.db, user.id).length === 0
         ? generateAppPassword()

@@ -146,6 +146,59 @@ function start(root) {
     out.focus();
   });
 
+  // Issue 15: "Test call" runs the text in the editor (not saved); the status follows the attempt.
+  const tc = root.querySelector('form.test-call-form');
+  tc?.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const out = root.querySelector('[data-part="test-call"]');
+    const res = await post('/test-call', {
+      destination: tc.elements.destination.value,
+      language: tc.elements.language.value,
+      source: view.state.doc.toString(),
+    });
+    const body = await res.json().catch(() => ({}));
+    out.replaceChildren();
+    if (!res.ok) {
+      const p = para(body.message ?? t.tcFailed);
+      p.setAttribute('role', 'alert');
+      p.setAttribute('data-part', 'test-call-error');
+      out.append(p);
+      out.focus();
+      return;
+    }
+    const state = document.createElement('strong');
+    state.setAttribute('data-part', 'test-call-state');
+    const link = document.createElement('a');
+    link.href = `/admin/attempts/${encodeURIComponent(body.attemptId)}`;
+    link.textContent = t.tcAttempt;
+    const line = para(`${t.tcState} `);
+    line.append(state);
+    const linkLine = para('');
+    linkLine.append(link);
+    out.append(para(t.tcStarted), line, linkLine);
+    out.focus();
+    const poll = async () => {
+      const r = await fetch(`/admin/scripts/test-calls/${encodeURIComponent(body.attemptId)}`, {
+        headers: { 'x-csrf-token': csrf },
+        credentials: 'same-origin',
+      });
+      if (!r.ok) return;
+      const s = await r.json();
+      state.textContent = t.tcStates[s.state] ?? s.state;
+      if (s.state !== 'ended') {
+        setTimeout(poll, 700);
+        return;
+      }
+      const result = para(`${t.tcResult} `);
+      const code = document.createElement('code');
+      code.setAttribute('data-part', 'test-call-result');
+      code.textContent = s.outcome ?? '';
+      result.append(code);
+      line.after(result);
+    };
+    void poll();
+  });
+
   for (const up of root.querySelectorAll('form.upload-form')) {
     up.addEventListener('submit', async (e) => {
       e.preventDefault();

@@ -633,6 +633,25 @@ export const en = {
   'ed.versionText': 'Text of this version',
   // --- lead: app password issued at enrollment
   'sec.appPassword.fromEnrollment': 'Issued at enrollment',
+  // --- issue 15b: test call from the script editor (runs the draft)
+  'ed.tc.title': 'Test call with this text',
+  'ed.tc.intro':
+    'Calls a phone number or sip: URI and runs the text in the editor as it is now, without saving it. The destination rules apply as for every call.',
+  'ed.tc.destination': 'Number or sip: URI',
+  'ed.tc.language': 'Language',
+  'ed.tc.run': 'Place test call',
+  'ed.tc.started': 'Test call placed.',
+  'ed.tc.failed': 'The test call could not be placed.',
+  'ed.tc.state': 'Status:',
+  'ed.tc.result': 'Result:',
+  'ed.tc.attempt': 'Open the attempt',
+  'ed.tc.s.queued': 'waiting for a line',
+  'ed.tc.s.dialling': 'dialling',
+  'ed.tc.s.ringing': 'ringing',
+  'ed.tc.s.answered': 'answered',
+  'ed.tc.s.in-script': 'script running',
+  'ed.tc.s.listening': 'waiting for keys',
+  'ed.tc.s.ended': 'ended',
 } as const;
 
 export type MessageKey = keyof typeof en;

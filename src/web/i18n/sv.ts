@@ -635,4 +635,23 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'ed.versionText': 'Den här versionens text',
   // --- lead: app password issued at enrollment
   'sec.appPassword.fromEnrollment': 'Utfärdat vid registreringen',
+  // --- issue 15b: test call from the script editor (runs the draft)
+  'ed.tc.title': 'Provsamtal med den här texten',
+  'ed.tc.intro':
+    'Ringer ett telefonnummer eller en sip:-adress och kör texten i redigeraren som den är nu, utan att spara den. Samma regler för vart samtal får gå gäller som för alla samtal.',
+  'ed.tc.destination': 'Nummer eller sip:-adress',
+  'ed.tc.language': 'Språk',
+  'ed.tc.run': 'Ring provsamtal',
+  'ed.tc.started': 'Provsamtalet är på väg.',
+  'ed.tc.failed': 'Provsamtalet kunde inte ringas.',
+  'ed.tc.state': 'Läge:',
+  'ed.tc.result': 'Resultat:',
+  'ed.tc.attempt': 'Öppna försöket',
+  'ed.tc.s.queued': 'väntar på en ledig linje',
+  'ed.tc.s.dialling': 'ringer upp',
+  'ed.tc.s.ringing': 'signalerar',
+  'ed.tc.s.answered': 'besvarat',
+  'ed.tc.s.in-script': 'skriptet körs',
+  'ed.tc.s.listening': 'väntar på knapptryck',
+  'ed.tc.s.ended': 'avslutat',
 };

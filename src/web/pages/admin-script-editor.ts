@@ -45,6 +45,12 @@ function editorTexts(ctx: AdminContext): string {
     chooseFile: m.t('ed.chooseFile'),
     uploading: m.t('ed.uploading'),
     uploadFailed: m.t('ed.uploadFailed'),
+    tcStarted: m.t('ed.tc.started'),
+    tcFailed: m.t('ed.tc.failed'),
+    tcState: m.t('ed.tc.state'),
+    tcResult: m.t('ed.tc.result'),
+    tcAttempt: m.t('ed.tc.attempt'),
+    tcStates: Object.fromEntries(TEST_CALL_STATES.map((s) => [s, m.t(`ed.tc.s.${s}`)])),
   });
 }
 
@@ -69,6 +75,29 @@ ${csrfField(ctx.csrf)}
 <button type="button" class="secondary" data-action="diff">${m.t('ed.diff')}</button></div>
 </form>
 <pre class="diff" data-part="diff" hidden aria-label="${m.t('ed.diffTitle')}"></pre>
+</section>`;
+}
+
+const TEST_CALL_STATES = ['queued', 'dialling', 'ringing', 'answered', 'in-script', 'listening', 'ended'] as const;
+
+/** "Test call" (issue 15): the draft in the editor runs on a real call to a number or sip: URI. */
+function testCallSection(ctx: AdminContext, d: EditorPageData): Html {
+  const { m } = ctx;
+  const languages = [...new Set(d.detail.prompts.flatMap((p) => Object.keys(p.texts)))].sort();
+  const preferred = m.lang === 'sv' ? 'sv-SE' : 'en-US';
+  return html`<section class="card" aria-labelledby="tc-h">
+<h2 id="tc-h">${m.t('ed.tc.title')}</h2>
+<p class="hint">${m.t('ed.tc.intro')}</p>
+<form class="test-call-form">
+<div class="field"><label for="tc-dest">${m.t('ed.tc.destination')}</label>
+<input type="text" id="tc-dest" name="destination" class="mono" maxlength="256" autocomplete="off" spellcheck="false" required></div>
+<div class="field"><label for="tc-lang">${m.t('ed.tc.language')}</label>
+<select id="tc-lang" name="language">${(languages.length ? languages : [preferred]).map(
+    (l) => html`<option value="${l}"${l === preferred ? html` selected` : ''}>${l}</option>`,
+  )}</select></div>
+<div class="actions"><button type="submit">${m.t('ed.tc.run')}</button></div>
+</form>
+<div data-part="test-call" tabindex="-1" aria-live="polite"></div>
 </section>`;
 }
 
@@ -228,6 +257,7 @@ ${d.error ? html`<div class="notice bad" role="alert" tabindex="-1">${d.error}</
 ${s.hash ? html`<p><a href="/admin/attempts?script=${enc(s.hash)}">${m.t('scripts.attempts')}</a></p>` : ''}
 ${editorSection(ctx, d)}
 ${simulateSection(ctx, d)}
+${testCallSection(ctx, d)}
 ${flowSection(ctx, d)}
 ${promptsSection(ctx, d)}
 ${versionsSection(ctx, d)}

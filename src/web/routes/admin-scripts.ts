@@ -14,7 +14,7 @@ import type { AdminContext } from '../pages/admin-frame';
 import { simplePage } from '../pages/admin-frame';
 import { type EditorPageData, scriptEditorPage, scriptVersionPage } from '../pages/admin-script-editor';
 import { scriptsPage } from '../pages/admin-scripts';
-import type { ScriptEditorPort } from '../script-editor-port';
+import type { ScriptEditorPort, ScriptTestCallPort } from '../script-editor-port';
 import { actorOfSession, csrfFailed, csrfOk, notFoundPage, type WebDeps } from './shared';
 
 const AUDIO_TYPES = [
@@ -39,6 +39,7 @@ export function registerAdminScripts(
   app: FastifyInstance,
   deps: WebDeps,
   editor: (() => ScriptEditorPort | undefined) | undefined,
+  testCalls?: () => ScriptTestCallPort | undefined,
 ): void {
   for (const type of AUDIO_TYPES) {
     if (!app.hasContentTypeParser(type))
@@ -210,6 +211,38 @@ export function registerAdminScripts(
       }
       if (r.error === 'invalid') return reply.code(422).send({ message: r.problems[0]?.message[w.m.lang] });
       return reply.code(404).send({ message: w.m.t('common.notFound') });
+    }, 'json'),
+  );
+
+  // Issue 15: "Test call" runs the draft on a real call; the destination policy decides first.
+  app.post(
+    '/admin/scripts/:id/test-call',
+    guard((req, reply, w, s) => {
+      const calls = testCalls?.();
+      if (!calls) return reply.code(503).send({ message: w.m.t('ed.unavailable') });
+      const b = body(req);
+      const r = calls.start({
+        scriptId: idOf(req),
+        source: str(b.source, 262_144),
+        destination: str(b.destination, 256),
+        language: str(b.language, 35) || 'sv-SE',
+        requestedBy: actorOfSession(s),
+      });
+      if (r.ok) return reply.code(202).send({ attemptId: r.attemptId });
+      if (r.error === 'refused') {
+        const errors = r.problems.filter((p) => p.severity === 'error').length;
+        return reply.code(422).send({ message: w.m.t('ed.invalid', { count: errors }), problems: r.problems });
+      }
+      if (r.error === 'denied') return reply.code(422).send({ reasonCode: r.reasonCode, message: r.message[w.m.lang] });
+      return reply.code(404).send({ message: w.m.t('common.notFound') });
+    }, 'json'),
+  );
+
+  app.get(
+    '/admin/scripts/test-calls/:attemptId',
+    guard((req, reply, w) => {
+      const st = testCalls?.()?.status((req.params as { attemptId: string }).attemptId);
+      return st ? reply.send(st) : reply.code(404).send({ message: w.m.t('common.notFound') });
     }, 'json'),
   );
 

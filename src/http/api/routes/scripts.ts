@@ -12,7 +12,8 @@ import { ApiError } from '../errors';
 import type { Lang } from '../field-errors';
 import { unwrap } from '../outcome-errors';
 import { type ApiRoute, defineRoute, ok } from '../route';
-import { ErrorBody } from '../schemas';
+import { AttemptAccepted, ErrorBody } from '../schemas';
+import { startResultToHttp } from '../start-result';
 
 const ScriptId = z
   .string()
@@ -317,6 +318,58 @@ export function scriptRoutes(ctx: ApiContext): ApiRoute[] {
       },
       handler: async ({ params, body, lang }) =>
         ok(saved(await svc().simulate(params.scriptId, body.keys, body.language, body.source, body.extension), lang)),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/api/v1/scripts/:scriptId/test-call',
+      operationId: 'testCallDraft',
+      summary: 'Test call running a draft (not saved) to a number or sip: URI; the destination policy applies',
+      tags,
+      auth: 'admin',
+      params: ScriptParams,
+      body: z.object({
+        source: Source.describe('The draft text to run (not saved)'),
+        destination: z
+          .string()
+          .min(1)
+          .max(256)
+          .describe('A phone number as people type it, or a sip: URI (only if telephony.allowSipUriDial)'),
+        country: z
+          .string()
+          .regex(/^[A-Za-z]{2}$/)
+          .optional()
+          .describe('Country for numbers without + (default: homeCountry)'),
+        extension: z.string().max(32).optional().describe('Extension dialled as DTMF after answer'),
+        language: z.string().max(35).default('sv-SE'),
+      }),
+      responses: {
+        202: {
+          description:
+            'The call is queued; follow it at /api/v1/attempts/{attemptId} (its scriptHash is `draft:<sha256 of the text>`).',
+          schema: AttemptAccepted,
+        },
+        404: notFound,
+        422: {
+          description:
+            'The draft is invalid (the problems), or the destination policy refused the destination (reasonCode).',
+          schema: Refused.or(ErrorBody),
+        },
+        429: { description: 'Over a rate limit; see Retry-After. No call is placed.', schema: ErrorBody },
+        503: unavailable,
+      },
+      handler: ({ params, body, principal, lang }) => {
+        const draft = saved(svc().testCallDraft(params.scriptId, body.source, body.language), lang);
+        return startResultToHttp(
+          ctx.verification.startDraftTest({
+            destination: body.destination,
+            country: (body.country ?? svc().homeCountry).toUpperCase(),
+            ...(body.extension ? { extension: body.extension } : {}),
+            draft,
+            requestedBy: actorOf(principal),
+          }),
+          lang,
+        );
+      },
     }),
     defineRoute({
       method: 'GET',
