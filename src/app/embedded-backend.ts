@@ -2,6 +2,7 @@
  * Config → the embedded backend's options (SIP core + media). The adapter never sees the config
  * module; this is the one place that knows both shapes.
  */
+import { availableParallelism } from 'node:os';
 import type { Config } from '../config/schema';
 import { createEmbeddedBackend, type EmbeddedBackend } from '../telephony/embedded/backend';
 import {
@@ -46,7 +47,18 @@ const sipStacks = new WeakMap<object, SipSignalling>();
 /** The SIP stack's counters of a backend made by `embeddedBackendFromConfig` (undefined for others). */
 export function sipStatsOf(backend: object): (() => Readonly<Record<string, number>>) | undefined {
   const sip = sipStacks.get(backend);
-  return sip ? () => sip.stats() : undefined;
+  if (!sip) return undefined;
+  const media = backend as EmbeddedBackend;
+  return () => {
+    const m = media.mediaStats();
+    // Media worker health rides along (issue 20): a dead worker ends its calls and is restarted.
+    return {
+      ...sip.stats(),
+      mediaWorkers: m.workers,
+      mediaWorkerRestarts: m.workerRestarts,
+      mediaCallsLostToWorkerFailure: m.callsLostToWorkerFailure,
+    };
+  };
 }
 
 /** `logger` receives the SIP core's own log lines (pino fits `SipLogger`); silent when absent. */
@@ -63,6 +75,7 @@ export function embeddedBackendFromConfig(config: Config, logger?: SipLogger): E
       codecs: m.codecs,
       rtpSource: m.rtpSource,
       srtp: config.sip.trunk.srtp,
+      workers: m.workers === 'auto' ? availableParallelism() : m.workers,
     },
     dtmf: {
       receiveModes: m.dtmf.receiveModes,
@@ -71,6 +84,7 @@ export function embeddedBackendFromConfig(config: Config, logger?: SipLogger): E
       gapMs: m.dtmf.gapMs,
       inbandDetection: m.inbandDtmf,
     },
+    ...(logger ? { logger } : {}),
   });
   sipStacks.set(backend, signalling);
   return backend;

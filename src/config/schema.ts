@@ -237,6 +237,8 @@ export const configSchema = z
         }),
         /** Which RTP sources a call accepts (issue 13): same-host (default), learn (weaker, NAT), strict. */
         rtpSource: z.enum(['same-host', 'learn', 'strict']),
+        /** Media worker threads (issue 20): auto = one per core; 0 = media in the main thread. */
+        workers: z.union([z.literal('auto'), z.number().int().min(0).max(64)]),
       })
       .refine((m) => m.rtpPortMin < m.rtpPortMax, {
         message: 'expected rtpPortMin < rtpPortMax',

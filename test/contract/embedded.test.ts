@@ -14,7 +14,7 @@ import { type SippFarEnd, startSippFarEnd } from './sipp-far-end';
 import { type ContractHarness, describeTelephonyPortContract } from './telephony-port';
 import { writeTonePrompt } from './tone-prompt';
 
-async function embeddedHarness(): Promise<ContractHarness> {
+async function embeddedHarness(workers: number): Promise<ContractHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'fyrkant-contract-embedded-'));
   const credentials = { username: 'fyrkant', password: 'trunk-secret' };
   const signalling = createSipSignalling({
@@ -28,7 +28,7 @@ async function embeddedHarness(): Promise<ContractHarness> {
   const backend = createEmbeddedBackend({
     signalling,
     prompts,
-    media: { address: '127.0.0.1', rtpPortMin: base, rtpPortMax: base + 200 },
+    media: { address: '127.0.0.1', rtpPortMin: base, rtpPortMax: base + 200, workers },
   });
   await backend.start();
   const farEnds = new Set<SippFarEnd>();
@@ -60,4 +60,6 @@ async function embeddedHarness(): Promise<ContractHarness> {
   };
 }
 
-describeTelephonyPortContract('embedded backend + sipp', embeddedHarness);
+describeTelephonyPortContract('embedded backend + sipp', () => embeddedHarness(0));
+// The same contract with media on worker threads (issue 20; the config default).
+describeTelephonyPortContract('embedded backend, media on 2 worker threads + sipp', () => embeddedHarness(2));

@@ -72,7 +72,8 @@ async function sendRfc4733(peer: Peer, digitCode: number, ts: number, seq0: numb
   return seq;
 }
 
-describe('embedded backend over a fake SIP seam with real RTP', () => {
+// Media in the main thread (media.workers 0) and on worker threads (issue 20): the same behaviour.
+describe.each([0, 2])('embedded backend over a fake SIP seam with real RTP (media workers: %i)', (workers) => {
   const dir = mkdtempSync(join(tmpdir(), 'fyrkant-backend-'));
   let backend: EmbeddedBackend;
   let signalling: FakeSignalling;
@@ -94,7 +95,7 @@ describe('embedded backend over a fake SIP seam with real RTP', () => {
     const base = await freePort();
     backend = createEmbeddedBackend({
       signalling,
-      media: { address: '127.0.0.1', rtpPortMin: base, rtpPortMax: base + 200 },
+      media: { address: '127.0.0.1', rtpPortMin: base, rtpPortMax: base + 200, workers },
     });
     await backend.start();
     trace = [];
@@ -303,7 +304,7 @@ describe('embedded backend over a fake SIP seam with real RTP', () => {
     const base = await freePort();
     backend = createEmbeddedBackend({
       signalling,
-      media: { address: '127.0.0.1', rtpPortMin: base, rtpPortMax: base + 100 },
+      media: { address: '127.0.0.1', rtpPortMin: base, rtpPortMax: base + 100, workers },
       dtmf: { sendMode: 'info', toneMs: 80, gapMs: 80 },
     });
     await backend.start();

@@ -77,7 +77,13 @@ describe('embedded backend ↔ sipp: PBX and carrier media flows', () => {
     const base = await freePort();
     backend = createEmbeddedBackend({
       signalling,
-      media: { address: opts.mediaAddress ?? '127.0.0.1', rtpPortMin: base, rtpPortMax: Math.min(65534, base + 200) },
+      media: {
+        address: opts.mediaAddress ?? '127.0.0.1',
+        rtpPortMin: base,
+        rtpPortMax: Math.min(65534, base + 200),
+        // Media on a worker thread, as configured by default (issue 20); test/media/backend.test.ts runs both.
+        workers: 1,
+      },
       ...(opts.inband ? { dtmf: { inbandDetection: opts.inband } } : {}),
     });
     await backend.start();

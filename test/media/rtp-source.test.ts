@@ -129,7 +129,14 @@ async function startRig(mode: RtpSourceMode, xml: string, calls: number, ports =
   const rtpMin = Math.min(base + (base % 2), 65534 - 2 * ports);
   const backend = createEmbeddedBackend({
     signalling,
-    media: { address: '127.0.0.1', rtpPortMin: rtpMin, rtpPortMax: rtpMin + 2 * ports - 1, rtpSource: mode },
+    media: {
+      address: '127.0.0.1',
+      rtpPortMin: rtpMin,
+      rtpPortMax: rtpMin + 2 * ports - 1,
+      rtpSource: mode,
+      // On worker threads, as configured by default (issue 20): bad RTP must not hurt a worker either.
+      workers: 2,
+    },
   });
   await backend.start();
   return {

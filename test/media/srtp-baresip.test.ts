@@ -42,7 +42,7 @@ describe('SRTP (SDES) with baresip', () => {
         timers: { t1: 100, t2: 400, t4: 500 },
         trunk: { uri: phone.uri(), fromUser: 'fyrkant' },
       }),
-      media: { address: '127.0.0.1', rtpPortMin: base, rtpPortMax: Math.min(65535, base + 199), srtp },
+      media: { address: '127.0.0.1', rtpPortMin: base, rtpPortMax: Math.min(65535, base + 199), srtp, workers: 2 },
     });
     await backend.start();
     return { b: backend, p: phone };

@@ -16,16 +16,18 @@ import {
   type TelephonyBackend,
 } from '../port';
 import { type DtmfSendMode, EmbeddedCall } from './call';
-import { type AudioListener, CallMedia, type EventReceiver } from './media/call-media';
-import { type MediaClock, monotonicClock } from './media/clock';
-import { DtmfMerger, InbandDetector, Rfc4733Receiver } from './media/dtmf';
+import type { MediaClock } from './media/clock';
+import { DtmfMerger } from './media/dtmf';
+import type { EngineDtmfSetup } from './media/engine-protocol';
+import { LocalMediaHost, type MediaHost, type MediaHostStats } from './media/host';
 import { PromptCache } from './media/prompts';
-import { RtpEndpoint } from './media/rtp/endpoint';
 import { RtpPortAllocator } from './media/rtp/ports';
-import { describeSourceChange, type RtpSourceMode } from './media/rtp/source-policy';
-import { PacingScheduler } from './media/scheduler';
+import type { RtpSourceMode } from './media/rtp/source-policy';
+import type { PacingScheduler } from './media/scheduler';
 import { type G711Codec, SdpNegotiator } from './media/sdp/negotiate';
 import type { SrtpPolicy } from './media/sdp/sdes';
+import type { MediaSession } from './media/session';
+import { type MediaWorkerLogger, WorkerMediaHost } from './media/worker/pool';
 import { InviteFailure, type Signalling } from './signalling';
 
 export interface EmbeddedMediaOptions {
@@ -41,6 +43,11 @@ export interface EmbeddedMediaOptions {
   readonly rtpSource?: RtpSourceMode;
   /** SRTP with SDES keys toward the trunk (config `sip.trunk.srtp`); default off. */
   readonly srtp?: SrtpPolicy;
+  /**
+   * Media worker threads (config `media.workers`): RTP, pacing and DTMF detection run there, off the
+   * main thread. 0 (the default here; config defaults to one per core) runs media in the main thread.
+   */
+  readonly workers?: number;
 }
 
 export interface EmbeddedDtmfOptions {
@@ -64,10 +71,13 @@ export interface EmbeddedBackendOptions {
   readonly signalling: Signalling;
   readonly media: EmbeddedMediaOptions;
   readonly dtmf?: EmbeddedDtmfOptions;
-  /** Shared across backends/tests if given; otherwise the backend owns one. */
+  /** Pacing for in-process media (tests); forces `media.workers` 0. */
   readonly scheduler?: PacingScheduler;
   readonly prompts?: PromptCache;
+  /** Clock for in-process media (tests); forces `media.workers` 0. */
   readonly clock?: MediaClock;
+  /** Where media workers report a crash. */
+  readonly logger?: MediaWorkerLogger;
 }
 
 const ALL_MODES: readonly DtmfSource[] = ['rfc4733', 'info', 'inband'];
@@ -75,10 +85,9 @@ const ALL_MODES: readonly DtmfSource[] = ['rfc4733', 'info', 'inband'];
 export class EmbeddedBackend implements TelephonyBackend {
   readonly name = 'embedded' as const;
   private readonly signalling: Signalling;
-  private readonly ports: RtpPortAllocator;
-  private readonly scheduler: PacingScheduler;
+  private readonly ports: RtpPortAllocator<MediaSession>;
+  private host: MediaHost | undefined;
   private readonly prompts: PromptCache;
-  private readonly clock: MediaClock;
   private readonly calls = new Set<EmbeddedCall>();
   private started = false;
   private lastTrunk: BackendHealth['trunk'] = 'unknown';
@@ -86,18 +95,38 @@ export class EmbeddedBackend implements TelephonyBackend {
 
   constructor(private readonly options: EmbeddedBackendOptions) {
     this.signalling = options.signalling;
-    this.ports = new RtpPortAllocator(options.media.address, {
-      min: options.media.rtpPortMin,
-      max: options.media.rtpPortMax,
-    });
-    this.clock = options.clock ?? monotonicClock;
-    this.scheduler = options.scheduler ?? new PacingScheduler({ clock: this.clock });
+    const rtpSource = options.media.rtpSource ?? 'same-host';
+    this.ports = new RtpPortAllocator(
+      options.media.address,
+      { min: options.media.rtpPortMin, max: options.media.rtpPortMax },
+      (address, port) => this.mediaHost().open(address, port, rtpSource),
+    );
     this.prompts = options.prompts ?? new PromptCache();
     this.receiveModes = options.dtmf?.receiveModes?.length ? options.dtmf.receiveModes : ALL_MODES;
   }
 
   get activeCalls(): number {
     return this.calls.size;
+  }
+
+  /** Where media runs (created on first use; the worker threads of `media.workers`). */
+  mediaHost(): MediaHost {
+    if (this.host) return this.host;
+    const o = this.options;
+    const workers = o.clock || o.scheduler ? 0 : (o.media.workers ?? 0);
+    this.host =
+      workers > 0
+        ? new WorkerMediaHost({ workers, ...(o.logger ? { logger: o.logger } : {}) })
+        : new LocalMediaHost({
+            ...(o.clock ? { clock: o.clock } : {}),
+            ...(o.scheduler ? { scheduler: o.scheduler } : {}),
+          });
+    return this.host;
+  }
+
+  /** Media worker counters (for /metrics). */
+  mediaStats(): MediaHostStats {
+    return this.host?.stats() ?? { workers: 0, workerRestarts: 0, callsLostToWorkerFailure: 0 };
   }
 
   async start(): Promise<void> {
@@ -108,7 +137,9 @@ export class EmbeddedBackend implements TelephonyBackend {
 
   async stop(): Promise<void> {
     await Promise.allSettled([...this.calls].map((c) => c.hangup('service stopping')));
-    this.scheduler.stop();
+    const host = this.host;
+    this.host = undefined;
+    await host?.stop();
     if (this.started) await this.signalling.stop();
     this.started = false;
   }
@@ -133,12 +164,14 @@ export class EmbeddedBackend implements TelephonyBackend {
     }
     if (!this.started) throw new DialFailure('network', 'the embedded backend is not started');
     if (signal?.aborted) throw new DialFailure('cancelled', 'cancelled before dialling');
-    let rtp: Awaited<ReturnType<RtpPortAllocator['allocate']>>;
+    let rtp: { socket: MediaSession; port: number };
     try {
       rtp = await this.ports.allocate();
     } catch (err) {
       throw new DialFailure('media', err instanceof Error ? err.message : String(err));
     }
+    const session = rtp.socket;
+    void session.closed.then(() => this.ports.release(rtp.port));
     const trace = request.trace;
     const mediaOpts = this.options.media;
     const negotiator = new SdpNegotiator({
@@ -149,22 +182,17 @@ export class EmbeddedBackend implements TelephonyBackend {
       telephoneEvent: this.receiveModes.includes('rfc4733') || this.options.dtmf?.sendMode !== 'inband',
     });
     let call: EmbeddedCall | undefined;
-    const deliver = (e: Parameters<EmbeddedCall['deliverDigit']>[0]) => call?.deliverDigit(e);
-    const merger = new DtmfMerger({ onDigit: deliver });
-    const endpoint = new RtpEndpoint({
-      socket: rtp.socket,
-      port: rtp.port,
-      now: () => this.clock.now(),
-      onPacket: (h, d, a) => media?.onPacket(h, d, a),
-      rtpSource: mediaOpts.rtpSource ?? 'same-host',
-      onSourceChange: (change) => {
-        trace({ kind: 'media', at: Date.now(), summary: describeSourceChange(change) });
-        if (change.kind !== 'remote' && change.kind !== 'refused') media?.streamChanged();
+    let mediaFailure: string | undefined;
+    const merger = new DtmfMerger({ onDigit: (e) => call?.deliverDigit(e) });
+    session.handlers = {
+      onDigit: (e) => merger.push(e),
+      onSourceChange: (at, summary) => trace({ kind: 'media', at, summary }),
+      onFailure: (reason) => {
+        mediaFailure = reason;
+        trace({ kind: 'note', at: Date.now(), level: 'error', message: reason });
+        void call?.hangup(reason);
       },
-    });
-    let media: CallMedia | undefined;
-    const releasePort = () => this.ports.release(rtp.port);
-    rtp.socket.once('close', releasePort);
+    };
 
     let dialog: Awaited<ReturnType<Signalling['invite']>>;
     try {
@@ -184,8 +212,12 @@ export class EmbeddedBackend implements TelephonyBackend {
         },
       });
     } catch (err) {
-      endpoint.close();
+      session.close();
       throw withSrtpHint(toDialFailure(err, signal), mediaOpts.srtp);
+    }
+    if (mediaFailure) {
+      await dialog.bye(mediaFailure).catch(() => {});
+      throw new DialFailure('media', mediaFailure, undefined, undefined, dialog.callId);
     }
 
     const answer = dialog.remoteBody;
@@ -193,39 +225,31 @@ export class EmbeddedBackend implements TelephonyBackend {
       ? negotiator.applyAnswer(answer.content)
       : ({ ok: false, reason: 'the 200 OK carried no SDP answer' } as const);
     if (!result.ok) {
-      endpoint.close();
+      session.close();
       trace({ kind: 'note', at: Date.now(), level: 'error', message: `media negotiation failed: ${result.reason}` });
       await dialog.bye('media negotiation failed').catch(() => {});
       throw new DialFailure('media', result.reason, undefined, undefined, dialog.callId);
     }
     const negotiated = result.media;
     const te = negotiated.telephoneEventPt !== undefined;
-    const wall = () => Date.now();
-    const { eventReceiver, audioListener, detector } = this.dtmfReceivers(te, negotiated.telephoneEventPt, merger);
-    media = new CallMedia({
-      endpoint,
-      scheduler: this.scheduler,
-      media: negotiated,
-      eventReceiver,
-      audioListener,
-      wallNow: wall,
-    });
+    const dtmf = this.dtmfSetup(te);
+    session.begin(negotiated, dtmf);
     call = new EmbeddedCall({
       attemptId: request.attemptId,
       dialog,
-      media,
+      media: session,
       negotiator,
       merger,
       prompts: this.prompts,
       trace,
       receiveModes: this.receiveModes,
-      inbandActive: detector !== undefined,
-      ...(detector ? { suppressInbandUntil: (until: number) => detector.suppressUntil(until) } : {}),
+      inbandActive: dtmf.inband !== 'off',
+      ...(dtmf.inband !== 'off' ? { suppressInbandUntil: (until: number) => session.suppressInband(until) } : {}),
       sendMode: this.options.dtmf?.sendMode ?? 'rfc4733',
       toneMs: this.options.dtmf?.toneMs ?? 100,
       gapMs: this.options.dtmf?.gapMs ?? 100,
       onEnded: (c) => this.calls.delete(c),
-      onFlush: () => detector?.flush(Date.now()),
+      onFlush: () => session.flush(),
     });
     this.calls.add(call);
     trace({
@@ -237,50 +261,18 @@ export class EmbeddedBackend implements TelephonyBackend {
       stats: { localPort: rtp.port, payloadType: negotiated.payloadType, dtmfModes: call.dtmfModes.join(',') },
     });
     trace({ kind: 'state', at: Date.now(), state: 'answered' });
-    media.start();
     return call;
   }
 
   /**
-   * The call's DTMF receivers. In `auto` with telephone-event agreed, the in-band detector listens
-   * until the first RFC 4733 packet shows the phone really sends events (then tones in the audio
-   * would only be the same presses again).
+   * Which DTMF receivers the media engine runs for a call. In `auto` with telephone-event agreed, the
+   * in-band detector listens until the first RFC 4733 packet shows the phone really sends events.
    */
-  private dtmfReceivers(
-    te: boolean,
-    telephoneEventPt: number | undefined,
-    merger: DtmfMerger,
-  ): { eventReceiver?: EventReceiver; audioListener?: AudioListener; detector?: InbandDetector } {
-    const receiver =
-      te && this.receiveModes.includes('rfc4733')
-        ? new Rfc4733Receiver({ payloadType: telephoneEventPt!, onDigit: (e) => merger.push(e) })
-        : undefined;
+  private dtmfSetup(te: boolean): EngineDtmfSetup {
+    const rfc4733 = te && this.receiveModes.includes('rfc4733');
     const mode = this.options.dtmf?.inbandDetection ?? 'auto';
-    if (!this.receiveModes.includes('inband') || mode === 'never') return receiver ? { eventReceiver: receiver } : {};
-    const detector = new InbandDetector({ onDigit: (e) => merger.push(e) });
-    if (mode === 'always' || !te || !receiver) {
-      return {
-        eventReceiver: receiver,
-        audioListener: { process: (pcm, now) => detector.onSamples(pcm, now) },
-        detector,
-      };
-    }
-    let eventSeen = false;
-    const eventReceiver: EventReceiver = {
-      onPacket: (packet, now) => {
-        eventSeen = true;
-        receiver.onPacket(packet, now);
-      },
-      poll: (now) => receiver.poll(now),
-      setPayloadType: (pt) => receiver.setPayloadType(pt),
-      reset: (now) => receiver.reset(now),
-    };
-    const audioListener: AudioListener = {
-      process: (pcm, now) => {
-        if (!eventSeen) detector.onSamples(pcm, now);
-      },
-    };
-    return { eventReceiver, audioListener, detector };
+    if (!this.receiveModes.includes('inband') || mode === 'never') return { rfc4733, inband: 'off' };
+    return { rfc4733, inband: mode === 'always' || !rfc4733 ? 'always' : 'until-event' };
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * An answered call of the embedded backend: one SIP dialog plus its `CallMedia`. It turns the
+ * An answered call of the embedded backend: one SIP dialog plus its `MediaSession`. It turns the
  * port's verbs (play, sendDigits, hangup) into media and signalling actions, merges DTMF from the
  * three sources into one `dtmf` event stream, and traces DTMF, prompts and media statistics.
  */
@@ -17,7 +17,6 @@ import type {
   SendDigitsOptions,
   TraceSink,
 } from '../port';
-import type { CallMedia } from './media/call-media';
 import {
   buildDtmfInfo,
   DTMF_RELAY_TYPE,
@@ -26,11 +25,10 @@ import {
   isDtmfInfoContentType,
   parseDtmfInfo,
   planDigits,
-  Rfc4733Sender,
-  ToneGenerator,
 } from './media/dtmf';
 import type { PromptCache } from './media/prompts';
 import type { SdpNegotiator } from './media/sdp/negotiate';
+import type { MediaSession } from './media/session';
 import type { Dialog, SessionBody } from './signalling';
 
 export type DtmfSendMode = 'rfc4733' | 'inband' | 'info';
@@ -38,7 +36,8 @@ export type DtmfSendMode = 'rfc4733' | 'inband' | 'info';
 export interface EmbeddedCallOptions {
   readonly attemptId: string;
   readonly dialog: Dialog;
-  readonly media: CallMedia;
+  /** The call's media, run by the media engine (on a worker thread or in-process). */
+  readonly media: MediaSession;
   readonly negotiator: SdpNegotiator;
   readonly merger: DtmfMerger;
   readonly prompts: PromptCache;
@@ -169,10 +168,7 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
     // would take our own extension digits for the callee's key presses (a "0" then "#" reads as fraud).
     const suppressEcho = () => this.o.suppressInbandUntil?.(Date.now() + ECHO_MARGIN_MS);
     if (mode === 'inband') this.o.suppressInbandUntil?.(start + plan.totalMs + ECHO_MARGIN_MS);
-    const sending =
-      mode === 'rfc4733'
-        ? media.sendEvents(new Rfc4733Sender(digits, { ...timing, startTimestamp: media.nextTimestamp }))
-        : media.sendTones(new ToneGenerator(digits, timing));
+    const sending = media.sendDigits(mode, digits, timing);
     await Promise.race([sending, abort, this.ended]);
     if (mode === 'inband') suppressEcho();
     // Aborted (or the call ended): stop the rest of the digits instead of letting them play out.
@@ -198,7 +194,12 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
     if (this.stateValue.name === 'ended') return;
     this.o.onFlush?.();
     this.stateValue = { name: 'ended', answeredAt: this.stateValue.answeredAt, end };
-    this.o.trace({ kind: 'media', at: Date.now(), summary: 'RTP statistics at call end', stats: this.o.media.stats() });
+    this.o.trace({
+      kind: 'media',
+      at: Date.now(),
+      summary: 'RTP statistics at call end',
+      stats: this.o.media.statsRecord(),
+    });
     this.o.media.close();
     this.o.trace({ kind: 'state', at: end.at, state: 'ended', detail: `${end.by}: ${end.reason}` });
     this.resolveEnded();

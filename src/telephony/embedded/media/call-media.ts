@@ -75,6 +75,8 @@ export interface CallMediaOptions {
   readonly audioListener?: AudioListener;
   /** Wall-clock ms for DTMF timestamps (DtmfEvent.at). */
   readonly wallNow?: () => number;
+  /** Called after every tick (the media engine publishes the call's counters here). */
+  readonly onTicked?: () => void;
 }
 
 type Outgoing =
@@ -115,6 +117,7 @@ export class CallMedia implements PacedStream {
   private readonly eventReceiver: EventReceiver | undefined;
   private readonly audioListener: AudioListener | undefined;
   private readonly wallNow: () => number;
+  private readonly onTicked: (() => void) | undefined;
   /** Reused view for the RFC 4733 receiver (its payload is a subarray of the datagram). */
   private readonly view: {
     payloadType: number;
@@ -142,6 +145,7 @@ export class CallMedia implements PacedStream {
     this.eventReceiver = options.eventReceiver;
     this.audioListener = options.audioListener;
     this.wallNow = options.wallNow ?? Date.now;
+    this.onTicked = options.onTicked;
     this.media = options.media;
     this.apply(options.media);
   }
@@ -259,6 +263,11 @@ export class CallMedia implements PacedStream {
 
   tick(skipped: number): void {
     if (this.closed) return;
+    this.produce(skipped);
+    this.onTicked?.();
+  }
+
+  private produce(skipped: number): void {
     if (skipped > 0) {
       this.timestamp = (this.timestamp + skipped * FRAME_SAMPLES) >>> 0;
       this.gatheredLength = 0;

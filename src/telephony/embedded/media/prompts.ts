@@ -1,7 +1,8 @@
 /**
  * Prompt audio: a WAV file of any common layout (PCM 8–32 bit, float, µ-law/A-law WAV; any rate;
  * mono or multichannel) converted once to 8 kHz mono G.711 and cached by content hash. All calls
- * playing the same prompt share one encoded buffer, so memory per call stays a few bytes of cursor.
+ * playing the same prompt share one encoded buffer (in a SharedArrayBuffer, so media worker threads
+ * share it too), so memory per call stays a few bytes of cursor.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -103,7 +104,10 @@ export class PromptCache {
     }
     const pcm = wavTo8kMono(bytes);
     const g711 = encodePcm(codec, pcm);
-    return Buffer.from(g711.buffer, g711.byteOffset, g711.byteLength);
+    // In shared memory: media worker threads play it without a copy per call or per worker.
+    const shared = Buffer.from(new SharedArrayBuffer(g711.byteLength));
+    shared.set(g711);
+    return shared;
   }
 }
 

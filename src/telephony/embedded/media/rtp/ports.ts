@@ -23,7 +23,14 @@ export class PortExhausted extends Error {
 /** Random draws before falling back to picking among the free ports (a nearly full range). */
 const RANDOM_DRAWS = 16;
 
-export class RtpPortAllocator {
+/**
+ * Claims one port: resolves to what holds it, or undefined when the port is taken. The default binds
+ * a UDP socket here; with media worker threads the worker binds it (sockets cannot move between
+ * threads) and the holder is the main thread's handle on that worker's session.
+ */
+export type PortBinder<T> = (address: string, port: number) => Promise<T | undefined>;
+
+export class RtpPortAllocator<T = Socket> {
   private readonly inUse = new Set<number>();
   /** Recently released ports, oldest first. */
   private readonly resting: number[] = [];
@@ -31,10 +38,14 @@ export class RtpPortAllocator {
   private readonly first: number;
   private readonly count: number;
 
+  private readonly binder: PortBinder<T>;
+
   constructor(
     private readonly address: string,
     range: PortRange,
+    binder?: PortBinder<T>,
   ) {
+    this.binder = binder ?? (bindRtpSocket as unknown as PortBinder<T>);
     if (!Number.isInteger(range.min) || !Number.isInteger(range.max) || range.min < 1 || range.max > 65535) {
       throw new RangeError(`bad RTP port range ${range.min}-${range.max}`);
     }
@@ -52,7 +63,7 @@ export class RtpPortAllocator {
   }
 
   /** Bind a UDP socket on a free even port of the range, drawn at random. */
-  async allocate(): Promise<{ socket: Socket; port: number }> {
+  async allocate(): Promise<{ socket: T; port: number }> {
     const failed = new Set<number>();
     const usable = (port: number, resting: boolean) =>
       !this.inUse.has(port) && !failed.has(port) && (resting || !this.resting.includes(port));
@@ -86,16 +97,17 @@ export class RtpPortAllocator {
     if (this.resting.length > this.restingLimit) this.resting.shift();
   }
 
-  private async take(port: number): Promise<{ socket: Socket; port: number } | undefined> {
+  private async take(port: number): Promise<{ socket: T; port: number } | undefined> {
     this.inUse.add(port);
-    const socket = await bind(this.address, port);
+    const socket = await this.binder(this.address, port);
     if (socket) return { socket, port };
     this.inUse.delete(port);
     return undefined;
   }
 }
 
-function bind(address: string, port: number): Promise<Socket | undefined> {
+/** Bind a UDP socket for RTP on `address:port`; undefined if the port is taken. */
+export function bindRtpSocket(address: string, port: number): Promise<Socket | undefined> {
   return new Promise((resolve) => {
     // IPv6 media when media.address is an IPv6 address (the SDP then says IN IP6).
     const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', lookup: literalLookup });

@@ -1,0 +1,131 @@
+/**
+ * Media on worker threads (config `media.workers`, default one per core): each call is pinned to the
+ * least-loaded worker for its whole life; its socket is bound there and its RTP never touches the
+ * main thread. The main thread only posts `ToEngine` messages and never waits on a worker.
+ *
+ * A worker that dies (an uncaught error, out of memory, terminated) takes only its own calls: each
+ * ends with a clear reason (`MediaSession.fail` → the call hangs up), the death is logged and
+ * counted, and a fresh worker takes its place for new calls.
+ */
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { FromEngine, ToEngine } from '../engine-protocol';
+import { type MediaHost, type MediaHostStats, nextSessionId, SessionTable } from '../host';
+import type { RtpSourceMode } from '../rtp/source-policy';
+import { MediaSession } from '../session';
+
+export interface MediaWorkerLogger {
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface WorkerMediaHostOptions {
+  /** Number of worker threads (≥ 1). */
+  readonly workers: number;
+  readonly logger?: MediaWorkerLogger;
+}
+
+/** The worker's script: compiled JavaScript in dist, TypeScript (through tsx) under jest/tsx. */
+function spawnEngineThread(): Worker {
+  const ext = extname(__filename);
+  const entry = join(__dirname, `thread${ext}`);
+  if (ext === '.js') return new Worker(entry);
+  // Running from source (tests, `tsx`): register tsx's CommonJS loader in the worker first.
+  const code = `require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`;
+  return new Worker(code, { eval: true });
+}
+
+class MediaWorker {
+  readonly table = new SessionTable();
+  readonly thread: Worker;
+  private gone = false;
+
+  constructor(
+    readonly index: number,
+    onDeath: (worker: MediaWorker, reason: string) => void,
+  ) {
+    this.thread = spawnEngineThread();
+    // The main thread decides the process's life (its SIP socket holds it open while serving).
+    this.thread.unref();
+    this.thread.on('message', (m: FromEngine) => this.table.dispatch(m));
+    this.thread.on('error', (err) => this.die(onDeath, `media worker ${index} failed: ${err.message}`));
+    this.thread.on('exit', (code) => this.die(onDeath, `media worker ${index} exited (code ${code})`));
+  }
+
+  get alive(): boolean {
+    return !this.gone;
+  }
+
+  post(message: ToEngine): void {
+    if (!this.gone) this.thread.postMessage(message);
+  }
+
+  /** Stop on purpose: the thread's exit is not a failure. */
+  async stop(): Promise<void> {
+    this.gone = true;
+    this.table.failAll('media stopped');
+    await this.thread.terminate();
+  }
+
+  private die(onDeath: (worker: MediaWorker, reason: string) => void, reason: string): void {
+    if (this.gone) return;
+    this.gone = true;
+    onDeath(this, reason);
+  }
+}
+
+export class WorkerMediaHost implements MediaHost {
+  private readonly workers: MediaWorker[] = [];
+  private restarts = 0;
+  private lost = 0;
+  private stopped = false;
+  private readonly logger: MediaWorkerLogger | undefined;
+
+  constructor(options: WorkerMediaHostOptions) {
+    this.logger = options.logger;
+    const n = Math.max(1, Math.floor(options.workers));
+    for (let i = 0; i < n; i++) this.workers.push(this.spawn(i));
+  }
+
+  /** The worker threads (tests kill one to see its calls end and a new one start). */
+  get threads(): readonly Worker[] {
+    return this.workers.map((w) => w.thread);
+  }
+
+  /** Calls per worker, in worker order. */
+  get load(): number[] {
+    return this.workers.map((w) => w.table.size);
+  }
+
+  open(address: string, port: number, rtpSource: RtpSourceMode): Promise<MediaSession | undefined> {
+    if (this.stopped) return Promise.resolve(undefined);
+    let worker = this.workers[0]!;
+    for (const w of this.workers) if (w.table.size < worker.table.size) worker = w;
+    const session = new MediaSession(nextSessionId(), port, (m) => worker.post(m));
+    return worker.table.open(session, () =>
+      worker.post({ t: 'open', id: session.id, address, port, rtpSource, stats: session.stats }),
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.workers.map((w) => w.stop()));
+  }
+
+  stats(): MediaHostStats {
+    return { workers: this.workers.length, workerRestarts: this.restarts, callsLostToWorkerFailure: this.lost };
+  }
+
+  private spawn(index: number): MediaWorker {
+    return new MediaWorker(index, (dead, reason) => this.onDeath(dead, reason));
+  }
+
+  private onDeath(dead: MediaWorker, reason: string): void {
+    const calls = dead.table.failAll(reason);
+    this.lost += calls;
+    this.logger?.error({ worker: dead.index, calls, reason }, 'media worker died; its calls were ended');
+    if (this.stopped) return;
+    this.restarts++;
+    this.workers[dead.index] = this.spawn(dead.index);
+  }
+}
