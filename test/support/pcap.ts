@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 export interface PcapRtpPacket {
   /** Capture time relative to the first frame, ms. */
   readonly timeMs: number;
+  /** Capture time as wall-clock ms since the epoch (the kernel's timestamp). */
+  readonly epochMs: number;
   readonly payloadType: number;
   readonly sequence: number;
   readonly timestamp: number;
@@ -49,6 +51,7 @@ export function readPcapRtp(path: string): PcapRtpPacket[] {
     const start = rtp + 12 + cc * 4;
     out.push({
       timeMs: t - t0,
+      epochMs: t,
       payloadType: frame[rtp + 1]! & 0x7f,
       marker: (frame[rtp + 1]! & 0x80) !== 0,
       sequence: frame.readUInt16BE(rtp + 2),
