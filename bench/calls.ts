@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { WorkerInput } from './fyrkant-worker';
@@ -24,11 +24,14 @@ async function main(): Promise<void> {
       rate: { type: 'string' },
       sipp: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      // Media worker threads (config media.workers): 'auto' = one per core, 0 = media in the main thread.
+      'media-workers': { type: 'string', default: 'auto' },
       // Real-time scheduling for the measured process (as a media server is deployed); needs root.
       rt: { type: 'boolean', default: process.getuid?.() === 0 },
       'no-rt': { type: 'boolean', default: false },
     },
   });
+  const loadAverageAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   const calls = Number(values.calls);
   const seconds = Number(values.seconds);
   const rate = Number(values.rate ?? Math.min(75, Math.max(20, Math.ceil(calls / 10))));
@@ -125,6 +128,7 @@ async function main(): Promise<void> {
       prompt,
       rtpPortMin: 40000,
       rtpPortMax: Math.min(65000, 40000 + calls * 4 + 200),
+      mediaWorkers: values['media-workers'] === 'auto' ? availableParallelism() : Number(values['media-workers']),
     };
     const rt = values.rt && !values['no-rt'];
     // A larger young generation makes scavenges (the main source of send-interval outliers) rarer.
@@ -163,8 +167,10 @@ async function main(): Promise<void> {
         rate,
         sippInstances: sippCount,
         scheduling: rt ? 'SCHED_FIFO 50 (chrt)' : 'normal',
+        mediaWorkers: input.mediaWorkers,
         nodeArgs: extraNodeArgs,
       },
+      loadAverageAtStart,
       loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
       ...fyrkant,
       rtpSendIntervalDeviationMs: interval

@@ -20,6 +20,8 @@ export interface WorkerInput {
   readonly prompt: string;
   readonly rtpPortMin: number;
   readonly rtpPortMax: number;
+  /** Media worker threads (0: media in the main thread). */
+  readonly mediaWorkers: number;
 }
 
 interface CallRecord {
@@ -39,7 +41,12 @@ async function main(): Promise<void> {
   });
   const backend = createEmbeddedBackend({
     signalling,
-    media: { address: '127.0.0.1', rtpPortMin: input.rtpPortMin, rtpPortMax: input.rtpPortMax },
+    media: {
+      address: '127.0.0.1',
+      rtpPortMin: input.rtpPortMin,
+      rtpPortMax: input.rtpPortMax,
+      workers: input.mediaWorkers ?? 0,
+    },
   });
   await backend.start();
   const prompt = await promptFromFile(input.prompt, 'bench-prompt');

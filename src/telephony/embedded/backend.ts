@@ -132,6 +132,8 @@ export class EmbeddedBackend implements TelephonyBackend {
   async start(): Promise<void> {
     if (this.started) return;
     await this.signalling.start();
+    // Media workers start now, not on the first call's dial.
+    this.mediaHost();
     this.started = true;
   }
 
