@@ -118,8 +118,11 @@ async function main(): Promise<void> {
       rt: { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       keep: { type: 'boolean', default: false },
+      // media.workers of the service (issue 20): auto = one per core, 0 = media in the main thread.
+      'media-workers': { type: 'string', default: 'auto' },
     },
   });
+  const mediaWorkers = values['media-workers'] === 'auto' ? 'auto' : Number(values['media-workers']);
   if (values.rt) {
     // The driver measures API latency: under --rt it must not be starved by the real-time service
     // it loads, nor by unrelated load. One notch below serve (50), above sipp (40).
@@ -150,7 +153,12 @@ async function main(): Promise<void> {
       http: { address: '127.0.0.1', port: 0 },
       telephony: { allowSipUriDial: false, ringTimeoutSeconds: 30 },
       sip: { address: '127.0.0.1', port: sipPort, trunk: { uri: `sip:127.0.0.1:${sippPort}`, keepaliveSeconds: 0 } },
-      media: { address: '127.0.0.1', rtpPortMin: rtpMin, rtpPortMax: Math.min(65534, rtpMin + 20000) },
+      media: {
+        address: '127.0.0.1',
+        rtpPortMin: rtpMin,
+        rtpPortMax: Math.min(65534, rtpMin + 20000),
+        workers: mediaWorkers,
+      },
       ivr: { scriptsDir: join(REPO, 'ivr-scripts'), promptCacheDir: join(dir, 'prompts') },
       dialPlan: { requestUri: 'sip:{e164}@{host}' },
       policy: {
@@ -542,6 +550,7 @@ async function main(): Promise<void> {
         fuzzPerSecond: values.fuzz ? Number(values['fuzz-rate']) : null,
         scheduling: values.rt ? 'serve SCHED_FIFO 50, sipp 40, dumpcap 30 (chrt)' : 'normal',
         nodeArgs: nodeArgs.slice(0, nodeArgs.indexOf('-r')),
+        mediaWorkers,
       },
       loadAverageAtStart: null as number[] | null,
       loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
