@@ -31,7 +31,9 @@ function spawnEngineThread(): Worker {
   const entry = join(__dirname, `thread${ext}`);
   if (ext === '.js') return new Worker(entry);
   // Running from source (tests, `tsx`): register tsx's CommonJS loader in the worker first.
-  const code = `require('tsx/cjs/api').register(); require(${JSON.stringify(entry)});`;
+  // Resolved here: an eval'd worker resolves modules from the process's working directory.
+  const tsx = require.resolve('tsx/cjs/api');
+  const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(entry)});`;
   return new Worker(code, { eval: true });
 }
 
