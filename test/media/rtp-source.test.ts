@@ -10,6 +10,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { createEmbeddedBackend, type EmbeddedBackend } from '../../src/telephony/embedded/backend';
+import type { EmbeddedCall } from '../../src/telephony/embedded/call';
 import { writeRtpHeader } from '../../src/telephony/embedded/media/rtp/packet';
 import type { RtpSourceMode } from '../../src/telephony/embedded/media/rtp/source-policy';
 import { createSipSignalling } from '../../src/telephony/embedded/sip';
@@ -218,12 +219,15 @@ describe('RTP source policy against an attacker on another host (real SIP via si
         attacker.tell(p.port);
         if (phoneSends) phone.startAudio(p.port);
         await until(() => attacker.sentTo(p.port) >= 25, 'the attacker to send 25 packets at the call', 10_000);
+        // Media runs on a worker: let it handle what the attacker sent before looking at the digits.
+        await (p.call as EmbeddedCall).mediaSettled();
         const before = digitsOf(p);
         await phone.press(HASH, p.port);
         await until(() => p.digits.length > 0, "the phone's #", 5000).catch(() => undefined);
         attacker.forget(p.port);
         phone.stopAudio(p.port);
         const attacked = attacker.sentTo(p.port);
+        await (p.call as EmbeddedCall).mediaSettled();
         await p.call.hangup();
         return { before, all: digitsOf(p), attacked };
       });

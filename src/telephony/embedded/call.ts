@@ -175,6 +175,14 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
     if (options.signal?.aborted) media.cancelOutgoing();
   }
 
+  /**
+   * Resolves once the media has handled every RTP packet already received for this call (on a
+   * media worker that is asynchronous): what was sent before is then reflected in `dtmf` events.
+   */
+  mediaSettled(): Promise<void> {
+    return this.o.media.settled();
+  }
+
   async hangup(reason = 'normal clearing'): Promise<void> {
     if (this.stateValue.name === 'ended') return;
     try {

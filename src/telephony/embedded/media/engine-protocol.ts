@@ -54,6 +54,11 @@ export type ToEngine =
   | { readonly t: 'suppress-inband'; readonly id: number; readonly untilMs: number }
   /** Report an in-band digit still sounding (the call is ending). */
   | { readonly t: 'flush'; readonly id: number }
+  /**
+   * Answer `settled` once every datagram already waiting at the call's socket and every earlier
+   * message has been handled (their digits and source changes are then reported before it).
+   */
+  | { readonly t: 'settle'; readonly id: number; readonly reqId: number }
   | { readonly t: 'close'; readonly id: number };
 
 /** Engine → main. */
@@ -78,6 +83,7 @@ export type FromEngine =
     }
   | { readonly t: 'played'; readonly id: number; readonly playId: number; readonly end: PlaybackEnd }
   | { readonly t: 'digits-sent'; readonly id: number; readonly reqId: number }
+  | { readonly t: 'settled'; readonly id: number; readonly reqId: number }
   /** The socket is closed: its port may be handed out again. */
   | { readonly t: 'closed'; readonly id: number };
 

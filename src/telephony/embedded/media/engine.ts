@@ -112,6 +112,11 @@ export class MediaEngine {
       case 'flush':
         call.detector?.flush(Date.now());
         return;
+      case 'settle':
+        // Datagrams already queued at the socket are read in the event loop's poll phase; two check
+        // phases later every one of them has gone through the media and its events were emitted.
+        setImmediate(() => setImmediate(() => this.emit({ t: 'settled', id: call.id, reqId: m.reqId })));
+        return;
       case 'close':
         this.close(m.id);
         return;

@@ -101,6 +101,16 @@ export class MediaSession {
     this.send({ t: 'suppress-inband', id: this.id, untilMs });
   }
 
+  /** Resolves once the engine has handled the RTP already waiting at this call's socket. */
+  settled(): Promise<void> {
+    if (this.closedValue) return Promise.resolve();
+    const reqId = this.nextId++;
+    return new Promise((resolve) => {
+      this.sends.set(reqId, resolve);
+      this.send({ t: 'settle', id: this.id, reqId });
+    });
+  }
+
   flush(): void {
     this.send({ t: 'flush', id: this.id });
   }
@@ -137,6 +147,7 @@ export class MediaSession {
         done?.(message.end);
         return;
       }
+      case 'settled':
       case 'digits-sent': {
         const done = this.sends.get(message.reqId);
         this.sends.delete(message.reqId);
