@@ -11,7 +11,8 @@ import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema';
 
-export type Db = BetterSQLite3Database<typeof schema>;
+/** drizzle over the connection; `$client` is that connection (prepared statements of the hot path). */
+export type Db = BetterSQLite3Database<typeof schema> & { readonly $client: Database.Database };
 
 export interface StoreOptions {
   /** File path, or `:memory:` (tests of pure logic only; the product always uses a file). */
