@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { generateAppPassword, normaliseAppPassword } from '../../domain/app-passwords/generate';
-import type { AttemptPurpose } from '../../domain/attempt-state';
+import type { AttemptPurpose, AttemptTransition } from '../../domain/attempt-state';
 import type { CallOutcome } from '../../domain/call-outcomes';
 import { hashSecret, verifySecret } from '../../domain/secrets/slow-hash';
 import type { LoadedScript } from '../../ivr/script';
@@ -28,14 +28,12 @@ import {
   getDefaultPhoneMethod,
   getPhoneMethod,
   getUser,
-  InvalidTransitionError,
   isBlocked,
   listPhoneMethods,
   requireAttempt,
   type Store,
   setAttemptDecision,
   setAttemptOrigin,
-  transitionAttempt,
 } from '../../store';
 import type { AttemptRow, PhoneMethodRow, UserRow } from '../../store/schema';
 import type { TelephonyBackend } from '../../telephony/port';
@@ -429,7 +427,7 @@ export class VerificationService {
         // Cancelled or shut down while it waited in the queue: no call, and no slot kept.
         if (authorized) planner.release(authorized.decisionId);
         const stop = stopReasonOf(controller.signal) ?? 'shutdown';
-        if (getAttempt(store.db, id)?.state !== 'ended') await end(OUTCOME_OF_STOP[stop], { reasonCode: stop });
+        if (this.current(id)?.state !== 'ended') await end(OUTCOME_OF_STOP[stop], { reasonCode: stop });
         return;
       }
       let dialStart = 0;
@@ -452,8 +450,8 @@ export class VerificationService {
             this.transition(id, { to: 'dialling', dialledTarget: requestUri, backend: backend.name });
           },
           onProgress: (p) => {
-            if (p.kind !== 'ringing' && p.kind !== 'early-media') return;
-            if (getAttempt(store.db, id)?.state === 'dialling')
+            // A second 18x (or one after the answer) is dropped when the batch commits: ringing only once.
+            if (p.kind === 'ringing' || p.kind === 'early-media')
               this.transition(id, { to: 'ringing', sipStatus: p.sipStatus });
           },
           onAnswered: (call) => {
@@ -489,7 +487,7 @@ export class VerificationService {
       } else await this.record(log, r, attempt, user, end);
     } catch (err) {
       log.error({ err }, 'attempt failed');
-      const cur = getAttempt(store.db, id);
+      const cur = this.current(id);
       if (cur && cur.state !== 'ended') await end('failed', { reasonCode: 'internal-error' });
     } finally {
       this.active.delete(id);
@@ -593,15 +591,19 @@ export class VerificationService {
     }
   }
 
-  private transition(id: string, t: Parameters<typeof transitionAttempt>[2]): void {
-    try {
-      // Queued trace events first, in the same transaction: the trace keeps its order.
-      const a = this.traces.writeWith(() => transitionAttempt(this.deps.store.db, id, t));
-      this.deps.bus.publish({ type: 'state', attemptId: id, state: a.state, at: a.updatedAt });
-    } catch (err) {
-      // A late 180 after the answer is harmless; anything else is a bug worth seeing.
-      if (!(err instanceof InvalidTransitionError)) throw err;
-    }
+  /**
+   * A state change on the way to the answer: queued in order with the trace events and committed
+   * with this turn's batch (trace-batch.ts), then published. Not a decision: the attempt and its
+   * outcome commit at once.
+   */
+  private transition(id: string, t: AttemptTransition): void {
+    this.traces.transition(id, t);
+  }
+
+  /** The attempt as stored, after what this turn queued for it. */
+  private current(id: string): Attempt | undefined {
+    this.traces.flush();
+    return getAttempt(this.deps.store.db, id);
   }
 
   private reportEnded(a: Attempt): void {
@@ -707,7 +709,7 @@ export class VerificationService {
   cancel(attemptId: string): boolean {
     const c = this.active.get(attemptId);
     if (!c) return false;
-    const queued = getAttempt(this.deps.store.db, attemptId)?.state === 'queued';
+    const queued = this.current(attemptId)?.state === 'queued';
     c.abort('cancelled' satisfies StopReason);
     if (queued) {
       const log = this.deps.log.child({ attemptId });

@@ -1,20 +1,28 @@
 /**
- * Trace events of every call, batched per event-loop turn: events are queued as they happen and
- * written in ONE transaction at `setImmediate` (after the I/O of this turn), then published to live
- * listeners — never before the commit. State changes and the end of an attempt write what is queued
- * in their own transaction first (`writeWith`), so an attempt's trace keeps its order and '#' → the
- * committed outcome is one commit.
+ * Trace events and state changes of every call, batched per event-loop turn: they are queued as
+ * they happen and written in ONE transaction at `setImmediate` (after the I/O of this turn), then
+ * published to live listeners in the order they happened — never before the commit. The end of an
+ * attempt writes what is queued in its own transaction first (`writeWith`), so an attempt's trace
+ * keeps its order and '#' → the committed outcome is one commit.
  *
- * On a crash at most the events of the current turn are lost (not yet committed, not yet seen by
- * anyone). A failing batch is retried event by event so one bad row does not drop the others.
+ * State changes on the way to the answer (dialling, ringing, answered, in-script, listening) are not
+ * decisions: each was one commit of its own, the largest share of the main thread at 60/s (issue 20).
+ * Queued here, those of one turn (answered → in-script → listening usually come together) and of all
+ * calls commit at once; every state still gets its row update, its `state` event and its live
+ * `state` message, in order. Decisions (the attempt itself, its outcome) commit at once elsewhere.
+ *
+ * On a crash at most what the current turn queued is lost (not yet committed, not yet seen by
+ * anyone); start-up recovery ends the attempt as interrupted. A failing batch is retried one by one
+ * so one bad row does not drop the others.
  */
 import type { Logger } from 'pino';
-import { appendAttemptEvents, type PendingEvent, type Store, traceToEvent, type WrittenEvent } from '../../store';
+import type { AttemptTransition } from '../../domain/attempt-state';
+import { applyAttemptOps, type PendingOp, type Store, traceToEvent, type WrittenOp } from '../../store';
 import type { TraceEvent } from '../../telephony/port';
 import type { AttemptBus } from './attempt-bus';
 
 export class TraceBatch {
-  private pending: PendingEvent[] = [];
+  private pending: PendingOp[] = [];
   private scheduled = false;
   /** Batches written so far and the events in them (diagnostics, tests). */
   batches = 0;
@@ -31,7 +39,16 @@ export class TraceBatch {
   }
 
   add(attemptId: string, event: TraceEvent): void {
-    this.pending.push({ attemptId, event: traceToEvent(event) });
+    this.queue({ attemptId, event: traceToEvent(event) });
+  }
+
+  /** Queues a state change; it commits with this turn's batch (a late one the attempt passed is dropped). */
+  transition(attemptId: string, transition: AttemptTransition): void {
+    this.queue({ attemptId, transition });
+  }
+
+  private queue(op: PendingOp): void {
+    this.pending.push(op);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
@@ -51,12 +68,12 @@ export class TraceBatch {
   writeWith<T>(work: () => T): T {
     const taken = this.pending;
     this.pending = [];
-    let written: WrittenEvent[] = [];
+    let written: WrittenOp[] = [];
     try {
       // IMMEDIATE (see appendAttemptEvents): state changes read before they write.
       const result = this.store.sqlite
         .transaction(() => {
-          written = appendAttemptEvents(this.store, taken);
+          written = applyAttemptOps(this.store, taken);
           return work();
         })
         .immediate();
@@ -72,7 +89,7 @@ export class TraceBatch {
     }
   }
 
-  private write(): WrittenEvent[] {
+  private write(): WrittenOp[] {
     const taken = this.pending;
     this.pending = [];
     if (taken.length === 0) return [];
@@ -82,33 +99,31 @@ export class TraceBatch {
       return [];
     }
     try {
-      return appendAttemptEvents(this.store, taken);
+      return applyAttemptOps(this.store, taken);
     } catch (err) {
       this.log.error({ err, events: taken.length }, 'could not record a batch of trace events; retrying one by one');
-      const out: WrittenEvent[] = [];
-      for (const e of taken) {
+      const out: WrittenOp[] = [];
+      for (const op of taken) {
         try {
-          out.push(...appendAttemptEvents(this.store, [e]));
+          out.push(...applyAttemptOps(this.store, [op]));
         } catch (err1) {
-          this.log.error({ err: err1, attemptId: e.attemptId, kind: e.event.kind }, 'could not record trace event');
+          const what = 'event' in op ? { kind: op.event.kind } : { to: op.transition.to };
+          this.log.error({ err: err1, attemptId: op.attemptId, ...what }, 'could not record trace event or state');
         }
       }
       return out;
     }
   }
 
-  private publish(written: readonly WrittenEvent[]): void {
+  private publish(written: readonly WrittenOp[]): void {
     if (written.length === 0) return;
     this.batches++;
     this.events += written.length;
     for (const w of written)
-      this.bus.publish({
-        type: 'trace',
-        attemptId: w.attemptId,
-        seq: w.seq,
-        at: w.at,
-        kind: w.kind,
-        summary: w.summary,
-      });
+      this.bus.publish(
+        w.type === 'state'
+          ? { type: 'state', attemptId: w.attemptId, state: w.state, at: w.at }
+          : { type: 'trace', attemptId: w.attemptId, seq: w.seq, at: w.at, kind: w.kind, summary: w.summary },
+      );
   }
 }
