@@ -44,12 +44,11 @@ export function requireUser(db: Db, id: string): UserRow {
 }
 
 /** By username as typed: NFKC-normalised like stored usernames, so full-width or ligature forms still match. */
+const GET_BY_USERNAME = `SELECT ${selectList(users)} FROM users WHERE username = ?`;
+
 export function getUserByUsername(db: Db, username: string): UserRow | undefined {
-  return db
-    .select()
-    .from(users)
-    .where(eq(users.username, normaliseUsername(username)))
-    .get();
+  const row = prepared<[string], Record<string, unknown>>(db.$client, GET_BY_USERNAME).get(normaliseUsername(username));
+  return row ? toUser(row) : undefined;
 }
 
 /** `%`, `_` and the escape character itself taken literally in a LIKE pattern (ESCAPE '\'). */
