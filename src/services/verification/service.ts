@@ -28,6 +28,7 @@ import {
   getDefaultPhoneMethod,
   getPhoneMethod,
   getUser,
+  immediate,
   isBlocked,
   listPhoneMethods,
   requireAttempt,
@@ -52,7 +53,7 @@ import { CallQueue } from './call-queue';
 import { type EndDetails, type FinishInput, type FinishResult, finishAttempt, queueWebhookFor } from './finish';
 import { type IssuedAppPassword, OneTimeSecrets } from './one-time-secrets';
 import type { CallPlanner, CallTarget, ScriptAnswer, ScriptRunner, Texts } from './ports';
-import type { VerificationSettings } from './settings';
+import { TRACE_BATCH_WINDOW_MS, type VerificationSettings } from './settings';
 import { TraceBatch } from './trace-batch';
 import { traceRecorder } from './trace-recorder';
 
@@ -151,7 +152,9 @@ export class VerificationService {
       },
     });
     this.secrets = new OneTimeSecrets(deps.settings.appPasswordPickupMs);
-    this.traces = new TraceBatch(deps.store, deps.bus, deps.log);
+    this.traces = new TraceBatch(deps.store, deps.bus, deps.log, {
+      windowMs: deps.settings.traceBatchWindowMs ?? TRACE_BATCH_WINDOW_MS,
+    });
   }
 
   /** Start-up: attempts a crashed process left unfinished become `interrupted`. */
@@ -283,7 +286,7 @@ export class VerificationService {
       if (!p.allowed) return this.denied(request, method, p, tryNo, retryOf);
       plan = p;
     }
-    const attempt = store.db.transaction(() => {
+    const attempt = immediate(store.sqlite, () => {
       const a = createAttempt(store.db, {
         purpose: request.purpose,
         userId: user?.id ?? null,
@@ -348,7 +351,7 @@ export class VerificationService {
     retryOf: string | null = null,
   ): Attempt {
     const { store } = this.deps;
-    const attempt = store.db.transaction(() => {
+    const attempt = immediate(store.sqlite, () => {
       const a = createAttempt(store.db, {
         purpose: request.purpose,
         userId: request.userId || null,
@@ -373,7 +376,7 @@ export class VerificationService {
 
   private recordBypass(request: StartRequest, user: UserRow, method: PhoneMethodRow | null, bypassId: string): Attempt {
     const { store } = this.deps;
-    const attempt = store.db.transaction(() => {
+    const attempt = immediate(store.sqlite, () => {
       const a = createAttempt(store.db, {
         purpose: request.purpose,
         userId: user.id,

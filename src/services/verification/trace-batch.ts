@@ -28,11 +28,24 @@ export class TraceBatch {
   batches = 0;
   events = 0;
 
+  /**
+   * `windowMs` 0 (default): one batch per event-loop turn. More: one batch per window, so under load
+   * many turns share a commit (the service uses a few ms; see BATCH_WINDOW_MS in service.ts).
+   */
   constructor(
     private readonly store: Store,
     private readonly bus: AttemptBus,
     private readonly log: Logger,
+    private readonly options: { readonly windowMs?: number } = {},
   ) {}
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const w = this.options.windowMs ?? 0;
+    if (w > 0) setTimeout(this.flush, w);
+    else setImmediate(this.flush);
+  }
 
   get size(): number {
     return this.pending.length;
@@ -49,10 +62,7 @@ export class TraceBatch {
 
   private queue(op: PendingOp): void {
     this.pending.push(op);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flush);
-    }
+    this.schedule();
   }
 
   /** Writes and publishes everything queued. */
@@ -81,10 +91,7 @@ export class TraceBatch {
       return result;
     } catch (err) {
       this.pending = taken.concat(this.pending);
-      if (this.pending.length && !this.scheduled) {
-        this.scheduled = true;
-        setImmediate(this.flush);
-      }
+      if (this.pending.length) this.schedule();
       throw err;
     }
   }
