@@ -201,3 +201,21 @@ it('statements prepared on one connection are not reused after close: a reopened
   expect(listAttemptEvents(store.db, first.id).at(-1)!.summary).toBe('state → answered');
   expect(getAttempt(store.db, second.id)!.state).toBe('queued');
 });
+
+it('a queued row that cannot be written does not hold back an outcome: the queue goes one by one, the outcome commits', () => {
+  const gone = createAttempt(store.db, { purpose: 'sign-in' });
+  const b = createAttempt(store.db, { purpose: 'sign-in' });
+  batch.transition(gone.id, { to: 'dialling', dialledTarget: 'sip:x@y', backend: 'b' });
+  batch.add(b.id, note('b before the end'));
+  // An admin deleted the other call's attempt meanwhile.
+  store.sqlite.prepare('DELETE FROM attempts WHERE id = ?').run(gone.id);
+  const ended = batch.writeWith(() => transitionAttempt(store.db, b.id, { to: 'ended', outcome: 'approved' }));
+  expect(ended.state).toBe('ended');
+  expect(getAttempt(store.db, b.id)!.outcome).toBe('approved');
+  expect(
+    listAttemptEvents(store.db, b.id)
+      .map((e) => e.summary)
+      .slice(1),
+  ).toEqual(['info: b before the end', 'state → ended (approved)']);
+  expect(batch.size).toBe(0);
+});

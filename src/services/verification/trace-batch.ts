@@ -17,7 +17,7 @@
  */
 import type { Logger } from 'pino';
 import type { AttemptTransition } from '../../domain/attempt-state';
-import { applyAttemptOps, type PendingOp, type Store, traceToEvent, type WrittenOp } from '../../store';
+import { applyAttemptOps, immediate, type PendingOp, type Store, traceToEvent, type WrittenOp } from '../../store';
 import type { TraceEvent } from '../../telephony/port';
 import type { AttemptBus } from './attempt-bus';
 
@@ -73,27 +73,37 @@ export class TraceBatch {
 
   /**
    * Runs `work` in one transaction after writing what is queued; publishes the events once it
-   * committed. A throw from `work` rolls both back and the events stay queued.
+   * committed. A throw from `work` rolls both back and the events stay queued. A queued row that
+   * cannot be written (another call's, say, whose attempt an admin deleted) does not hold `work`
+   * back: the queue is then written one by one and `work` commits on its own.
    */
   writeWith<T>(work: () => T): T {
     const taken = this.pending;
     this.pending = [];
     let written: WrittenOp[] = [];
+    let queuedFailed = false;
     try {
       // IMMEDIATE (see appendAttemptEvents): state changes read before they write.
-      const result = this.store.sqlite
-        .transaction(() => {
+      const result = immediate(this.store.sqlite, () => {
+        try {
           written = applyAttemptOps(this.store, taken);
-          return work();
-        })
-        .immediate();
+        } catch (err) {
+          queuedFailed = true;
+          throw err;
+        }
+        return work();
+      });
       this.publish(written);
       return result;
     } catch (err) {
       this.pending = taken.concat(this.pending);
-      if (this.pending.length) this.schedule();
-      throw err;
+      if (!queuedFailed) {
+        if (this.pending.length) this.schedule();
+        throw err;
+      }
     }
+    this.flush();
+    return immediate(this.store.sqlite, work);
   }
 
   private write(): WrittenOp[] {
