@@ -48,7 +48,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const started: AppService[] = [];
   let backendStop: (() => Promise<void>) | undefined;
   try {
-    store = openStore({ path: config.database.path, busyTimeoutMs: config.database.busyTimeoutMs });
+    store = openStore({
+      path: config.database.path,
+      busyTimeoutMs: config.database.busyTimeoutMs,
+      // Issue 20: the WAL's fsyncs never run inside a commit on the main thread.
+      backgroundCheckpoints: { onError: (message) => logger.warn({ message }, 'background WAL checkpoint failed') },
+    });
     const interrupted = endUnfinishedAttempts(store.db);
     if (interrupted) logger.warn({ interrupted }, 'ended attempts left unfinished by the previous run as interrupted');
 

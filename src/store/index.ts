@@ -12,6 +12,7 @@ export * from './repo/enrollment-links';
 export * from './repo/fraud-reports';
 export * from './repo/ivr-scripts';
 export * from './repo/phone-methods';
+export { immediate } from './repo/prepared';
 export * from './repo/users';
 export * from './repo/webhook-deliveries';
 export * as tables from './schema';

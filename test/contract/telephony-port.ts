@@ -53,7 +53,7 @@ export interface FarEndScript {
 
 /** What the far end saw. */
 export interface FarEndReport {
-  /** INVITEs received (a challenged call counts 2). */
+  /** INVITE transactions received (retransmissions count once; a challenged call counts 2). */
   readonly invites: number;
   /** SDP of the (last) INVITE as received. */
   readonly inviteSdp: string;
