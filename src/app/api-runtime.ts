@@ -18,6 +18,7 @@ import { AppPasswordService } from '../services/app-passwords/service';
 import { BulkMailService } from '../services/mail/bulk-mail';
 import { smtpSender } from '../services/mail/sender';
 import { NodeService } from '../services/nodes/node-service';
+import { defaultNodeId } from '../services/nodes/node-view';
 import { ScriptService } from '../services/scripts/service';
 import { UserService } from '../services/users/service';
 import { AttemptBus } from '../services/verification/attempt-bus';
@@ -236,7 +237,7 @@ export function apiAppService(ctx: AppContext): { name: string; start(): Promise
 export function nodeSettings(ctx: AppContext): { id: string; heartbeatMs: number; leaseMs: number; drainMs: number } {
   const n = ctx.config.node;
   return {
-    id: n.id ?? `${hostname()}:${ctx.config.sip.port}`,
+    id: defaultNodeId(n, ctx.config.sip.port),
     heartbeatMs: n.heartbeatSeconds * 1000,
     leaseMs: n.leaseSeconds * 1000,
     drainMs: n.drainSeconds * 1000,
