@@ -317,7 +317,14 @@ describe('script editor test call in Chromium (issue 15)', () => {
     );
 
     // A number: sipp answers and presses #; the page follows the attempt to its end.
-    await Promise.all(peers.splice(0).map((p) => p.stop()));
+    // The walk's call may still be playing its goodbye (the outcome is committed at '#'): let that
+    // sipp see its BYE and exit, or fyrkant's retransmitted BYE would reach the new sipp and abort it.
+    await Promise.all(
+      peers.splice(0).map(async (p) => {
+        await p.finished();
+        await p.stop();
+      }),
+    );
     const sipp = await startSippUas({
       scenarioXml: rfc2833Scenario(['dtmf_2833_pound.pcap'], 4000),
       port: sippPort,
