@@ -215,6 +215,27 @@ async function expectDraining(call: Api, url: string, n: number): Promise<void> 
   expect(sv.body.message).toMatch(/tar inte emot nya samtal/);
 }
 
+/** The admin dashboard as a signed-in admin sees it, in `lang`: the nodes card's row for our node. */
+async function dashboardNodeRow(url: string, key: string, lang: 'sv' | 'en'): Promise<string> {
+  const login = await fetch(`${url}/admin/login`, { redirect: 'manual' });
+  const loginCookie = String(login.headers.get('set-cookie')).split(';')[0]!;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await login.text())![1]!;
+  const ok = await fetch(`${url}/admin/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: loginCookie },
+    body: new URLSearchParams({ _csrf: csrf, key }).toString(),
+  });
+  const cookie = ok.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('fyrkant_admin='))!
+    .split(';')[0]!;
+  const page = await (await fetch(`${url}/admin?lang=${lang}`, { headers: { cookie } })).text();
+  const row = /<tr data-node="node-under-test">.*?<\/tr>/s.exec(page)?.[0];
+  if (!row) throw new Error(`no node row on the dashboard:\n${page.slice(0, 3000)}`);
+  return row;
+}
+
 function attemptRows(dbPath: string) {
   const db = new Database(dbPath, { readonly: true });
   try {
@@ -279,11 +300,18 @@ describe('drain', () => {
       { id: 'node-under-test', status: 'running', state: 'running', httpUrl: node.url, pid: node.child.pid },
     ]);
 
+    expect(await dashboardNodeRow(node.url, s.key, 'en')).toMatch(/Taking calls/);
+    expect(await dashboardNodeRow(node.url, s.key, 'sv')).toMatch(/Tar emot samtal/);
+
     const id = await callInProgress(call, 1);
     const drained = await runCli(['node', 'drain', '--node', 'node-under-test'], { env });
     expect(drained).toMatchObject({ code: 0 });
     expect(drained.stdout).toMatch(/node node-under-test: drain requested/);
     await expectDraining(call, node.url, 2);
+    const row = await dashboardNodeRow(node.url, s.key, 'sv');
+    expect(row).toMatch(/Dränerar \(inga nya samtal\)/);
+    expect(row).toContain(`<td>${node.url}</td>`);
+    expect(await dashboardNodeRow(node.url, s.key, 'en')).toMatch(/Draining \(no new calls\)<\/span><\/td><td>1<\/td>/);
     const table = await runCli(['node', 'list'], { env });
     expect(table.stdout).toMatch(/node-under-test\s+draining — draining \(no new calls\)\s+1\s/);
 
