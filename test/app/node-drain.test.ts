@@ -361,6 +361,22 @@ describe('drain', () => {
   });
 });
 
+describe('node id', () => {
+  it('a second serve on this host under the same node id is refused with one line, exit 4', async () => {
+    const s = await site({});
+    const first = await serve(s);
+    const dup = await runCli(['serve'], { env: { FYRKANT_CONFIG: s.configFile } });
+    expect(dup.code).toBe(4);
+    expect(dup.stderr).toMatch(
+      new RegExp(`node id "node-under-test" is in use by a running fyrkant \\(pid ${first.child.pid}\\) on this host`),
+    );
+    // The running node is untouched.
+    expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+    first.child.kill('SIGTERM');
+    expect(await waitForExit(first.child, 30_000)).toBe(0);
+  });
+});
+
 describe('kill -9 mid-call', () => {
   it('the next start ends the attempt as interrupted and retries it once; never placed twice', async () => {
     const s = await site({}, { maxRetries: 1, backoffSeconds: 1 });
