@@ -304,9 +304,8 @@ describe('drain', () => {
     expect(await dashboardNodeRow(node.url, s.key, 'sv')).toMatch(/Tar emot samtal/);
 
     const id = await callInProgress(call, 1);
-    const drained = await runCli(['node', 'drain', '--node', 'node-under-test'], { env });
-    expect(drained).toMatchObject({ code: 0 });
-    expect(drained.stdout).toMatch(/node node-under-test: drain requested/);
+    // --wait follows the node until it has stopped (the call finishing first).
+    const waiting = runCli(['node', 'drain', '--node', 'node-under-test', '--wait'], { env, timeoutMs: 90_000 });
     await expectDraining(call, node.url, 2);
     const row = await dashboardNodeRow(node.url, s.key, 'sv');
     expect(row).toMatch(/Dränerar \(inga nya samtal\)/);
@@ -316,6 +315,11 @@ describe('drain', () => {
     expect(table.stdout).toMatch(/node-under-test\s+draining — draining \(no new calls\)\s+1\s/);
 
     expect(await waitForExit(node.child, 60_000)).toBe(0);
+    const drained = await waiting;
+    expect(drained.code).toBe(0);
+    expect(drained.stdout).toMatch(/node node-under-test: drain requested/);
+    expect(drained.stdout).toMatch(/node node-under-test: draining, 1 call\(s\) in progress\n/);
+    expect(drained.stdout.trimEnd().split('\n').at(-1)).toBe('node node-under-test: stopped');
     expect(attemptRows(s.dbPath)).toMatchObject([{ id, state: 'ended', outcome: 'approved' }]);
     expect(invitesSeen(sipp)).toBe(1);
     const after = await runCli(['node', 'list', '--json'], { env });
