@@ -9,6 +9,9 @@
  * - A second SIGTERM while draining hangs up at once (recorded as interrupted) and still exits 0.
  * - `kill -9` mid-call: the next start ends the attempt as interrupted and retries it once (the
  *   retry policy); sipp sees exactly two INVITEs — the original attempt is never placed again.
+ * - Two nodes on one database, `kill -9` one mid-call: the survivor waits out the lease, ends the
+ *   call as interrupted (node-lost) and places the retry; still exactly two INVITEs.
+ * - A second `serve` under a node id a live process on this host uses is refused (exit 4).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -78,8 +81,8 @@ interface Running {
   readonly logs: Record<string, unknown>[];
 }
 
-async function serve(s: Site): Promise<Running> {
-  const child = spawnCli(['serve'], { env: { FYRKANT_CONFIG: s.configFile } });
+async function serve(s: Site, env: Record<string, string> = {}): Promise<Running> {
+  const child = spawnCli(['serve'], { env: { FYRKANT_CONFIG: s.configFile, ...env } });
   children.push(child);
   const logs: Record<string, unknown>[] = [];
   let buf = '';
@@ -408,6 +411,51 @@ describe('kill -9 mid-call', () => {
 
     second.child.kill('SIGTERM');
     expect(await waitForExit(second.child, 30_000)).toBe(0);
+    expect(invitesSeen(sipp)).toBe(2);
+  });
+});
+
+describe('a surviving node', () => {
+  it('ends the calls of a killed node once its lease has run out, and retries them itself', async () => {
+    const s = await site({}, { maxRetries: 1, backoffSeconds: 1 });
+    // Two nodes on one database file; each start probes the trunk once (OPTIONS).
+    const sipp = await callee(s, 4000, 2, 2);
+    const a = await serve(s, { FYRKANT_NODE__ID: 'node-a' });
+    const b = await serve(s, { FYRKANT_NODE__ID: 'node-b' });
+    const id = await callInProgress(api(a.url, s.key), 1);
+    a.child.kill('SIGKILL');
+    expect(await waitForExit(a.child)).toBe('SIGKILL');
+    // Right after the kill node-a's lease (3 s, renewed every 1 s) still holds: node-b keeps off.
+    expect(attemptRows(s.dbPath)).toMatchObject([
+      { id, ownerNode: 'node-a', state: expect.stringMatching(/answered|in-script|listening/) },
+    ]);
+
+    const call = api(b.url, s.key);
+    const ended = await waitFor(
+      () => call('GET', `/api/v1/attempts/${id}`),
+      (r) => r.body?.state === 'ended',
+      'node-b to end the lost call',
+      15_000,
+    );
+    expect(ended.body).toMatchObject({ outcome: 'interrupted', reasonCode: 'node-lost' });
+    const rows = await waitFor(
+      async () => attemptRows(s.dbPath),
+      (r) => r.length === 2 && r[1]!.state === 'ended',
+      'the retry to finish',
+      60_000,
+    );
+    expect(rows[0]).toMatchObject({ id, ownerNode: 'node-b' });
+    expect(rows[1]).toMatchObject({ tryNo: 2, retryOf: id, outcome: 'approved', ownerNode: 'node-b' });
+    expect(invitesSeen(sipp)).toBe(2);
+
+    const listed = await runCli(['node', 'list', '--json'], { env: { FYRKANT_CONFIG: s.configFile } });
+    const status = Object.fromEntries(
+      (JSON.parse(listed.stdout) as { id: string; status: string }[]).map((n) => [n.id, n.status]),
+    );
+    expect(status).toEqual({ 'node-a': 'lost', 'node-b': 'running' });
+
+    b.child.kill('SIGTERM');
+    expect(await waitForExit(b.child, 30_000)).toBe(0);
     expect(invitesSeen(sipp)).toBe(2);
   });
 });
