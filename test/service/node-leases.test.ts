@@ -5,12 +5,16 @@
  * the same node id takes over its own attempts at once, the retry policy applies, and a draining
  * node refuses new calls without recording anything.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { type NodeCalls, NodeService } from '../../src/services/nodes/node-service';
 import {
   addPhoneMethod,
   claimOrphan,
   createUser,
+  dueRetries,
   getAttempt,
   getNode,
   listAttempts,
@@ -220,5 +224,103 @@ describe('drain', () => {
 
     a.stop();
     expect(listNodes(h!.store.db)).toMatchObject([{ id: 'node-a', state: 'stopped', activeCalls: 0 }]);
+  });
+});
+
+describe('retries across nodes', () => {
+  const BUSY = { dial: { kind: 'fail', reason: 'busy', sipStatus: 486 } } as const;
+  const retry = { initialMs: 60_000, factor: 2, maxMs: 60_000, maxTries: 2, outcomes: ['busy' as const] };
+
+  it('a due retry is claimed before its call is placed: a second node that saw it due dials nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fyrkant-retry-nodes-'));
+    const clock = { t: Date.now() };
+    let nodeA: NodeService | undefined;
+    let nodeB: NodeService | undefined;
+    const a = createHarness({
+      dir,
+      settings: { retry },
+      ownership: (store) =>
+        (nodeA = makeNode(
+          store,
+          'node-a',
+          clock,
+          callsOf(() => a),
+        )),
+    });
+    // A second node: its own connection to the same database file, its own telephony.
+    const b = createHarness({
+      dir,
+      settings: { retry },
+      ownership: (store) =>
+        (nodeB = makeNode(
+          store,
+          'node-b',
+          clock,
+          callsOf(() => b),
+        )),
+    });
+    try {
+      await nodeA!.start();
+      await nodeB!.start();
+      const user = createUser(a.store.db, { username: 'retry-me' });
+      const method = addPhoneMethod(a.store.db, {
+        userId: user.id,
+        kind: 'office',
+        country: 'SE',
+        e164: '+46812345670',
+      });
+      a.backend.enqueue(BUSY);
+      const r = a.service.start({ userId: user.id, methodId: method.id, purpose: 'enrollment', requestedBy: 'cli' });
+      if (r.status !== 'queued') throw new Error(r.status);
+      expect(await a.ended(r.attempt.id)).toMatchObject({ outcome: 'busy' });
+      const later = Date.now() + 120_000;
+      // Both nodes' retry jobs read the due retry at the same moment…
+      const [seenByB] = dueRetries(b.store.db, later);
+      expect(seenByB?.id).toBe(r.attempt.id);
+      // …node A places it first; node B, acting on what it read, must not dial again.
+      expect(await a.service.processDueRetries(later)).toBe(1);
+      const placed = (b.service as unknown as { placeRetry(row: unknown): unknown }).placeRetry(seenByB);
+      expect(placed).toBeUndefined();
+      expect(b.backend.dials).toHaveLength(0);
+      expect(a.backend.dials).toHaveLength(2);
+      const attempts = listAttempts(a.store.db);
+      expect(attempts).toHaveLength(2);
+      expect(getAttempt(a.store.db, r.attempt.id)?.nextAttemptId).toBe(
+        attempts.find((x) => x.retryOf === r.attempt.id)?.id,
+      );
+    } finally {
+      nodeA?.stop();
+      nodeB?.stop();
+      await b.close();
+      await a.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a draining node leaves a due retry due (for another node or its next start)', async () => {
+    const clock = { t: Date.now() };
+    let node: NodeService | undefined;
+    h = createHarness({
+      settings: { retry },
+      ownership: (store) =>
+        (node = makeNode(
+          store,
+          'node-a',
+          clock,
+          callsOf(() => h!),
+        )),
+    });
+    await node!.start();
+    const user = createUser(h.store.db, { username: 'retry-later' });
+    const method = addPhoneMethod(h.store.db, { userId: user.id, kind: 'office', country: 'SE', e164: '+46812345671' });
+    h.backend.enqueue(BUSY);
+    const r = h.service.start({ userId: user.id, methodId: method.id, purpose: 'enrollment', requestedBy: 'cli' });
+    if (r.status !== 'queued') throw new Error(r.status);
+    const ended = await h.ended(r.attempt.id);
+    await node!.drain({ kind: 'signal', signal: 'SIGTERM' });
+    expect(await h.service.processDueRetries(Date.now() + 120_000)).toBe(0);
+    expect(getAttempt(h.store.db, r.attempt.id)).toMatchObject({ retryDueAt: ended.retryDueAt, nextAttemptId: null });
+    expect(h.backend.dials).toHaveLength(1);
+    node!.stop();
   });
 });

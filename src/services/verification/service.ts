@@ -30,12 +30,15 @@ import {
   getUser,
   InvalidTransitionError,
   isBlocked,
+  linkRetry,
   listPhoneMethods,
+  RETRY_PLACING,
   requireAttempt,
   type Store,
   setAttemptDecision,
   setAttemptOrigin,
   transitionAttempt,
+  unclaimRetry,
 } from '../../store';
 import type { AttemptRow, PhoneMethodRow, UserRow } from '../../store/schema';
 import type { TelephonyBackend } from '../../telephony/port';
@@ -690,9 +693,14 @@ export class VerificationService {
       methodId: method.id,
       requestedBy: prev.requestedBy ?? 'system',
     };
+    // Claimed before anything is placed: of two nodes that found this retry due, exactly one dials it.
+    if (!claimRetry(store.db, prev.id, RETRY_PLACING)) return undefined;
     const result = this.place(request, user, method, prev.tryNo + 1, prev.id, false);
-    if (result.status !== 'queued' && result.status !== 'denied') return undefined;
-    if (!claimRetry(store.db, prev.id, result.attempt.id)) return undefined;
+    if (result.status !== 'queued' && result.status !== 'denied') {
+      unclaimRetry(store.db, prev.id, prev.retryDueAt ?? Date.now());
+      return undefined;
+    }
+    linkRetry(store.db, prev.id, result.attempt.id);
     this.deps.bus.publish({ type: 'continued', attemptId: prev.id, nextAttemptId: result.attempt.id, at: Date.now() });
     return result;
   }
