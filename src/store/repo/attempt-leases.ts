@@ -4,9 +4,17 @@
  * (owner, lease, state) and counts the changed rows, so two nodes can never both win — the same
  * statements hold on PostgreSQL, where the row lock makes the check and the write one step.
  */
-import { and, eq, isNull, lt, ne, or, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, ne, or, type SQL } from 'drizzle-orm';
+import { ATTEMPT_STATES } from '../../domain/attempt-state';
 import type { Db } from '../open';
 import { type AttemptRow, attempts } from '../schema';
+
+/**
+ * The unfinished states, listed: `state IN (…)` seeks the state indexes, where `state != 'ended'`
+ * would scan every attempt ever made on each heartbeat.
+ */
+const UNFINISHED = ATTEMPT_STATES.filter((s) => s !== 'ended');
+const unfinished = () => inArray(attempts.state, UNFINISHED);
 
 /** A new attempt becomes this node's (in the transaction that created it). */
 export function ownAttempt(db: Db, id: string, node: string, leaseUntil: number): boolean {
@@ -14,7 +22,7 @@ export function ownAttempt(db: Db, id: string, node: string, leaseUntil: number)
     db
       .update(attempts)
       .set({ ownerNode: node, leaseUntil })
-      .where(and(eq(attempts.id, id), isNull(attempts.ownerNode), ne(attempts.state, 'ended')))
+      .where(and(eq(attempts.id, id), isNull(attempts.ownerNode), unfinished()))
       .run().changes === 1
   );
 }
@@ -38,7 +46,7 @@ export function extendAttemptLeases(db: Db, node: string, leaseUntil: number): n
   return db
     .update(attempts)
     .set({ leaseUntil })
-    .where(and(eq(attempts.ownerNode, node), ne(attempts.state, 'ended')))
+    .where(and(eq(attempts.ownerNode, node), unfinished()))
     .run().changes;
 }
 
@@ -58,7 +66,7 @@ export function orphanedAttempts(
   return db
     .select({ id: attempts.id, state: attempts.state, ownerNode: attempts.ownerNode, leaseUntil: attempts.leaseUntil })
     .from(attempts)
-    .where(and(ne(attempts.state, 'ended'), or(...conds)))
+    .where(and(unfinished(), or(...conds)))
     .all();
 }
 
@@ -83,7 +91,7 @@ export function ownedUnfinishedAttempts(db: Db, node: string): string[] {
   return db
     .select({ id: attempts.id })
     .from(attempts)
-    .where(and(eq(attempts.ownerNode, node), ne(attempts.state, 'ended')))
+    .where(and(eq(attempts.ownerNode, node), unfinished()))
     .all()
     .map((r) => r.id);
 }
