@@ -192,10 +192,12 @@ export class NodeService implements CallOwnership {
     let deadline: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'deadline'>((resolve) => {
       deadline = setTimeout(() => resolve('deadline'), settings.drainMs);
+      // Never what keeps the process alive (a second signal may have stopped everything already).
+      deadline.unref();
     });
     const result = await Promise.race([calls.whenIdle().then(() => 'drained' as const), timedOut]);
     clearTimeout(deadline);
-    if (result === 'deadline') {
+    if (result === 'deadline' && this.state !== 'stopped') {
       log.warn(
         { node: this.id, calls: calls.activeCount },
         'drain deadline reached: hanging up the calls left (reason drain-deadline)',
