@@ -255,7 +255,7 @@ async function main(): Promise<void> {
       '--config',
       configFile,
     ];
-    const env: NodeJS.ProcessEnv = { ...process.env, BENCH_LOOP_FILE: loopFile };
+    const env: NodeJS.ProcessEnv = { ...process.env, BENCH_LOOP_FILE: loopFile, BENCH_PARENT_PID: String(process.pid) };
     for (const k of Object.keys(env)) if (k.startsWith('FYRKANT_')) delete env[k];
     const [serveCmd, serveArgs] = rtSpawn(process.execPath, nodeArgs, 50);
     const serve = spawn(serveCmd, serveArgs, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -48,7 +48,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const started: AppService[] = [];
   let backendStop: (() => Promise<void>) | undefined;
   try {
-    store = openStore({ path: config.database.path, busyTimeoutMs: config.database.busyTimeoutMs });
+    store = openStore({
+      path: config.database.path,
+      busyTimeoutMs: config.database.busyTimeoutMs,
+      // Issue 20: the WAL's fsyncs never run inside a commit on the main thread.
+      backgroundCheckpoints: { onError: (message) => logger.warn({ message }, 'background WAL checkpoint failed') },
+    });
     // Attempts a crashed run left unfinished are ended by the node service (src/app/node-runtime.ts):
     // only this node's and those whose owner's lease ran out — never another live node's calls.
 

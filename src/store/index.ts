@@ -14,6 +14,7 @@ export * from './repo/fraud-reports';
 export * from './repo/ivr-scripts';
 export * from './repo/nodes';
 export * from './repo/phone-methods';
+export { immediate } from './repo/prepared';
 export * from './repo/retry-claims';
 export * from './repo/users';
 export * from './repo/webhook-deliveries';

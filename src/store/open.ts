@@ -9,9 +9,11 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { type Checkpointer, type CheckpointerOptions, startCheckpointer } from './checkpointer';
 import * as schema from './schema';
 
-export type Db = BetterSQLite3Database<typeof schema>;
+/** drizzle over the connection; `$client` is that connection (prepared statements of the hot path). */
+export type Db = BetterSQLite3Database<typeof schema> & { readonly $client: Database.Database };
 
 export interface StoreOptions {
   /** File path, or `:memory:` (tests of pure logic only; the product always uses a file). */
@@ -19,6 +21,11 @@ export interface StoreOptions {
   readonly busyTimeoutMs?: number;
   /** Apply pending migrations on open (default true). */
   readonly migrate?: boolean;
+  /**
+   * WAL checkpoints on a worker thread instead of inside a commit (the long-running service; see
+   * checkpointer.ts). Ignored for `:memory:`. `onError` hears why a checkpoint failed.
+   */
+  readonly backgroundCheckpoints?: CheckpointerOptions & { readonly onError?: (message: string) => void };
 }
 
 export interface Store {
@@ -26,6 +33,8 @@ export interface Store {
   /** The raw connection, for pragmas, integrity checks and backups. */
   readonly sqlite: Database.Database;
   readonly path: string;
+  /** Present when checkpoints run on a worker thread. */
+  readonly checkpointer?: Checkpointer;
   close(): void;
 }
 
@@ -43,7 +52,19 @@ export function openStore(options: StoreOptions): Store {
     sqlite.pragma('synchronous = NORMAL');
     const db = drizzle(sqlite, { schema });
     if (options.migrate !== false) runMigrations(db);
-    return { db, sqlite, path: options.path, close: () => sqlite.close() };
+    const bg = options.backgroundCheckpoints;
+    const checkpointer =
+      bg && options.path !== ':memory:' ? startCheckpointer(sqlite, resolve(options.path), bg, bg.onError) : undefined;
+    return {
+      db,
+      sqlite,
+      path: options.path,
+      ...(checkpointer ? { checkpointer } : {}),
+      close: () => {
+        checkpointer?.stop();
+        sqlite.close();
+      },
+    };
   } catch (err) {
     sqlite.close();
     throw err;

@@ -300,6 +300,15 @@ describe('attempt reading', () => {
       .filter((e) => e.event === 'trace' && e.data.kind === 'state' && e.data.summary.startsWith('state'))
       .map((e) => e.data.summary.split(' ')[2]);
     expect(traceStates).toEqual(['queued', 'dialling', 'answered', 'in-script', 'ended']);
+    // Every state reaches the follower as a `state` event too, in order, though answered and
+    // in-script commit together (issue 20); repeats are snapshots of the current state.
+    const liveStates = events.filter((e) => e.event === 'state').map((e) => e.data.state as string);
+    expect(liveStates.filter((x, i) => x !== liveStates[i - 1])).toEqual([
+      'queued',
+      'dialling',
+      'answered',
+      'in-script',
+    ]);
     const ids = events.filter((e) => e.id).map((e) => Number(e.id));
     expect(ids).toEqual([...ids].sort((x, y) => x - y));
     expect(new Set(ids).size).toBe(ids.length);

@@ -361,7 +361,8 @@ export async function startSippFarEnd(script: FarEndScript, port?: number): Prom
       const digitsReceived = media.digits.join('') || audio.inbandDigits;
       await stop();
       return {
-        invites: invites.length,
+        // Transactions, not datagrams: a retransmission (same Via branch) on a loaded machine counts once.
+        invites: new Set(invites.map((m) => /branch=([^;\s,]+)/i.exec(m.text)?.[1] ?? m.text)).size,
         inviteSdp: sepAt === -1 ? '' : lastInvite.slice(sepAt).trim(),
         challenged,
         authorized: challenged && sent.some((m) => /^SIP\/2\.0 200/.test(m.text) && /CSeq:\s*\d+ INVITE/i.test(m.text)),

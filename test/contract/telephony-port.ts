@@ -53,7 +53,7 @@ export interface FarEndScript {
 
 /** What the far end saw. */
 export interface FarEndReport {
-  /** INVITEs received (a challenged call counts 2). */
+  /** INVITE transactions received (retransmissions count once; a challenged call counts 2). */
   readonly invites: number;
   /** SDP of the (last) INVITE as received. */
   readonly inviteSdp: string;
@@ -346,8 +346,11 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
     it('cancels (CANCEL) when the caller aborts before answer', async () => {
       const far = await h.farEnd({ progress: ['ringing'], final: { kind: 'no-answer' } });
       const ac = new AbortController();
-      setTimeout(() => ac.abort(), 400);
-      const failure = await expectFailure(dial(request(far.requestUri, []), ac.signal));
+      // Give up once it rings (a fixed delay could fire before the INVITE left on a loaded machine).
+      const onRinging = (e: TraceEvent) => {
+        if (e.kind === 'sip' && e.direction === 'in' && e.summary.startsWith('180')) ac.abort();
+      };
+      const failure = await expectFailure(dial(request(far.requestUri, [], { trace: onRinging }), ac.signal));
       expect(failure.reason).toBe('cancelled');
       expect((await far.result()).cancelled).toBe(true);
     });

@@ -250,8 +250,12 @@ describe('drachtio backend against the protocol doubles', () => {
     const pbx = await rig.farEndDouble({ progress: ['ringing'], final: { kind: 'no-answer' } });
     const trace: TraceEvent[] = [];
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 300);
-    await expect(rig.backend.dial(req(pbx.requestUri, trace), ac.signal)).rejects.toMatchObject({
+    // The caller gives up once it rings (not after a fixed delay: a loaded machine may not have sent the INVITE yet).
+    const ringing = (e: TraceEvent) => {
+      trace.push(e);
+      if (e.kind === 'sip' && e.direction === 'in' && e.summary.startsWith('180')) ac.abort();
+    };
+    await expect(rig.backend.dial(req(pbx.requestUri, trace, { trace: ringing }), ac.signal)).rejects.toMatchObject({
       reason: 'cancelled',
     });
     const sip = trace.flatMap((e) => (e.kind === 'sip' ? [`${e.direction} ${e.summary.split(' ')[0]}`] : []));

@@ -10,7 +10,16 @@ import Database from 'better-sqlite3';
 import { silentLogger } from '../../src/log';
 import { AttemptBus, type AttemptUpdate } from '../../src/services/verification/attempt-bus';
 import { TraceBatch } from '../../src/services/verification/trace-batch';
-import { createAttempt, listAttemptEvents, openStore, type Store, transitionAttempt } from '../../src/store';
+import {
+  createAttempt,
+  createUser,
+  getAttempt,
+  getUser,
+  listAttemptEvents,
+  openStore,
+  type Store,
+  transitionAttempt,
+} from '../../src/store';
 
 let dir: string;
 let store: Store;
@@ -114,4 +123,99 @@ it('holds the write lock from the start, so a change that reads first cannot be 
   } finally {
     other.close();
   }
+});
+
+it('state changes queued in one turn commit with the trace in one batch, in order, and are each published after it', async () => {
+  const a = createAttempt(store.db, { purpose: 'sign-in' });
+  batch.transition(a.id, { to: 'dialling', dialledTarget: 'sip:x@y', backend: 'b' });
+  batch.add(a.id, note('INVITE sent'));
+  batch.transition(a.id, { to: 'answered', sipStatus: 200, callId: 'c1' });
+  // A late 180 after the answer is dropped, not an error, and nothing after it is lost.
+  batch.transition(a.id, { to: 'ringing', sipStatus: 180 });
+  batch.transition(a.id, { to: 'in-script', scriptId: 'signin-approve', scriptHash: 'h' });
+  batch.transition(a.id, { to: 'listening' });
+  batch.add(a.id, note('prompt'));
+  expect(getAttempt(store.db, a.id)!.state).toBe('queued');
+  expect(seen).toEqual([]);
+  await nextTurn();
+  expect(batch.batches).toBe(1);
+  const rows = listAttemptEvents(store.db, a.id);
+  expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
+  expect(rows.map((r) => r.summary)).toEqual([
+    'state → queued',
+    'state → dialling (sip:x@y)',
+    'info: INVITE sent',
+    'state → answered',
+    'state → in-script (signin-approve)',
+    'state → listening',
+    'info: prompt',
+  ]);
+  const row = getAttempt(store.db, a.id)!;
+  expect([row.state, row.callId, row.sipStatus, row.scriptId, row.ringingAt]).toEqual([
+    'listening',
+    'c1',
+    200,
+    'signin-approve',
+    null,
+  ]);
+  expect(seen.map((u) => (u.type === 'state' ? u.state : u.type === 'trace' ? u.seq : u.type))).toEqual([
+    'dialling',
+    3,
+    'answered',
+    'in-script',
+    'listening',
+    7,
+  ]);
+});
+
+it('the end commits what is queued first: the outcome never overtakes a state change', () => {
+  const a = createAttempt(store.db, { purpose: 'sign-in' });
+  batch.transition(a.id, { to: 'dialling', dialledTarget: 'sip:x@y', backend: 'b' });
+  batch.transition(a.id, { to: 'answered', sipStatus: 200 });
+  batch.writeWith(() => transitionAttempt(store.db, a.id, { to: 'ended', outcome: 'approved' }));
+  expect(
+    listAttemptEvents(store.db, a.id)
+      .filter((e) => e.kind === 'state')
+      .map((e) => e.summary),
+  ).toEqual(['state → queued', 'state → dialling (sip:x@y)', 'state → answered', 'state → ended (approved)']);
+  expect(seen.filter((u) => u.type === 'state').map((u) => (u.type === 'state' ? u.state : ''))).toEqual([
+    'dialling',
+    'answered',
+  ]);
+});
+
+it('statements prepared on one connection are not reused after close: a reopened store works the same', async () => {
+  const first = createAttempt(store.db, { purpose: 'sign-in' });
+  transitionAttempt(store.db, first.id, { to: 'dialling', dialledTarget: 'sip:x@y', backend: 'b' });
+  const user = createUser(store.db, { username: 'ann' });
+  expect(getUser(store.db, user.id)!.username).toBe('ann');
+  store.close();
+  store = openStore({ path: join(dir, 'f.db') });
+  batch = new TraceBatch(store, bus, silentLogger());
+  expect(getUser(store.db, user.id)!.username).toBe('ann');
+  expect(getAttempt(store.db, first.id)!.state).toBe('dialling');
+  batch.transition(first.id, { to: 'answered', sipStatus: 200 });
+  await nextTurn();
+  const second = createAttempt(store.db, { purpose: 'sign-in' });
+  expect(getAttempt(store.db, first.id)!.state).toBe('answered');
+  expect(listAttemptEvents(store.db, first.id).at(-1)!.summary).toBe('state → answered');
+  expect(getAttempt(store.db, second.id)!.state).toBe('queued');
+});
+
+it('a queued row that cannot be written does not hold back an outcome: the queue goes one by one, the outcome commits', () => {
+  const gone = createAttempt(store.db, { purpose: 'sign-in' });
+  const b = createAttempt(store.db, { purpose: 'sign-in' });
+  batch.transition(gone.id, { to: 'dialling', dialledTarget: 'sip:x@y', backend: 'b' });
+  batch.add(b.id, note('b before the end'));
+  // An admin deleted the other call's attempt meanwhile.
+  store.sqlite.prepare('DELETE FROM attempts WHERE id = ?').run(gone.id);
+  const ended = batch.writeWith(() => transitionAttempt(store.db, b.id, { to: 'ended', outcome: 'approved' }));
+  expect(ended.state).toBe('ended');
+  expect(getAttempt(store.db, b.id)!.outcome).toBe('approved');
+  expect(
+    listAttemptEvents(store.db, b.id)
+      .map((e) => e.summary)
+      .slice(1),
+  ).toEqual(['info: b before the end', 'state → ended (approved)']);
+  expect(batch.size).toBe(0);
 });

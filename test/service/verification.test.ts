@@ -90,12 +90,22 @@ describe('enrollment', () => {
     expect(getPhoneMethod(h.store.db, second.id)!.verifiedAt).not.toBeNull();
   });
 
-  it('every state transition is committed before it is published, in order', async () => {
+  it('every state transition is committed before it is published, in order; answered + in-script in one commit', async () => {
     h = createHarness();
     const { user, method } = userWithPhone(h);
-    const seen: { state: string; stored: string | undefined }[] = [];
+    // At each publish: the state events already committed, and the row's state.
+    const seen: { state: string; committed: string[]; row: string | undefined }[] = [];
+    const committedStates = (id: string) =>
+      listAttemptEvents(h.store.db, id)
+        .filter((e) => e.kind === 'state' && e.summary.startsWith('state'))
+        .map((e) => e.summary.split(' ')[2]!);
     h.bus.subscribe('*', (u: AttemptUpdate) => {
-      if (u.type === 'state') seen.push({ state: u.state, stored: getAttempt(h.store.db, u.attemptId)?.state });
+      if (u.type === 'state')
+        seen.push({
+          state: u.state,
+          committed: committedStates(u.attemptId),
+          row: getAttempt(h.store.db, u.attemptId)?.state,
+        });
     });
     h.backend.enqueue({
       progress: [{ atMs: 5, progress: 'ringing' }],
@@ -105,11 +115,13 @@ describe('enrollment', () => {
     const a = start(h, { userId: user.id, methodId: method.id, purpose: 'enrollment', requestedBy: 'cli' });
     await h.ended(a.id);
     expect(seen.map((s) => s.state)).toEqual(['queued', 'dialling', 'ringing', 'answered', 'in-script', 'ended']);
-    for (const s of seen) expect(s.stored).toBe(s.state);
-    const states = listAttemptEvents(h.store.db, a.id)
-      .filter((e) => e.kind === 'state' && e.summary.startsWith('state'))
-      .map((e) => e.summary.split(' ')[2]);
-    expect(states).toEqual(['queued', 'dialling', 'ringing', 'answered', 'in-script', 'ended']);
+    for (const [i, s] of seen.entries())
+      expect(s.committed.slice(0, i + 1)).toEqual(seen.slice(0, i + 1).map((x) => x.state));
+    // Answered and in-script happen in one turn: one commit (issue 20), published one after the other.
+    const answered = seen.find((s) => s.state === 'answered')!;
+    expect(answered.row).toBe('in-script');
+    expect(answered.committed).toContain('in-script');
+    expect(committedStates(a.id)).toEqual(['queued', 'dialling', 'ringing', 'answered', 'in-script', 'ended']);
   });
 });
 

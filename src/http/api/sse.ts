@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AttemptBus } from '../../services/verification/attempt-bus';
 import type { VerificationService } from '../../services/verification/service';
 import { getAttempt, listAttemptEvents, type Store } from '../../store';
+import type { AttemptEventRow } from '../../store/schema';
 import type { Lang } from './field-errors';
 import { attemptView, traceView } from './views';
 
@@ -57,12 +58,20 @@ export function streamAttempt(
     if (closed) return;
     const attempt = getAttempt(deps.store.db, attemptId);
     if (!attempt) return close();
+    let changed = false;
     for (const e of listAttemptEvents(deps.store.db, attemptId, { afterSeq: sentSeq })) {
       send('trace', { attemptId, ...traceView(e, attempt.queuedAt) }, e.seq);
       sentSeq = e.seq;
+      // Every state the attempt passed, in order, even those committed together (issue 20 folds the
+      // states of one event-loop turn, e.g. answered → in-script, into one commit).
+      const state = stateChangeOf(e);
+      if (state && state !== 'ended') {
+        send('state', { attemptId, state });
+        changed = true;
+      }
     }
     if (attempt.state !== 'ended') {
-      send('state', { attemptId, state: attempt.state });
+      if (!changed) send('state', { attemptId, state: attempt.state });
       return;
     }
     if (attempt.retryDueAt !== null && !attempt.nextAttemptId) {
@@ -100,4 +109,12 @@ export function streamAttempt(
   res.on('error', close);
   // Subscribe before the first read so nothing committed in between is missed.
   follow(firstId, sentSeq);
+}
+
+/** The state an attempt moved to, for its `state → …` trace rows (the repository writes them). */
+function stateChangeOf(e: AttemptEventRow): string | undefined {
+  if (e.kind !== 'state' || !e.summary.startsWith('state → ')) return undefined;
+  const d = e.data as { to?: unknown; state?: unknown } | null;
+  const s = d?.to ?? d?.state;
+  return typeof s === 'string' ? s : undefined;
 }

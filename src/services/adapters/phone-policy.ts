@@ -33,8 +33,24 @@ export function phonePort(policy: DestinationPolicy): PhonePort {
   };
 }
 
+/**
+ * Parsing is a pure function of the stored number, country and extension, and the most expensive
+ * step from `POST /api/v1/verifications` to the INVITE (libphonenumber-js, twice per call: check and
+ * plan). The results are remembered; the policy is still evaluated on every call, so a config change
+ * applies at once.
+ */
+const parseCache = new Map<string, ReturnType<typeof parsePhone>>();
+const PARSED_MAX = 10_000;
+
 function reparse(target: CallTarget) {
-  return parsePhone(target.e164, { country: target.country, extension: target.extension });
+  const key = `${target.e164}\u0000${target.country}\u0000${target.extension ?? ''}`;
+  let r = parseCache.get(key);
+  if (!r) {
+    r = parsePhone(target.e164, { country: target.country, extension: target.extension });
+    if (parseCache.size >= PARSED_MAX) parseCache.clear();
+    parseCache.set(key, r);
+  }
+  return r;
 }
 
 /** A number typed for a test call that does not parse: the parser's own words (what was wrong, what to do). */

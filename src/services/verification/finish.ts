@@ -14,6 +14,7 @@ import {
   audit,
   enqueueWebhook,
   getApiKey,
+  immediate,
   insertAppPassword,
   insertFraudReport,
   listPhoneMethods,
@@ -126,7 +127,7 @@ function nextStep(
 
 export function finishAttempt(store: Store, settings: VerificationSettings, input: FinishInput): FinishResult {
   const at = input.details.at ?? Date.now();
-  return store.db.transaction(() => {
+  return immediate(store.sqlite, () => {
     const attempt = transitionAttempt(store.db, input.attemptId, {
       to: 'ended',
       outcome: input.outcome,

@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { generateAppPassword, normaliseAppPassword } from '../../domain/app-passwords/generate';
-import type { AttemptPurpose } from '../../domain/attempt-state';
+import type { AttemptPurpose, AttemptTransition } from '../../domain/attempt-state';
 import type { CallOutcome } from '../../domain/call-outcomes';
 import { hashSecret, verifySecret } from '../../domain/secrets/slow-hash';
 import type { LoadedScript } from '../../ivr/script';
@@ -28,7 +28,7 @@ import {
   getDefaultPhoneMethod,
   getPhoneMethod,
   getUser,
-  InvalidTransitionError,
+  immediate,
   isBlocked,
   linkRetry,
   listPhoneMethods,
@@ -37,7 +37,6 @@ import {
   type Store,
   setAttemptDecision,
   setAttemptOrigin,
-  transitionAttempt,
   unclaimRetry,
 } from '../../store';
 import type { AttemptRow, PhoneMethodRow, UserRow } from '../../store/schema';
@@ -58,7 +57,7 @@ import { CallQueue } from './call-queue';
 import { type EndDetails, type FinishInput, type FinishResult, finishAttempt, queueWebhookFor } from './finish';
 import { type IssuedAppPassword, OneTimeSecrets } from './one-time-secrets';
 import type { CallPlanner, CallTarget, ScriptAnswer, ScriptRunner, Texts } from './ports';
-import type { VerificationSettings } from './settings';
+import { TRACE_BATCH_WINDOW_MS, type VerificationSettings } from './settings';
 import { TraceBatch } from './trace-batch';
 import { traceRecorder } from './trace-recorder';
 
@@ -166,7 +165,9 @@ export class VerificationService {
       },
     });
     this.secrets = new OneTimeSecrets(deps.settings.appPasswordPickupMs);
-    this.traces = new TraceBatch(deps.store, deps.bus, deps.log);
+    this.traces = new TraceBatch(deps.store, deps.bus, deps.log, {
+      windowMs: deps.settings.traceBatchWindowMs ?? TRACE_BATCH_WINDOW_MS,
+    });
   }
 
   /** Start-up: attempts a crashed process left unfinished become `interrupted`. */
@@ -301,7 +302,7 @@ export class VerificationService {
       if (!p.allowed) return this.denied(request, method, p, tryNo, retryOf);
       plan = p;
     }
-    const attempt = store.db.transaction(() => {
+    const attempt = immediate(store.sqlite, () => {
       const a = createAttempt(store.db, {
         purpose: request.purpose,
         userId: user?.id ?? null,
@@ -367,7 +368,7 @@ export class VerificationService {
     retryOf: string | null = null,
   ): Attempt {
     const { store } = this.deps;
-    const attempt = store.db.transaction(() => {
+    const attempt = immediate(store.sqlite, () => {
       const a = createAttempt(store.db, {
         purpose: request.purpose,
         userId: request.userId || null,
@@ -392,7 +393,7 @@ export class VerificationService {
 
   private recordBypass(request: StartRequest, user: UserRow, method: PhoneMethodRow | null, bypassId: string): Attempt {
     const { store } = this.deps;
-    const attempt = store.db.transaction(() => {
+    const attempt = immediate(store.sqlite, () => {
       const a = createAttempt(store.db, {
         purpose: request.purpose,
         userId: user.id,
@@ -446,7 +447,7 @@ export class VerificationService {
         // Cancelled or shut down while it waited in the queue: no call, and no slot kept.
         if (authorized) planner.release(authorized.decisionId);
         const stop = stopReasonOf(controller.signal) ?? 'shutdown';
-        if (getAttempt(store.db, id)?.state !== 'ended') await end(OUTCOME_OF_STOP[stop], { reasonCode: stop });
+        if (this.current(id)?.state !== 'ended') await end(OUTCOME_OF_STOP[stop], { reasonCode: stop });
         return;
       }
       if (this.deps.ownership && !this.deps.ownership.confirm(id)) {
@@ -475,8 +476,8 @@ export class VerificationService {
             this.transition(id, { to: 'dialling', dialledTarget: requestUri, backend: backend.name });
           },
           onProgress: (p) => {
-            if (p.kind !== 'ringing' && p.kind !== 'early-media') return;
-            if (getAttempt(store.db, id)?.state === 'dialling')
+            // A second 18x (or one after the answer) is dropped when the batch commits: ringing only once.
+            if (p.kind === 'ringing' || p.kind === 'early-media')
               this.transition(id, { to: 'ringing', sipStatus: p.sipStatus });
           },
           onAnswered: (call) => {
@@ -512,7 +513,7 @@ export class VerificationService {
       } else await this.record(log, r, attempt, user, end);
     } catch (err) {
       log.error({ err }, 'attempt failed');
-      const cur = getAttempt(store.db, id);
+      const cur = this.current(id);
       if (cur && cur.state !== 'ended') await end('failed', { reasonCode: 'internal-error' });
     } finally {
       this.active.delete(id);
@@ -616,15 +617,19 @@ export class VerificationService {
     }
   }
 
-  private transition(id: string, t: Parameters<typeof transitionAttempt>[2]): void {
-    try {
-      // Queued trace events first, in the same transaction: the trace keeps its order.
-      const a = this.traces.writeWith(() => transitionAttempt(this.deps.store.db, id, t));
-      this.deps.bus.publish({ type: 'state', attemptId: id, state: a.state, at: a.updatedAt });
-    } catch (err) {
-      // A late 180 after the answer is harmless; anything else is a bug worth seeing.
-      if (!(err instanceof InvalidTransitionError)) throw err;
-    }
+  /**
+   * A state change on the way to the answer: queued in order with the trace events and committed
+   * with this turn's batch (trace-batch.ts), then published. Not a decision: the attempt and its
+   * outcome commit at once.
+   */
+  private transition(id: string, t: AttemptTransition): void {
+    this.traces.transition(id, t);
+  }
+
+  /** The attempt as stored, after what this turn queued for it. */
+  private current(id: string): Attempt | undefined {
+    this.traces.flush();
+    return getAttempt(this.deps.store.db, id);
   }
 
   private reportEnded(a: Attempt): void {
@@ -735,7 +740,7 @@ export class VerificationService {
   cancel(attemptId: string): boolean {
     const c = this.active.get(attemptId);
     if (!c) return false;
-    const queued = getAttempt(this.deps.store.db, attemptId)?.state === 'queued';
+    const queued = this.current(attemptId)?.state === 'queued';
     c.abort('cancelled' satisfies StopReason);
     if (queued) {
       const log = this.deps.log.child({ attemptId });

@@ -24,7 +24,15 @@ export interface VerificationSettings {
   readonly defaultLanguage: string;
   /** Cost of the app-password hash issued at enrollment. */
   readonly scrypt: ScryptParams;
+  /**
+   * Trace events and pre-answer state changes are committed together at most this long after they
+   * happen (issue 20; default TRACE_BATCH_WINDOW_MS). 0: once per event-loop turn. Outcomes commit at once.
+   */
+  readonly traceBatchWindowMs?: number;
 }
+
+/** Under load, many turns share one commit; live followers see events at most this much later. */
+export const TRACE_BATCH_WINDOW_MS = 5;
 
 export const DEFAULT_VERIFICATION_SETTINGS: VerificationSettings = {
   ringTimeoutMs: 30_000,

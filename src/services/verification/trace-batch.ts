@@ -1,41 +1,68 @@
 /**
- * Trace events of every call, batched per event-loop turn: events are queued as they happen and
- * written in ONE transaction at `setImmediate` (after the I/O of this turn), then published to live
- * listeners — never before the commit. State changes and the end of an attempt write what is queued
- * in their own transaction first (`writeWith`), so an attempt's trace keeps its order and '#' → the
- * committed outcome is one commit.
+ * Trace events and state changes of every call, batched per event-loop turn: they are queued as
+ * they happen and written in ONE transaction at `setImmediate` (after the I/O of this turn), then
+ * published to live listeners in the order they happened — never before the commit. The end of an
+ * attempt writes what is queued in its own transaction first (`writeWith`), so an attempt's trace
+ * keeps its order and '#' → the committed outcome is one commit.
  *
- * On a crash at most the events of the current turn are lost (not yet committed, not yet seen by
- * anyone). A failing batch is retried event by event so one bad row does not drop the others.
+ * State changes on the way to the answer (dialling, ringing, answered, in-script, listening) are not
+ * decisions: each was one commit of its own, the largest share of the main thread at 60/s (issue 20).
+ * Queued here, those of one turn (answered → in-script → listening usually come together) and of all
+ * calls commit at once; every state still gets its row update, its `state` event and its live
+ * `state` message, in order. Decisions (the attempt itself, its outcome) commit at once elsewhere.
+ *
+ * On a crash at most what the current turn queued is lost (not yet committed, not yet seen by
+ * anyone); start-up recovery ends the attempt as interrupted. A failing batch is retried one by one
+ * so one bad row does not drop the others.
  */
 import type { Logger } from 'pino';
-import { appendAttemptEvents, type PendingEvent, type Store, traceToEvent, type WrittenEvent } from '../../store';
+import type { AttemptTransition } from '../../domain/attempt-state';
+import { applyAttemptOps, immediate, type PendingOp, type Store, traceToEvent, type WrittenOp } from '../../store';
 import type { TraceEvent } from '../../telephony/port';
 import type { AttemptBus } from './attempt-bus';
 
 export class TraceBatch {
-  private pending: PendingEvent[] = [];
+  private pending: PendingOp[] = [];
   private scheduled = false;
   /** Batches written so far and the events in them (diagnostics, tests). */
   batches = 0;
   events = 0;
 
+  /**
+   * `windowMs` 0 (default): one batch per event-loop turn. More: one batch per window, so under load
+   * many turns share a commit (the service uses a few ms; see BATCH_WINDOW_MS in service.ts).
+   */
   constructor(
     private readonly store: Store,
     private readonly bus: AttemptBus,
     private readonly log: Logger,
+    private readonly options: { readonly windowMs?: number } = {},
   ) {}
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const w = this.options.windowMs ?? 0;
+    if (w > 0) setTimeout(this.flush, w);
+    else setImmediate(this.flush);
+  }
 
   get size(): number {
     return this.pending.length;
   }
 
   add(attemptId: string, event: TraceEvent): void {
-    this.pending.push({ attemptId, event: traceToEvent(event) });
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(this.flush);
-    }
+    this.queue({ attemptId, event: traceToEvent(event) });
+  }
+
+  /** Queues a state change; it commits with this turn's batch (a late one the attempt passed is dropped). */
+  transition(attemptId: string, transition: AttemptTransition): void {
+    this.queue({ attemptId, transition });
+  }
+
+  private queue(op: PendingOp): void {
+    this.pending.push(op);
+    this.schedule();
   }
 
   /** Writes and publishes everything queued. */
@@ -46,33 +73,40 @@ export class TraceBatch {
 
   /**
    * Runs `work` in one transaction after writing what is queued; publishes the events once it
-   * committed. A throw from `work` rolls both back and the events stay queued.
+   * committed. A throw from `work` rolls both back and the events stay queued. A queued row that
+   * cannot be written (another call's, say, whose attempt an admin deleted) does not hold `work`
+   * back: the queue is then written one by one and `work` commits on its own.
    */
   writeWith<T>(work: () => T): T {
     const taken = this.pending;
     this.pending = [];
-    let written: WrittenEvent[] = [];
+    let written: WrittenOp[] = [];
+    let queuedFailed = false;
     try {
       // IMMEDIATE (see appendAttemptEvents): state changes read before they write.
-      const result = this.store.sqlite
-        .transaction(() => {
-          written = appendAttemptEvents(this.store, taken);
-          return work();
-        })
-        .immediate();
+      const result = immediate(this.store.sqlite, () => {
+        try {
+          written = applyAttemptOps(this.store, taken);
+        } catch (err) {
+          queuedFailed = true;
+          throw err;
+        }
+        return work();
+      });
       this.publish(written);
       return result;
     } catch (err) {
       this.pending = taken.concat(this.pending);
-      if (this.pending.length && !this.scheduled) {
-        this.scheduled = true;
-        setImmediate(this.flush);
+      if (!queuedFailed) {
+        if (this.pending.length) this.schedule();
+        throw err;
       }
-      throw err;
     }
+    this.flush();
+    return immediate(this.store.sqlite, work);
   }
 
-  private write(): WrittenEvent[] {
+  private write(): WrittenOp[] {
     const taken = this.pending;
     this.pending = [];
     if (taken.length === 0) return [];
@@ -82,33 +116,31 @@ export class TraceBatch {
       return [];
     }
     try {
-      return appendAttemptEvents(this.store, taken);
+      return applyAttemptOps(this.store, taken);
     } catch (err) {
       this.log.error({ err, events: taken.length }, 'could not record a batch of trace events; retrying one by one');
-      const out: WrittenEvent[] = [];
-      for (const e of taken) {
+      const out: WrittenOp[] = [];
+      for (const op of taken) {
         try {
-          out.push(...appendAttemptEvents(this.store, [e]));
+          out.push(...applyAttemptOps(this.store, [op]));
         } catch (err1) {
-          this.log.error({ err: err1, attemptId: e.attemptId, kind: e.event.kind }, 'could not record trace event');
+          const what = 'event' in op ? { kind: op.event.kind } : { to: op.transition.to };
+          this.log.error({ err: err1, attemptId: op.attemptId, ...what }, 'could not record trace event or state');
         }
       }
       return out;
     }
   }
 
-  private publish(written: readonly WrittenEvent[]): void {
+  private publish(written: readonly WrittenOp[]): void {
     if (written.length === 0) return;
     this.batches++;
     this.events += written.length;
     for (const w of written)
-      this.bus.publish({
-        type: 'trace',
-        attemptId: w.attemptId,
-        seq: w.seq,
-        at: w.at,
-        kind: w.kind,
-        summary: w.summary,
-      });
+      this.bus.publish(
+        w.type === 'state'
+          ? { type: 'state', attemptId: w.attemptId, state: w.state, at: w.at }
+          : { type: 'trace', attemptId: w.attemptId, seq: w.seq, at: w.at, kind: w.kind, summary: w.summary },
+      );
   }
 }

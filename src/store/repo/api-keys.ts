@@ -4,6 +4,7 @@ import { type ApiKeyScope, apiKeyMatches, apiKeyPrefix, generateApiKey } from '.
 import { newId } from '../ids';
 import type { Db } from '../open';
 import { type ApiKeyRow, apiKeys } from '../schema';
+import { prepared, rowMapper, selectList } from './prepared';
 import { deleteKeyWebSessions } from './web-sessions';
 
 export interface NewApiKeyInput {
@@ -42,16 +43,27 @@ export function createApiKey(db: Db, input: NewApiKeyInput, at = Date.now()): { 
 }
 
 /** The active key a presented secret belongs to, or undefined (unknown, malformed or revoked). */
+// Prepared once per connection: every API request looks its key up (issue 20 hot path).
+const SELECT_KEY = `SELECT ${selectList(apiKeys)} FROM api_keys`;
+const KEY_BY_PREFIX = `${SELECT_KEY} WHERE prefix = ?`;
+const KEY_BY_ID = `${SELECT_KEY} WHERE id = ?`;
+const toKey = rowMapper<ApiKeyRow>(apiKeys);
+
+function oneKey(db: Db, sql: string, arg: string): ApiKeyRow | undefined {
+  const row = prepared<[string], Record<string, unknown>>(db.$client, sql).get(arg);
+  return row ? toKey(row) : undefined;
+}
+
 export function findApiKey(db: Db, presented: string): ApiKeyRow | undefined {
   const prefix = apiKeyPrefix(presented);
   if (!prefix) return undefined;
-  const row = db.select().from(apiKeys).where(eq(apiKeys.prefix, prefix)).get();
+  const row = oneKey(db, KEY_BY_PREFIX, prefix);
   if (!row || row.revokedAt !== null || !apiKeyMatches(presented, row.hash)) return undefined;
   return row;
 }
 
 export function getApiKey(db: Db, id: string): ApiKeyRow | undefined {
-  return db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+  return oneKey(db, KEY_BY_ID, id);
 }
 
 /** Id, name, prefix or full key: whatever an admin types on the command line. */

@@ -6,6 +6,7 @@
 import { and, eq, isNotNull, isNull, lte } from 'drizzle-orm';
 import type { Db } from '../open';
 import { type AttemptRow, attempts } from '../schema';
+import { prepared } from './prepared';
 
 export interface AttemptOrigin {
   readonly requestedBy: string | null;
@@ -13,20 +14,22 @@ export interface AttemptOrigin {
   readonly retryOf: string | null;
 }
 
+// Prepared once per connection: every attempt sets its origin, on the API's hot path (issue 20).
+const SET_ORIGIN = 'UPDATE attempts SET requested_by = ?, try_no = ?, retry_of = ? WHERE id = ?';
+const SET_DECISION = 'UPDATE attempts SET policy_decision_id = ? WHERE id = ?';
+const SCHEDULE_RETRY = 'UPDATE attempts SET retry_due_at = ? WHERE id = ?';
+
 export function setAttemptOrigin(db: Db, id: string, origin: AttemptOrigin): void {
-  db.update(attempts)
-    .set({ requestedBy: origin.requestedBy, tryNo: origin.tryNo, retryOf: origin.retryOf })
-    .where(eq(attempts.id, id))
-    .run();
+  prepared(db.$client, SET_ORIGIN).run(origin.requestedBy, origin.tryNo, origin.retryOf, id);
 }
 
 /** The policy decision that allowed the dial, once an attempt that waited in the queue gets it. */
 export function setAttemptDecision(db: Db, id: string, decisionId: string): void {
-  db.update(attempts).set({ policyDecisionId: decisionId }).where(eq(attempts.id, id)).run();
+  prepared(db.$client, SET_DECISION).run(decisionId, id);
 }
 
 export function scheduleRetry(db: Db, id: string, dueAt: number): void {
-  db.update(attempts).set({ retryDueAt: dueAt }).where(eq(attempts.id, id)).run();
+  prepared(db.$client, SCHEDULE_RETRY).run(dueAt, id);
 }
 
 /** Ended attempts whose retry is due and not yet placed. */

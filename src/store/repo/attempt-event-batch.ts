@@ -7,10 +7,12 @@
  * attempt per batch, and the whole batch commits at once. Same rows as `appendAttemptEvent`: raw SIP
  * text redacted, `data` as JSON, `(attempt_id, seq)` dense from 1.
  */
-import type Database from 'better-sqlite3';
-import { redactSipText } from '../../redact';
+import type { AttemptState, AttemptTransition } from '../../domain/attempt-state';
+import { InvalidTransitionError } from '../errors';
 import type { Store } from '../open';
-import type { EventInput } from './attempts';
+import { type EventInput, insertAttemptEventAt, nextAttemptEventSeq } from './attempt-event-sql';
+import { transitionAttempt } from './attempts';
+import { immediate } from './prepared';
 
 export interface PendingEvent {
   readonly attemptId: string;
@@ -26,58 +28,73 @@ export interface WrittenEvent {
   readonly summary: string;
 }
 
-interface Statements {
-  readonly nextSeq: Database.Statement<[string], { n: number }>;
-  readonly insert: Database.Statement<[string, number, number, string, string, string | null, string | null]>;
-}
-
-const prepared = new WeakMap<Database.Database, Statements>();
-
-function statements(sqlite: Database.Database): Statements {
-  let s = prepared.get(sqlite);
-  if (!s) {
-    s = {
-      nextSeq: sqlite.prepare('SELECT coalesce(max(seq), 0) + 1 AS n FROM attempt_events WHERE attempt_id = ?'),
-      insert: sqlite.prepare(
-        'INSERT INTO attempt_events (attempt_id, seq, at, kind, summary, raw, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-    };
-    prepared.set(sqlite, s);
-  }
-  return s;
-}
-
 /**
  * Writes `events` in order, in one transaction (or inside the caller's, as a savepoint). Events of
  * one attempt keep their order; their seq continues after what is stored.
  */
 export function appendAttemptEvents(store: Store, events: readonly PendingEvent[]): WrittenEvent[] {
   if (events.length === 0) return [];
-  const s = statements(store.sqlite);
-  return store.sqlite
-    .transaction(() => {
-      const next = new Map<string, number>();
-      const out: WrittenEvent[] = [];
-      for (const { attemptId, event: e } of events) {
-        let seq = next.get(attemptId);
-        if (seq === undefined) seq = s.nextSeq.get(attemptId)!.n;
-        next.set(attemptId, seq + 1);
-        s.insert.run(
-          attemptId,
-          seq,
-          e.at,
-          e.kind,
-          e.summary,
-          e.raw == null ? null : redactSipText(e.raw),
-          e.data == null ? null : JSON.stringify(e.data),
-        );
-        out.push({ attemptId, seq, at: e.at, kind: e.kind, summary: e.summary });
+  const sqlite = store.sqlite;
+  const write = (): WrittenEvent[] => {
+    const next = new Map<string, number>();
+    const out: WrittenEvent[] = [];
+    for (const { attemptId, event: e } of events) {
+      const seq = next.get(attemptId) ?? nextAttemptEventSeq(sqlite, attemptId);
+      next.set(attemptId, seq + 1);
+      insertAttemptEventAt(sqlite, attemptId, seq, e);
+      out.push({ attemptId, seq, at: e.at, kind: e.kind, summary: e.summary });
+    }
+    return out;
+  };
+  // Inside the caller's transaction: part of it (a failure throws and rolls the caller back). Alone:
+  // IMMEDIATE, taking the write lock before the first read (see `immediate`; bench:app --writer lost
+  // trace events and outcomes to SQLITE_BUSY with deferred transactions).
+  return sqlite.inTransaction ? write() : immediate(sqlite, write);
+}
+
+/** A state change queued with the trace events of the same turn (issue 20: fewer commits per call). */
+export interface PendingTransition {
+  readonly attemptId: string;
+  readonly transition: AttemptTransition;
+}
+
+export type PendingOp = PendingEvent | PendingTransition;
+
+/** What a batch stored, in order: trace events and state changes (both told to live listeners). */
+export type WrittenOp =
+  | ({ readonly type: 'trace' } & WrittenEvent)
+  | { readonly type: 'state'; readonly attemptId: string; readonly state: AttemptState; readonly at: number };
+
+/**
+ * Writes trace events and state changes in the order given, in one transaction (or inside the
+ * caller's). A state change the attempt has already passed (a late 180 after the answer) is left out,
+ * as `transitionAttempt` refuses it; any other failure rolls the whole batch back and throws.
+ */
+export function applyAttemptOps(store: Store, ops: readonly PendingOp[]): WrittenOp[] {
+  if (ops.length === 0) return [];
+  const sqlite = store.sqlite;
+  const write = (): WrittenOp[] => {
+    const next = new Map<string, number>();
+    const out: WrittenOp[] = [];
+    for (const op of ops) {
+      if ('event' in op) {
+        const e = op.event;
+        const seq = next.get(op.attemptId) ?? nextAttemptEventSeq(sqlite, op.attemptId);
+        next.set(op.attemptId, seq + 1);
+        insertAttemptEventAt(sqlite, op.attemptId, seq, e);
+        out.push({ type: 'trace', attemptId: op.attemptId, seq, at: e.at, kind: e.kind, summary: e.summary });
+        continue;
       }
-      return out;
-      // IMMEDIATE: take the write lock before the first read. A deferred transaction that read first
-      // cannot upgrade once another connection (the CLI) committed meanwhile: SQLite then fails at once
-      // with SQLITE_BUSY, without waiting (bench:app --writer lost trace events and outcomes that way).
-      // Inside a caller's transaction this is a savepoint and the caller's mode applies.
-    })
-    .immediate();
+      // The state event takes the next seq itself.
+      next.delete(op.attemptId);
+      try {
+        const a = transitionAttempt(store.db, op.attemptId, op.transition);
+        out.push({ type: 'state', attemptId: a.id, state: a.state, at: a.updatedAt });
+      } catch (err) {
+        if (!(err instanceof InvalidTransitionError)) throw err;
+      }
+    }
+    return out;
+  };
+  return sqlite.inTransaction ? write() : immediate(sqlite, write);
 }

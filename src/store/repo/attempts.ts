@@ -2,6 +2,8 @@
  * Attempts and their event trace. Every state change is one transaction: the row update and the
  * `state` event commit together or not at all, so the trace and the row never disagree.
  */
+
+import type Database from 'better-sqlite3';
 import { and, desc, eq, gte, lt, ne, type SQL, sql } from 'drizzle-orm';
 import {
   type AttemptPurpose,
@@ -15,7 +17,9 @@ import type { TraceEvent } from '../../telephony/port';
 import { InvalidTransitionError, NotFoundError } from '../errors';
 import { newId } from '../ids';
 import type { Db } from '../open';
-import { type ATTEMPT_EVENT_KINDS, type AttemptEventRow, type AttemptRow, attemptEvents, attempts } from '../schema';
+import { type AttemptEventRow, type AttemptRow, attemptEvents, attempts } from '../schema';
+import { type EventInput, insertAttemptEventAt, nextAttemptEventSeq } from './attempt-event-sql';
+import { columnNames, immediate, prepared, selectList } from './prepared';
 
 /** An attempt as read from the store: `ended` always carries an outcome and an end time. */
 export type Attempt = Omit<AttemptRow, 'state' | 'outcome' | 'endedAt'> &
@@ -45,28 +49,50 @@ export interface NewAttempt {
   readonly at?: number;
 }
 
+const COLUMNS = columnNames(attempts);
+const SELECT_ATTEMPT = selectList(attempts);
+const INSERT_ATTEMPT = `INSERT INTO attempts (id, purpose, user_id, phone_method_id, destination, policy_decision_id, state,
+  outcome, reason_code, queued_at, ended_at, updated_at)
+  VALUES (@id, @purpose, @userId, @phoneMethodId, @destination, @policyDecisionId, @state, @outcome, @reasonCode,
+  @queuedAt, @endedAt, @updatedAt) RETURNING ${SELECT_ATTEMPT}`;
+const GET_ATTEMPT = `SELECT ${SELECT_ATTEMPT} FROM attempts WHERE id = ?`;
+const GET_STATE = 'SELECT state FROM attempts WHERE id = ?';
+
+/** Appends an event to the attempt's trace after what is stored. Inside the caller's transaction. */
+function insertEventNow(sqlite: Database.Database, attemptId: string, e: EventInput): void {
+  insertAttemptEventAt(sqlite, attemptId, nextAttemptEventSeq(sqlite, attemptId), e);
+}
+
+/** `UPDATE attempts SET <the keys of set> WHERE id = @id RETURNING <row>`; one statement per set of keys. */
+function updateAttemptRow(
+  sqlite: Database.Database,
+  id: string,
+  set: Record<string, string | number | null>,
+): AttemptRow | undefined {
+  const keys = Object.keys(set);
+  const sql = `UPDATE attempts SET ${keys.map((k) => `"${COLUMNS[k]}" = @${k}`).join(', ')} WHERE id = @id RETURNING ${SELECT_ATTEMPT}`;
+  return prepared<[Record<string, unknown>], AttemptRow>(sqlite, sql).get({ ...set, id });
+}
+
 export function createAttempt(db: Db, input: NewAttempt): Attempt {
   const at = input.at ?? Date.now();
-  return db.transaction((tx) => {
-    const row = tx
-      .insert(attempts)
-      .values({
-        id: input.id ?? newId(),
-        purpose: input.purpose,
-        userId: input.userId ?? null,
-        phoneMethodId: input.phoneMethodId ?? null,
-        destination: input.destination ?? null,
-        policyDecisionId: input.policyDecisionId ?? null,
-        state: input.endedWith ? 'ended' : 'queued',
-        outcome: input.endedWith?.outcome ?? null,
-        reasonCode: input.endedWith?.reasonCode ?? null,
-        queuedAt: at,
-        endedAt: input.endedWith ? at : null,
-        updatedAt: at,
-      })
-      .returning()
-      .get();
-    insertEvent(tx, row.id, {
+  const sqlite = db.$client;
+  return immediate(sqlite, () => {
+    const row = prepared<[Record<string, unknown>], AttemptRow>(sqlite, INSERT_ATTEMPT).get({
+      id: input.id ?? newId(),
+      purpose: input.purpose,
+      userId: input.userId ?? null,
+      phoneMethodId: input.phoneMethodId ?? null,
+      destination: input.destination ?? null,
+      policyDecisionId: input.policyDecisionId ?? null,
+      state: input.endedWith ? 'ended' : 'queued',
+      outcome: input.endedWith?.outcome ?? null,
+      reasonCode: input.endedWith?.reasonCode ?? null,
+      queuedAt: at,
+      endedAt: input.endedWith ? at : null,
+      updatedAt: at,
+    })!;
+    insertEventNow(sqlite, row.id, {
       at,
       kind: 'state',
       summary: input.endedWith
@@ -79,7 +105,7 @@ export function createAttempt(db: Db, input: NewAttempt): Attempt {
 }
 
 export function getAttempt(db: Db, id: string): Attempt | undefined {
-  const row = db.select().from(attempts).where(eq(attempts.id, id)).get();
+  const row = prepared<[string], AttemptRow>(db.$client, GET_ATTEMPT).get(id);
   return row ? toAttempt(row) : undefined;
 }
 
@@ -92,11 +118,12 @@ export function requireAttempt(db: Db, id: string): Attempt {
 /** Moves an attempt to a new state with its details, and appends the `state` event, in one transaction. */
 export function transitionAttempt(db: Db, id: string, t: AttemptTransition): Attempt {
   const at = t.at ?? Date.now();
-  return db.transaction((tx) => {
-    const current = tx.select({ state: attempts.state }).from(attempts).where(eq(attempts.id, id)).get();
+  const sqlite = db.$client;
+  return immediate(sqlite, () => {
+    const current = prepared<[string], { state: AttemptState }>(sqlite, GET_STATE).get(id);
     if (!current) throw new NotFoundError('attempt', id);
     if (!canTransition(current.state, t.to)) throw new InvalidTransitionError(id, current.state, t.to);
-    const set: Partial<typeof attempts.$inferInsert> = { state: t.to, updatedAt: at };
+    const set: Record<string, string | number | null> = { state: t.to, updatedAt: at };
     let detail = '';
     switch (t.to) {
       case 'dialling':
@@ -131,14 +158,14 @@ export function transitionAttempt(db: Db, id: string, t: AttemptTransition): Att
           'dtmfSource',
           'callId',
         ] as const) {
-          if (t[k] !== undefined) Object.assign(set, { [k]: t[k] });
+          if (t[k] !== undefined) set[k] = t[k] ?? null;
         }
         detail = [t.outcome, t.sipStatus, t.reasonCode].filter((x) => x !== undefined).join(' ');
         break;
     }
-    const row = tx.update(attempts).set(set).where(eq(attempts.id, id)).returning().get();
+    const row = updateAttemptRow(sqlite, id, set);
     if (!row) throw new NotFoundError('attempt', id);
-    insertEvent(tx, id, {
+    insertEventNow(sqlite, id, {
       at,
       kind: 'state',
       summary: `state → ${t.to}${detail ? ` (${detail})` : ''}`,
@@ -163,13 +190,7 @@ export function updateAttemptDetails(
   if (r.changes === 0) throw new NotFoundError('attempt', id);
 }
 
-export interface EventInput {
-  readonly at: number;
-  readonly kind: (typeof ATTEMPT_EVENT_KINDS)[number];
-  readonly summary: string;
-  readonly raw?: string | null;
-  readonly data?: Record<string, unknown> | null;
-}
+export type { EventInput };
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 

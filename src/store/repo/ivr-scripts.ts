@@ -13,6 +13,7 @@ import {
   ivrScripts,
   ivrScriptVersions,
 } from '../schema';
+import { prepared } from './prepared';
 
 export interface NewScriptVersion {
   readonly scriptId: string;
@@ -61,13 +62,12 @@ export function listScriptVersions(db: Db, scriptId: string): IvrScriptVersionRo
     .all();
 }
 
+const NEWEST_VERSION = 'SELECT max(version) AS n FROM ivr_script_versions WHERE script_id = ?';
+
 /** Only the number of the newest version (a cheap check on every call). */
 export function newestScriptVersionNumber(db: Db, scriptId: string): number | undefined {
-  const r = db
-    .select({ n: max(ivrScriptVersions.version) })
-    .from(ivrScriptVersions)
-    .where(eq(ivrScriptVersions.scriptId, scriptId))
-    .get();
+  // Prepared once per connection: asked on every call (issue 20 hot path).
+  const r = prepared<[string], { n: number | null }>(db.$client, NEWEST_VERSION).get(scriptId);
   return r?.n ?? undefined;
 }
 

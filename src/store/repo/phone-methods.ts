@@ -1,9 +1,10 @@
 /** Phone methods: the numbers a user can be called on. At most one per user is the default. */
-import { and, asc, eq, ne } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import { NotFoundError } from '../errors';
 import { newId } from '../ids';
 import type { Db } from '../open';
 import { type PHONE_METHOD_KINDS, type PhoneMethodRow, phoneMethods } from '../schema';
+import { prepared, rowMapper, selectList } from './prepared';
 
 export type PhoneMethodKind = (typeof PHONE_METHOD_KINDS)[number];
 
@@ -34,25 +35,28 @@ export function addPhoneMethod(db: Db, input: NewPhoneMethod, at = Date.now()): 
     .get();
 }
 
+// Prepared once per connection: every verification reads its phone (issue 20 hot path).
+const SELECT_METHOD = `SELECT ${selectList(phoneMethods)} FROM phone_methods`;
+const GET_METHOD = `${SELECT_METHOD} WHERE id = ?`;
+const LIST_METHODS = `${SELECT_METHOD} WHERE user_id = ? ORDER BY created_at`;
+const GET_DEFAULT_METHOD = `${SELECT_METHOD} WHERE user_id = ? AND is_default = 1`;
+const toMethod = rowMapper<PhoneMethodRow>(phoneMethods);
+
+function one(db: Db, sql: string, arg: string): PhoneMethodRow | undefined {
+  const row = prepared<[string], Record<string, unknown>>(db.$client, sql).get(arg);
+  return row ? toMethod(row) : undefined;
+}
+
 export function getPhoneMethod(db: Db, id: string): PhoneMethodRow | undefined {
-  return db.select().from(phoneMethods).where(eq(phoneMethods.id, id)).get();
+  return one(db, GET_METHOD, id);
 }
 
 export function listPhoneMethods(db: Db, userId: string): PhoneMethodRow[] {
-  return db
-    .select()
-    .from(phoneMethods)
-    .where(eq(phoneMethods.userId, userId))
-    .orderBy(asc(phoneMethods.createdAt))
-    .all();
+  return prepared<[string], Record<string, unknown>>(db.$client, LIST_METHODS).all(userId).map(toMethod);
 }
 
 export function getDefaultPhoneMethod(db: Db, userId: string): PhoneMethodRow | undefined {
-  return db
-    .select()
-    .from(phoneMethods)
-    .where(and(eq(phoneMethods.userId, userId), eq(phoneMethods.isDefault, true)))
-    .get();
+  return one(db, GET_DEFAULT_METHOD, userId);
 }
 
 export type PhoneMethodPatch = Partial<Pick<PhoneMethodRow, 'kind' | 'country' | 'e164' | 'extension' | 'pinHash'>>;

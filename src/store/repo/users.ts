@@ -5,6 +5,7 @@ import { NotFoundError } from '../errors';
 import { newId } from '../ids';
 import type { Db } from '../open';
 import { type UserRow, users } from '../schema';
+import { prepared, rowMapper, selectList } from './prepared';
 
 export interface NewUser {
   readonly username: string;
@@ -27,8 +28,13 @@ export function createUser(db: Db, input: NewUser, at = Date.now()): UserRow {
     .get();
 }
 
+// Prepared once per connection: every verification reads its user (issue 20 hot path).
+const GET_USER = `SELECT ${selectList(users)} FROM users WHERE id = ?`;
+const toUser = rowMapper<UserRow>(users);
+
 export function getUser(db: Db, id: string): UserRow | undefined {
-  return db.select().from(users).where(eq(users.id, id)).get();
+  const row = prepared<[string], Record<string, unknown>>(db.$client, GET_USER).get(id);
+  return row ? toUser(row) : undefined;
 }
 
 export function requireUser(db: Db, id: string): UserRow {
@@ -38,12 +44,11 @@ export function requireUser(db: Db, id: string): UserRow {
 }
 
 /** By username as typed: NFKC-normalised like stored usernames, so full-width or ligature forms still match. */
+const GET_BY_USERNAME = `SELECT ${selectList(users)} FROM users WHERE username = ?`;
+
 export function getUserByUsername(db: Db, username: string): UserRow | undefined {
-  return db
-    .select()
-    .from(users)
-    .where(eq(users.username, normaliseUsername(username)))
-    .get();
+  const row = prepared<[string], Record<string, unknown>>(db.$client, GET_BY_USERNAME).get(normaliseUsername(username));
+  return row ? toUser(row) : undefined;
 }
 
 /** `%`, `_` and the escape character itself taken literally in a LIKE pattern (ESCAPE '\'). */

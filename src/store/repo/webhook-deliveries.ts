@@ -1,8 +1,9 @@
 /** Webhook deliveries: one row per (key, attempt result), retried with backoff, visible to admins. */
-import { and, desc, eq, lte } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { newId } from '../ids';
 import type { Db } from '../open';
 import { type WebhookDeliveryRow, webhookDeliveries } from '../schema';
+import { prepared, rowMapper, selectList } from './prepared';
 
 export function enqueueWebhook(
   db: Db,
@@ -16,14 +17,13 @@ export function enqueueWebhook(
     .get();
 }
 
+// Prepared once per connection: the deliverer looks after every ended attempt (issue 20 hot path).
+const DUE = `SELECT ${selectList(webhookDeliveries)} FROM webhook_deliveries
+  WHERE status = 'pending' AND next_try_at <= ? ORDER BY next_try_at LIMIT ?`;
+const toDelivery = rowMapper<WebhookDeliveryRow>(webhookDeliveries);
+
 export function dueWebhookDeliveries(db: Db, at = Date.now(), limit = 50): WebhookDeliveryRow[] {
-  return db
-    .select()
-    .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextTryAt, at)))
-    .orderBy(webhookDeliveries.nextTryAt)
-    .limit(limit)
-    .all();
+  return prepared<[number, number], Record<string, unknown>>(db.$client, DUE).all(at, limit).map(toDelivery);
 }
 
 export function recordWebhookTry(
