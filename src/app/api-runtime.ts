@@ -2,6 +2,7 @@
  * The verification service, REST API and scheduled jobs, built once per app context from the config:
  * the HTTP plugin (routes) and the app service (start: scripts, jobs; stop: calls, jobs) share it.
  */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { mountApi } from '../http/api';
@@ -16,6 +17,8 @@ import { PolicyCallPlanner, phonePort } from '../services/adapters/phone-policy'
 import { AppPasswordService } from '../services/app-passwords/service';
 import { BulkMailService } from '../services/mail/bulk-mail';
 import { smtpSender } from '../services/mail/sender';
+import { NodeService } from '../services/nodes/node-service';
+import { defaultNodeId } from '../services/nodes/node-view';
 import { ScriptService } from '../services/scripts/service';
 import { UserService } from '../services/users/service';
 import { AttemptBus } from '../services/verification/attempt-bus';
@@ -31,6 +34,8 @@ export interface ApiRuntime extends ApiContext {
   scripts: ScriptRegistry | undefined;
   readonly prompts: PromptLibrary;
   readonly ivrScripts: ScriptService;
+  /** This node in the node registry (issue 19): ownership of its calls, heartbeat, drain. */
+  readonly node: NodeService;
 }
 
 const runtimes = new WeakMap<AppContext, ApiRuntime>();
@@ -71,7 +76,28 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
   const scriptRegistry = {
     get: (id: string) => ivrScripts.get(id),
   };
-  const verification = new VerificationService({
+  // The node owns the calls the verification service places; it reaches the service lazily (built next).
+  const node: NodeService = new NodeService({
+    store,
+    log: logger.child({ component: 'node' }),
+    settings: nodeSettings(ctx),
+    identity: {
+      hostname: hostname(),
+      pid: process.pid,
+      version: ctx.version,
+      sipAddress: `${config.sip.advertisedAddress ?? config.sip.address}:${config.sip.port}`,
+    },
+    calls: {
+      get activeCount(): number {
+        return verification.activeCount;
+      },
+      whenIdle: () => verification.whenIdle(),
+      endInterrupted: (id, reason) => verification.endInterrupted(id, reason),
+      shutdown: (ms, reason) => verification.shutdown(ms, reason),
+    },
+  });
+  const verification: VerificationService = new VerificationService({
+    ownership: node,
     store,
     backend,
     planner: new PolicyCallPlanner(policy, ctx.dialPlan),
@@ -104,6 +130,10 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
         ...DEFAULT_VERIFICATION_SETTINGS.retry,
         initialMs: config.verification.retry.backoffSeconds * 1000,
         maxTries: config.verification.retry.maxRetries + 1,
+        // A call cut off by a crash, a stop or a drain deadline is retried like an unanswered one (issue 19).
+        outcomes: config.node.retryInterrupted
+          ? [...DEFAULT_VERIFICATION_SETTINGS.retry.outcomes, 'interrupted']
+          : DEFAULT_VERIFICATION_SETTINGS.retry.outcomes,
       },
       fraudAutoBlockDays: config.verification.fraudAutoBlockDays || null,
       defaultLanguage: config.defaultLanguage,
@@ -146,6 +176,7 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
     backend,
     metrics,
     bus,
+    node,
   } satisfies Omit<ApiContext, 'sseHeartbeatMs'>);
   for (const job of standardJobs(runtime, {
     retrySchedule: '*/10 * * * * *',
@@ -199,5 +230,16 @@ export function apiAppService(ctx: AppContext): { name: string; start(): Promise
       await rt.verification.shutdown();
       await rt.scripts?.close?.();
     },
+  };
+}
+
+/** The node's name and timings from `node.*` (default name: hostname:SIP port). */
+export function nodeSettings(ctx: AppContext): { id: string; heartbeatMs: number; leaseMs: number; drainMs: number } {
+  const n = ctx.config.node;
+  return {
+    id: defaultNodeId(n, ctx.config.sip.port),
+    heartbeatMs: n.heartbeatSeconds * 1000,
+    leaseMs: n.leaseSeconds * 1000,
+    drainMs: n.drainSeconds * 1000,
   };
 }

@@ -7,7 +7,7 @@ import type { Config } from '../config/schema';
 import { DestinationPolicy } from '../domain/policy';
 import { buildHttpServer, type HealthReport, listenHttp } from '../http/server';
 import { createLogger, type Logger } from '../log';
-import { endUnfinishedAttempts, openStore, type Store } from '../store';
+import { openStore, type Store } from '../store';
 import type { BackendName } from '../telephony/port';
 import { BACKEND_FACTORIES, type BackendFactory, startBackend } from './backends';
 import type { AppContext } from './context';
@@ -54,8 +54,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       // Issue 20: the WAL's fsyncs never run inside a commit on the main thread.
       backgroundCheckpoints: { onError: (message) => logger.warn({ message }, 'background WAL checkpoint failed') },
     });
-    const interrupted = endUnfinishedAttempts(store.db);
-    if (interrupted) logger.warn({ interrupted }, 'ended attempts left unfinished by the previous run as interrupted');
+    // Attempts a crashed run left unfinished are ended by the node service (src/app/node-runtime.ts):
+    // only this node's and those whose owner's lease ran out — never another live node's calls.
 
     const backendStatus = await startBackend({ config, logger }, options.backendFactories ?? BACKEND_FACTORIES);
     backendStop = () => backendStatus.backend.stop();

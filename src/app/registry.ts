@@ -8,6 +8,7 @@ import { eamAppService, eamHttpPlugin } from '../integrations/entra/plugin';
 import { webHttpPlugin } from '../web/plugin';
 import { apiAppService, apiHttpPlugin } from './api-runtime';
 import type { AppContext } from './context';
+import { nodeAppService } from './node-runtime';
 import { radiusAppService } from './radius-runtime';
 
 export interface HttpPluginEntry {
@@ -28,4 +29,10 @@ export type AppServiceFactory = (ctx: AppContext) => AppService;
 
 export const HTTP_PLUGINS: readonly HttpPluginFactory[] = [apiHttpPlugin, webHttpPlugin, eamHttpPlugin];
 
-export const APP_SERVICES: readonly AppServiceFactory[] = [apiAppService, eamAppService, radiusAppService];
+/** The node first: it ends what a crashed run left unfinished before anything starts, and stops last. */
+export const APP_SERVICES: readonly AppServiceFactory[] = [
+  nodeAppService,
+  apiAppService,
+  eamAppService,
+  radiusAppService,
+];

@@ -8,6 +8,7 @@ import * as callCmd from './commands/call';
 import * as configCmd from './commands/config';
 import * as dbCmd from './commands/db';
 import * as fakePhoneCmd from './commands/fake-phone';
+import * as nodeCmd from './commands/node';
 import * as numbersCmd from './commands/numbers';
 import * as oidcCmd from './commands/oidc';
 import * as promptsCmd from './commands/prompts';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   verifyCmd.register(program);
   oidcCmd.register(program);
   fakePhoneCmd.register(program);
+  nodeCmd.register(program);
   return program;
 }
 

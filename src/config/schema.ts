@@ -401,8 +401,25 @@ export const configSchema = z
         timeoutSeconds: z.number().int().min(1).max(300),
       }),
     }),
+    // issue 19: node registry, drain and call ownership.
+    node: z.strictObject({
+      id: z
+        .string()
+        .regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'expected a short name such as fyrkant-1 (letters, digits, . _ : @ -)')
+        .nullable(),
+      heartbeatSeconds: z.number().int().min(1).max(60),
+      leaseSeconds: z.number().int().min(3).max(600),
+      drainSeconds: z.number().int().min(0).max(86_400),
+      retryInterrupted: z.boolean(),
+    }),
   })
   .superRefine((c, ctx) => {
+    if (c.node.leaseSeconds < 3 * c.node.heartbeatSeconds)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['node', 'leaseSeconds'],
+        message: `expected at least 3 × node.heartbeatSeconds (${3 * c.node.heartbeatSeconds}): a lease must outlive a missed heartbeat or two`,
+      });
     if (c.mail.enabled && !c.mail.smtp.host)
       ctx.addIssue({
         code: 'custom',

@@ -55,6 +55,9 @@ export function serviceVerifier(service: VerificationService, bus: AttemptBus, s
           return { status: 'refused', attemptId: null, outcome: 'no-method', reasonCode: 'no-method' };
         case 'not-found':
           return { status: 'refused', attemptId: null, outcome: 'unknown-user', reasonCode: `not-found:${r.what}` };
+        case 'unavailable':
+          // This node is draining (issue 19): no call, nothing recorded; the NAS may ask another server.
+          return { status: 'refused', attemptId: null, outcome: 'unavailable', reasonCode: r.reasonCode };
       }
     },
   };

@@ -102,9 +102,14 @@ export const attempts = sqliteTable(
     /** Set when a retry is due; cleared (and `nextAttemptId` set) once the retry has been placed. */
     retryDueAt: integer('retry_due_at'),
     nextAttemptId: text('next_attempt_id'),
+    /** The node (`nodes.id`) that runs this attempt's call; null on rows from before issue 19. */
+    ownerNode: text('owner_node'),
+    /** The owner's claim lasts until then; its heartbeat extends it. Past it, a survivor ends the attempt. */
+    leaseUntil: integer('lease_until'),
   },
   (t) => [
     index('attempts_retry_due_idx').on(t.retryDueAt),
+    index('attempts_owner_idx').on(t.ownerNode, t.state),
     index('attempts_user_idx').on(t.userId, t.queuedAt),
     index('attempts_state_idx').on(t.state),
     index('attempts_outcome_idx').on(t.outcome, t.queuedAt),
@@ -480,3 +485,33 @@ export const ivrRecordings = sqliteTable(
 export type IvrScriptVersionRow = typeof ivrScriptVersions.$inferSelect;
 export type IvrRecordingRow = typeof ivrRecordings.$inferSelect;
 export type WebSessionRow = typeof webSessions.$inferSelect;
+
+/** Node states: taking calls, finishing its calls before it stops, stopped cleanly (issue 19). */
+export const NODE_STATES = ['running', 'draining', 'stopped'] as const;
+
+/**
+ * The node registry (issue 19): one row per `fyrkant serve`, kept fresh by its heartbeat. All
+ * coordination between nodes (drain requests, call ownership) goes through rows, never memory.
+ */
+export const nodes = sqliteTable('nodes', {
+  /** Stable across restarts: `node.id`, default hostname:SIP port. */
+  id: text('id').primaryKey(),
+  hostname: text('hostname').notNull(),
+  pid: integer('pid').notNull(),
+  /** The node's HTTP URL (its own; a load balancer sits in front). */
+  httpUrl: text('http_url'),
+  /** The node's SIP address (host:port) — each node signs its own calls. */
+  sipAddress: text('sip_address'),
+  version: text('version').notNull().default(''),
+  state: text('state', { enum: NODE_STATES }).notNull().default('running'),
+  startedAt: integer('started_at').notNull(),
+  heartbeatAt: integer('heartbeat_at').notNull(),
+  /** Calls (queued or in progress) the node owns, as of its last heartbeat. */
+  activeCalls: integer('active_calls').notNull().default(0),
+  /** Set by `fyrkant node drain` (or the admin); the node notices on its next heartbeat. */
+  drainRequestedAt: integer('drain_requested_at'),
+  drainRequestedBy: text('drain_requested_by'),
+  stoppedAt: integer('stopped_at'),
+});
+
+export type NodeRow = typeof nodes.$inferSelect;

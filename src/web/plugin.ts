@@ -34,6 +34,7 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
           prompts: rt.prompts,
           previewVars: { company: config.companyName, extension: '1234' },
           radius: () => radiusStatus(ctx),
+          nodeLeaseMs: config.node.leaseSeconds * 1000,
           countryChoice: {
             allowed: config.policy.allowedCountries.length ? config.policy.allowedCountries : [config.homeCountry],
             mode: config.countryList,

@@ -89,6 +89,17 @@ export interface AdminPrincipal {
   readonly name: string;
 }
 
+/** A node (fyrkant serve) in the node registry, as the dashboard shows it (issue 19). */
+export interface NodeView {
+  readonly id: string;
+  readonly status: 'running' | 'draining' | 'stopped' | 'lost';
+  readonly activeCalls: number;
+  readonly httpUrl: string | null;
+  readonly sipAddress: string | null;
+  readonly startedAt: number;
+  readonly heartbeatAt: number;
+}
+
 export interface OutcomeCount {
   /** Start of the bucket (ms since epoch). */
   readonly bucketStart: number;
@@ -233,4 +244,6 @@ export interface WebServices {
   promptAudio(scriptId: string, promptId: string): Promise<Buffer | undefined>;
   /** The RADIUS door's clients and recent requests (absent: not wired, shown as off). */
   radius?(): RadiusOverview;
+  /** issue 19: the node registry (absent: not wired, the dashboard leaves the card out). */
+  nodes?(): readonly NodeView[];
 }

@@ -31,7 +31,8 @@ export function serviceProblem(err: unknown, lang: UiLanguage): ServiceProblem |
     fields?: unknown;
   };
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
-  if (status === undefined || status < 400 || status >= 500) return undefined;
+  // 503 is not a failure but "this node is draining, try again" (issue 19): shown like a refusal.
+  if (status === undefined || status < 400 || (status >= 500 && status !== 503)) return undefined;
   const extra = (e.extra && typeof e.extra === 'object' ? e.extra : {}) as {
     fields?: unknown;
     retryAfterSeconds?: unknown;

@@ -10,16 +10,18 @@ import { listCountries } from '../domain/phone/countries';
 import { parsePhone } from '../domain/phone/parse';
 import type { PromptLibrary } from '../ivr/prompts/library';
 import type { ScriptRegistry } from '../ivr/registry';
+import { nodeStatus } from '../services/nodes/node-view';
 import type { Db } from '../store/open';
 import { chainTailId } from '../store/repo/attempt-chain';
 import { type Attempt, getAttempt, listAttemptEvents, listAttempts } from '../store/repo/attempts';
+import { listNodes } from '../store/repo/nodes';
 import { listPhoneMethods } from '../store/repo/phone-methods';
 import { getUser, listUsers } from '../store/repo/users';
 import { appPasswords, attempts, type PhoneMethodRow, type UserRow } from '../store/schema';
 import type { BackendHealth } from '../telephony/port';
 import { type CountryChoice, countryOptions } from './country-options';
 import { traceFromEventRows } from './ladder/from-store';
-import type { PhoneMethodView, RadiusOverview, ScriptView, UserView, WebActions, WebServices } from './ports';
+import type { NodeView, PhoneMethodView, RadiusOverview, ScriptView, UserView, WebActions, WebServices } from './ports';
 
 export interface WebWiring {
   readonly db: Db;
@@ -36,6 +38,8 @@ export interface WebWiring {
   readonly radius?: () => RadiusOverview;
   /** issue 18c: which countries the phone form lists first (or only); unset: all, alphabetical. */
   readonly countryChoice?: CountryChoice;
+  /** issue 19: a node silent for longer than this is shown as lost (node.leaseSeconds). */
+  readonly nodeLeaseMs?: number;
 }
 
 export function userView(u: UserRow): UserView {
@@ -99,6 +103,7 @@ export function createWebServices(w: WebWiring): WebServices {
   return {
     ...bindActions(w.actions),
     defaultCountry: w.defaultCountry,
+    ...(w.nodeLeaseMs !== undefined ? { nodes: () => nodeViews(db, w.nodeLeaseMs!) } : {}),
     countries: (lang) => countryOptions(listCountries(lang), w.countryChoice ?? { allowed: [], mode: 'all' }),
 
     getUser: (id) => {
@@ -195,4 +200,18 @@ export function createWebServices(w: WebWiring): WebServices {
 
     ...(w.radius ? { radius: w.radius } : {}),
   };
+}
+
+/** The node registry for the dashboard (issue 19): stored state, or lost when the heartbeat is stale. */
+function nodeViews(db: Db, leaseMs: number): NodeView[] {
+  const now = Date.now();
+  return listNodes(db).map((r) => ({
+    id: r.id,
+    status: nodeStatus(r, now, leaseMs),
+    activeCalls: r.activeCalls,
+    httpUrl: r.httpUrl,
+    sipAddress: r.sipAddress,
+    startedAt: r.startedAt,
+    heartbeatAt: r.heartbeatAt,
+  }));
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createMetrics, type Metrics } from '../../src/observability/metrics';
 import { AttemptBus } from '../../src/services/verification/attempt-bus';
+import type { CallOwnership } from '../../src/services/verification/call-ownership';
 import type {
   CallPlan,
   CallPlanner,
@@ -94,6 +95,8 @@ export function createHarness(
     planner?: CallPlanner;
     /** Replaces the simple script runner (e.g. the real IVR interpreter). */
     scripts?: ScriptRunner;
+    /** The node that owns the calls (issue 19); built once the store is open. */
+    ownership?: (store: Store) => CallOwnership;
   } = {},
 ): Harness {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'fyrkant-svc-'));
@@ -120,6 +123,7 @@ export function createHarness(
     metrics,
     log: pino({ level: 'silent' }),
     settings,
+    ...(options.ownership ? { ownership: options.ownership(store) } : {}),
   });
   return {
     dir,

@@ -118,5 +118,12 @@ describe('service errors', () => {
     expect(serviceProblem(limited, 'en')).toMatchObject({ status: 429, retryAfterSeconds: 42, fields: {} });
     expect(serviceProblem(new Error('boom'), 'en')).toBeUndefined();
     expect(serviceProblem(Object.assign(new Error('x'), { status: 500 }), 'en')).toBeUndefined();
+    // issue 19: a draining node's 503 is told to the person (try again), not a 500 page.
+    const draining = Object.assign(new Error('Den här fyrkant-noden håller på att stängas'), {
+      status: 503,
+      code: 'node-draining',
+      extra: { retryAfterSeconds: 10 },
+    });
+    expect(serviceProblem(draining, 'sv')).toMatchObject({ status: 503, code: 'node-draining', retryAfterSeconds: 10 });
   });
 });

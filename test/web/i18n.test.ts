@@ -38,6 +38,10 @@ describe('message catalogues', () => {
         // Protocol names: "RADIUS", "Message-Authenticator".
         'admin.nav.radius',
         'radius.col.mac',
+        // issue 19: the nodes card — "Status" and protocol names.
+        'dash.nodes.col.status',
+        'dash.nodes.col.http',
+        'dash.nodes.col.sip',
         'radius.title',
         // issue 18b: placeholders only ("{verified} / {total}", "{user}, {time}"), and "Webhook".
         'adm.users.phonesValue',

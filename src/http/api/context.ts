@@ -28,4 +28,6 @@ export interface ApiContext {
   readonly mail?: BulkMailService;
   /** SSE keep-alive comment interval. */
   readonly sseHeartbeatMs?: number;
+  /** This node in the node registry (issue 19): /readyz says "draining" while it drains. */
+  readonly node?: { readonly id: string; readonly state: string };
 }

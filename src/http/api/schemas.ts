@@ -311,5 +311,7 @@ export const Readiness = z.object({
     database: z.object({ ok: z.boolean(), detail: z.string().optional() }),
     backend: z.object({ ok: z.boolean(), detail: z.string().optional() }),
     trunk: z.object({ ok: z.boolean(), detail: z.string().optional() }),
+    /** This node takes new calls (not draining; issue 19). */
+    node: z.object({ ok: z.boolean(), detail: z.string().optional() }).optional(),
   }),
 });

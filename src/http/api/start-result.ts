@@ -1,4 +1,4 @@
-/** A verification start → the HTTP answer: 202 queued/bypassed, 422 policy, 429 rate limit. */
+/** A verification start → the HTTP answer: 202 queued/bypassed, 422 policy, 429 rate limit, 503 draining. */
 import type { StartResult } from '../../services/verification/service';
 import { ApiError, notFound, tooManyRequests } from './errors';
 import { fieldError, type Lang } from './field-errors';
@@ -13,6 +13,17 @@ export function startResultToHttp(r: StartResult, lang: Lang): RouteResult {
       throw notFound(r.what);
     case 'no-method':
       throw new ApiError(409, 'no-verified-method', r.message[lang]);
+    case 'unavailable': {
+      // Draining (issue 19): 503 + Retry-After, so a client or load balancer tries again (elsewhere).
+      const retry = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
+      throw new ApiError(
+        503,
+        r.reasonCode,
+        r.message[lang],
+        { reasonCode: r.reasonCode, retryAfterSeconds: retry },
+        { 'retry-after': String(retry) },
+      );
+    }
     case 'denied':
       if (r.kind === 'rate-limit') {
         const e = tooManyRequests('rate-limited', r.message[lang], (r.retryAfterMs ?? 60_000) / 1000);

@@ -466,6 +466,13 @@ function startProblem(s: StartResult): { code: Refusal['code']; detail: string; 
       };
     case 'no-method':
       return { code: 'no-phone', detail: s.message.en, description: 'The user has no verified phone' };
+    case 'unavailable':
+      // This node is draining (issue 19): no call; the user signs in again through another node.
+      return {
+        code: 'call-refused',
+        detail: `${s.reasonCode} - ${s.message.en}`,
+        description: 'The phone sign-in service is restarting; please try again in a moment',
+      };
     case 'denied':
       return {
         code: 'call-refused',

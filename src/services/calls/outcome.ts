@@ -9,7 +9,7 @@ import type { ScriptResult } from '../../ivr/results';
 import type { DialFailure, DialFailureReason } from '../../telephony/port';
 
 /** Why fyrkant stopped a call itself. */
-export const STOP_REASONS = ['shutdown', 'cancelled', 'max-duration'] as const;
+export const STOP_REASONS = ['shutdown', 'cancelled', 'max-duration', 'drain-deadline'] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 
 /** An AbortSignal's reason as a stop reason; any other abort (Ctrl-C, a plain `abort()`) is a cancel. */
@@ -28,6 +28,8 @@ export const OUTCOME_OF_STOP: Readonly<Record<StopReason, CallOutcome>> = {
   shutdown: 'interrupted',
   cancelled: 'cancelled',
   'max-duration': 'timeout',
+  /** A drain's time ran out (node.drainSeconds) and the call was hung up. */
+  'drain-deadline': 'interrupted',
 };
 
 /** The outcome of a typed dial failure. */

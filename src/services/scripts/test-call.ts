@@ -20,7 +20,9 @@ export type DraftTestCallResult =
   | { readonly ok: true; readonly attemptId: string }
   | { readonly ok: false; readonly error: 'refused'; readonly problems: readonly ScriptProblem[] }
   | { readonly ok: false; readonly error: 'denied'; readonly reasonCode: string; readonly message: Texts }
-  | { readonly ok: false; readonly error: 'not-found' };
+  | { readonly ok: false; readonly error: 'not-found' }
+  /** This node is draining (issue 19): no call placed. */
+  | { readonly ok: false; readonly error: 'unavailable'; readonly message: Texts; readonly retryAfterMs: number };
 
 export interface TestCallStatus {
   readonly state: string;
@@ -53,6 +55,8 @@ export function draftTestCalls(
       if (r.status === 'queued' || r.status === 'bypassed') return { ok: true, attemptId: r.attempt.id };
       if (r.status === 'denied') return { ok: false, error: 'denied', reasonCode: r.reasonCode, message: r.message };
       if (r.status === 'no-method') return { ok: false, error: 'denied', reasonCode: 'no-method', message: r.message };
+      if (r.status === 'unavailable')
+        return { ok: false, error: 'unavailable', message: r.message, retryAfterMs: r.retryAfterMs };
       return { ok: false, error: 'not-found' };
     },
     status(attemptId) {

@@ -30,11 +30,14 @@ import {
   getUser,
   immediate,
   isBlocked,
+  linkRetry,
   listPhoneMethods,
+  RETRY_PLACING,
   requireAttempt,
   type Store,
   setAttemptDecision,
   setAttemptOrigin,
+  unclaimRetry,
 } from '../../store';
 import type { AttemptRow, PhoneMethodRow, UserRow } from '../../store/schema';
 import type { TelephonyBackend } from '../../telephony/port';
@@ -49,6 +52,7 @@ import {
   stopReasonOf,
 } from '../calls/outcome';
 import type { AttemptBus } from './attempt-bus';
+import type { CallOwnership } from './call-ownership';
 import { CallQueue } from './call-queue';
 import { type EndDetails, type FinishInput, type FinishResult, finishAttempt, queueWebhookFor } from './finish';
 import { type IssuedAppPassword, OneTimeSecrets } from './one-time-secrets';
@@ -89,6 +93,8 @@ export interface VerificationDeps {
   readonly settings: VerificationSettings;
   /** Called after an attempt ended and committed (webhook delivery kick, UI refresh). */
   readonly onEnded?: (attempt: Attempt) => void;
+  /** The node's say over new calls and ownership (issue 19); absent = the process owns everything. */
+  readonly ownership?: CallOwnership;
 }
 
 export interface StartRequest {
@@ -132,6 +138,13 @@ export type StartResult =
       readonly retryAfterMs?: number;
     }
   | { readonly status: 'no-method'; readonly message: Texts }
+  /** This node takes no new calls now (draining, issue 19); nothing was recorded. */
+  | {
+      readonly status: 'unavailable';
+      readonly reasonCode: string;
+      readonly message: Texts;
+      readonly retryAfterMs: number;
+    }
   | { readonly status: 'not-found'; readonly what: 'user' | 'phone method' | 'attempt' };
 
 export class VerificationService {
@@ -268,6 +281,9 @@ export class VerificationService {
   ): StartResult {
     const { store, planner } = this.deps;
     const at = Date.now();
+    // 0. A draining node places no new call, whoever asks (API, web UI, RADIUS, Entra, retries).
+    const refusal = this.deps.ownership?.refusal();
+    if (refusal) return { status: 'unavailable', ...refusal };
     // 1. The destination rules, always before anything is queued (422 for a number that may never be called).
     const check = planner.check(target);
     if (!check.allowed)
@@ -296,6 +312,7 @@ export class VerificationService {
         at,
       });
       setAttemptOrigin(store.db, a.id, { requestedBy: request.requestedBy, tryNo, retryOf });
+      this.deps.ownership?.own(a.id);
       if (draft)
         audit(store.db, {
           actor: request.requestedBy,
@@ -431,6 +448,12 @@ export class VerificationService {
         if (authorized) planner.release(authorized.decisionId);
         const stop = stopReasonOf(controller.signal) ?? 'shutdown';
         if (this.current(id)?.state !== 'ended') await end(OUTCOME_OF_STOP[stop], { reasonCode: stop });
+        return;
+      }
+      if (this.deps.ownership && !this.deps.ownership.confirm(id)) {
+        // Another node ended this attempt (our lease ran out while we stalled): it is not ours to dial.
+        if (authorized) planner.release(authorized.decisionId);
+        log.warn('attempt taken over by another node before dialling; not dialled');
         return;
       }
       let dialStart = 0;
@@ -675,9 +698,14 @@ export class VerificationService {
       methodId: method.id,
       requestedBy: prev.requestedBy ?? 'system',
     };
+    // Claimed before anything is placed: of two nodes that found this retry due, exactly one dials it.
+    if (!claimRetry(store.db, prev.id, RETRY_PLACING)) return undefined;
     const result = this.place(request, user, method, prev.tryNo + 1, prev.id, false);
-    if (result.status !== 'queued' && result.status !== 'denied') return undefined;
-    if (!claimRetry(store.db, prev.id, result.attempt.id)) return undefined;
+    if (result.status !== 'queued' && result.status !== 'denied') {
+      unclaimRetry(store.db, prev.id, prev.retryDueAt ?? Date.now());
+      return undefined;
+    }
+    linkRetry(store.db, prev.id, result.attempt.id);
     this.deps.bus.publish({ type: 'continued', attemptId: prev.id, nextAttemptId: result.attempt.id, at: Date.now() });
     return result;
   }
@@ -740,15 +768,44 @@ export class VerificationService {
     return this.active.size;
   }
 
-  /** Graceful stop: calls in progress are hung up and recorded as interrupted. */
-  async shutdown(timeoutMs = 5000): Promise<void> {
+  /**
+   * Graceful stop: calls in progress are hung up and recorded as interrupted (`reason`: `shutdown`,
+   * or `drain-deadline` when a drain ran out of time).
+   */
+  async shutdown(timeoutMs = 5000, reason: StopReason = 'shutdown'): Promise<void> {
     this.stopping = true;
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
-    for (const c of this.active.values()) c.abort('shutdown' satisfies StopReason);
+    for (const c of this.active.values()) c.abort(reason);
     await Promise.race([this.queue.whenIdle(), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     // What the calls traced in their last turn, before the store closes.
     this.traces.flush();
-    endUnfinishedAttempts(this.deps.store.db);
+    const { ownership } = this.deps;
+    if (!ownership) endUnfinishedAttempts(this.deps.store.db);
+    // With a node registry: only this node's attempts — another node's calls are none of our business.
+    else for (const id of ownership.ownedUnfinished()) await this.endInterrupted(id, reason);
+  }
+
+  /** Calls waiting or in progress on this node (the node registry's call count, a drain's wait). */
+  whenIdle(): Promise<void> {
+    return this.queue.whenIdle();
+  }
+
+  /**
+   * Ends an attempt nobody runs any more (its node crashed, stopped or lost its lease) as
+   * `interrupted`, through the one end path: the retry policy, webhooks and listeners apply.
+   */
+  async endInterrupted(attemptId: string, reasonCode: string): Promise<void> {
+    const a = getAttempt(this.deps.store.db, attemptId);
+    if (!a || a.state === 'ended') return;
+    const log = this.deps.log.child({ attemptId });
+    const tried = a.phoneMethodId ? this.triedMethods(a, a.phoneMethodId) : [];
+    await this.finish(log, {
+      attemptId,
+      outcome: 'interrupted',
+      details: { reasonCode },
+      triedMethodIds: tried,
+      methodChosen: false,
+    });
   }
 }

@@ -652,6 +652,22 @@ export const en = {
   'ed.tc.s.in-script': 'script running',
   'ed.tc.s.listening': 'waiting for keys',
   'ed.tc.s.ended': 'ended',
+  // --- issue 19: node registry on the dashboard
+  'dash.nodes': 'Nodes',
+  'dash.nodes.none': 'No node has registered yet.',
+  'dash.nodes.col.node': 'Node',
+  'dash.nodes.col.status': 'Status',
+  'dash.nodes.col.calls': 'Calls',
+  'dash.nodes.col.http': 'HTTP',
+  'dash.nodes.col.sip': 'SIP',
+  'dash.nodes.col.started': 'Started',
+  'dash.nodes.col.heartbeat': 'Last heartbeat',
+  'dash.nodes.s.running': 'Taking calls',
+  'dash.nodes.s.draining': 'Draining (no new calls)',
+  'dash.nodes.s.stopped': 'Stopped',
+  'dash.nodes.s.lost': 'Lost (no heartbeat)',
+  'dash.nodes.hint':
+    'To restart a node without cutting calls, drain it: fyrkant node drain --node ID (or SIGTERM). It takes no new calls, lets its calls finish, then exits.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -654,4 +654,20 @@ export const sv: Readonly<Record<MessageKey, string>> = {
   'ed.tc.s.in-script': 'skriptet körs',
   'ed.tc.s.listening': 'väntar på knapptryck',
   'ed.tc.s.ended': 'avslutat',
+  // --- issue 19: node registry on the dashboard
+  'dash.nodes': 'Noder',
+  'dash.nodes.none': 'Ingen nod har registrerat sig än.',
+  'dash.nodes.col.node': 'Nod',
+  'dash.nodes.col.status': 'Status',
+  'dash.nodes.col.calls': 'Samtal',
+  'dash.nodes.col.http': 'HTTP',
+  'dash.nodes.col.sip': 'SIP',
+  'dash.nodes.col.started': 'Startad',
+  'dash.nodes.col.heartbeat': 'Senaste hjärtslag',
+  'dash.nodes.s.running': 'Tar emot samtal',
+  'dash.nodes.s.draining': 'Dränerar (inga nya samtal)',
+  'dash.nodes.s.stopped': 'Stoppad',
+  'dash.nodes.s.lost': 'Svarar inte (inget hjärtslag)',
+  'dash.nodes.hint':
+    'Starta om en nod utan att bryta samtal genom att dränera den: fyrkant node drain --node ID (eller SIGTERM). Den tar inte emot nya samtal, låter pågående samtal avslutas och avslutar sedan processen.',
 };

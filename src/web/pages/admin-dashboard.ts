@@ -5,6 +5,7 @@ import type { Attempt } from '../../store/repo/attempts';
 import type { BackendHealth } from '../../telephony/port';
 import { type Bucket, renderOutcomesChart, SERIES } from '../chart/outcomes';
 import { type Html, html, unsafeRaw } from '../html';
+import type { NodeView } from '../ports';
 import { attemptRows } from './admin-attempts';
 import { type AdminContext, adminPage } from './admin-frame';
 import { coverageCard } from './admin-users';
@@ -19,6 +20,8 @@ export interface DashboardOptions {
   readonly health: BackendHealth | undefined;
   /** Enrollment coverage (issue 18b). */
   readonly coverage?: Coverage;
+  /** The node registry (issue 19). */
+  readonly nodes?: readonly NodeView[];
 }
 
 export function dashboardPage(ctx: AdminContext, o: DashboardOptions): Html {
@@ -77,6 +80,33 @@ ${o.active.length === 0 ? html`<p>${m.t('dash.noActive')}</p>` : attemptRows(m, 
 <dt>${m.t('dash.checkedAt')}</dt><dd>${h ? m.dateTime(h.checkedAt) : m.t('common.none')}</dd>
 </dl>
 </section>
-</div>`,
+</div>
+${o.nodes ? nodesCard(ctx, o.nodes) : ''}`,
   );
+}
+
+const NODE_BADGE: Readonly<Record<NodeView['status'], string>> = {
+  running: 'ok',
+  draining: 'warn',
+  stopped: 'info',
+  lost: 'bad',
+};
+
+/** issue 19: every node sharing the database, its state, calls and last heartbeat. */
+function nodesCard(ctx: AdminContext, nodes: readonly NodeView[]): Html {
+  const { m } = ctx;
+  return html`<section class="card" aria-labelledby="nodes-title" id="nodes">
+<h2 id="nodes-title">${m.t('dash.nodes')} (${nodes.length})</h2>
+${
+  nodes.length === 0
+    ? html`<p>${m.t('dash.nodes.none')}</p>`
+    : html`<div class="table-wrap"><table>
+<thead><tr><th scope="col">${m.t('dash.nodes.col.node')}</th><th scope="col">${m.t('dash.nodes.col.status')}</th><th scope="col">${m.t('dash.nodes.col.calls')}</th><th scope="col">${m.t('dash.nodes.col.http')}</th><th scope="col">${m.t('dash.nodes.col.sip')}</th><th scope="col">${m.t('dash.nodes.col.started')}</th><th scope="col">${m.t('dash.nodes.col.heartbeat')}</th></tr></thead>
+<tbody>${nodes.map(
+        (n) =>
+          html`<tr data-node="${n.id}"><th scope="row">${n.id}</th><td><span class="badge ${NODE_BADGE[n.status]}">${m.t(`dash.nodes.s.${n.status}`)}</span></td><td>${n.activeCalls}</td><td>${n.httpUrl ?? m.t('common.none')}</td><td>${n.sipAddress ?? m.t('common.none')}</td><td>${m.dateTime(n.startedAt)}</td><td>${m.dateTime(n.heartbeatAt)}</td></tr>`,
+      )}</tbody></table></div>`
+}
+<p class="muted">${m.t('dash.nodes.hint')}</p>
+</section>`;
 }

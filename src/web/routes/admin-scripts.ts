@@ -234,6 +234,11 @@ export function registerAdminScripts(
         return reply.code(422).send({ message: w.m.t('ed.invalid', { count: errors }), problems: r.problems });
       }
       if (r.error === 'denied') return reply.code(422).send({ reasonCode: r.reasonCode, message: r.message[w.m.lang] });
+      if (r.error === 'unavailable')
+        return reply
+          .code(503)
+          .header('retry-after', String(Math.max(1, Math.ceil(r.retryAfterMs / 1000))))
+          .send({ reasonCode: 'node-draining', message: r.message[w.m.lang] });
       return reply.code(404).send({ message: w.m.t('common.notFound') });
     }, 'json'),
   );

@@ -158,6 +158,7 @@ export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
         usernames: usernames(active.map((a) => a.userId)),
         health,
         coverage: deps.admin.services.users.coverage(),
+        ...(services.nodes ? { nodes: services.nodes() } : {}),
       }),
     );
   });

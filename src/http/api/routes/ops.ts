@@ -11,7 +11,7 @@ export function opsRoutes(ctx: ApiContext, allRoutes: () => readonly ApiRoute[])
       method: 'GET',
       url: '/readyz',
       operationId: 'readiness',
-      summary: 'Ready to verify: database answers, backend connected, trunk not unreachable',
+      summary: 'Ready to verify: database answers, backend connected, trunk not unreachable, node not draining',
       tags: ['ops'],
       auth: 'public',
       responses: {
@@ -37,8 +37,12 @@ export function opsRoutes(ctx: ApiContext, allRoutes: () => readonly ApiRoute[])
           backend = { ok: false, detail };
           trunk = { ok: false, detail: 'unknown' };
         }
-        const ready = database.ok && backend.ok && trunk.ok;
-        return ok({ ready, checks: { database, backend, trunk } }, ready ? 200 : 503);
+        // A draining node is alive but takes no new calls: a load balancer must send them elsewhere.
+        const node = ctx.node
+          ? { ok: ctx.node.state === 'running', detail: `${ctx.node.id}: ${ctx.node.state}` }
+          : undefined;
+        const ready = database.ok && backend.ok && trunk.ok && (node?.ok ?? true);
+        return ok({ ready, checks: { database, backend, trunk, ...(node ? { node } : {}) } }, ready ? 200 : 503);
       },
     }),
     defineRoute({

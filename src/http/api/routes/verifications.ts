@@ -19,6 +19,11 @@ const RESPONSES = {
     schema: ErrorBody,
   },
   429: { description: 'Over a rate limit; see Retry-After. No call is placed.', schema: ErrorBody },
+  503: {
+    description:
+      'This node is draining (shutting down): no call is placed; retry after Retry-After, or on another node.',
+    schema: ErrorBody,
+  },
 };
 
 export function verificationRoutes(ctx: ApiContext): ApiRoute[] {
