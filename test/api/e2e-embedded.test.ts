@@ -69,11 +69,13 @@ beforeAll(async () => {
   expect(app.ctx.backendStatus.available).toBe(true);
   key = createApiKey(app.ctx.store.db, { name: 'e2e', scopes: ['admin'] }).key;
   // Let the start-up trunk probe (to a port nobody holds yet) finish before sipp takes the port:
-  // wait for the job's first run to be recorded, not for a fixed time.
-  for (let i = 0; ; i++) {
+  // wait for the job's first run to be recorded, not for a fixed time. Nothing answers, so the probe
+  // ends at its OPTIONS transaction timeout (Timer F, 64 × T1 = 32 s): the deadline must be above that.
+  const deadline = Date.now() + 90_000;
+  for (;;) {
     const jobs = (await api('GET', '/api/v1/jobs')).body.jobs as { name: string; runs: number }[];
     if ((jobs.find((j) => j.name === 'trunk-health')?.runs ?? 0) > 0) break;
-    if (i > 600) throw new Error('the start-up trunk probe never finished');
+    if (Date.now() > deadline) throw new Error('the start-up trunk probe never finished');
     await new Promise((r) => setTimeout(r, 50));
   }
 });
