@@ -39,6 +39,11 @@ export interface DoorResult {
   readonly outcome: string | null;
 }
 
+/** No answer at all: the server drops the request (counted), so the NAS asks another server. */
+export interface DoorSilence {
+  readonly silent: 'draining';
+}
+
 export interface DoorOptions {
   readonly users: UserDirectory;
   readonly verifier: SignInVerifier;
@@ -67,7 +72,7 @@ export class RadiusDoor {
 
   constructor(private readonly o: DoorOptions) {}
 
-  async answer(client: DoorClient, request: AccessRequest): Promise<DoorResult> {
+  async answer(client: DoorClient, request: AccessRequest): Promise<DoorResult | DoorSilence> {
     this.sweepChallenges();
     if (client.mode === 'challenge' && request.state) return this.completeChallenge(client, request, request.state);
     const who = this.resolveUser(client, request);
@@ -77,6 +82,7 @@ export class RadiusDoor {
       if (refused) return refused;
     }
     const started = this.o.verifier.start({ userId: who.user.id, requestedBy: `radius:${client.name}` });
+    if (started.status === 'unavailable') return { silent: 'draining' };
     if (started.status === 'refused')
       return this.reject(who, refusalReason(started.reasonCode, started.outcome), started.attemptId, started.outcome);
     if (client.mode === 'challenge') return this.challenge(client, who, started);

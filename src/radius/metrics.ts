@@ -11,6 +11,7 @@ export const DROP_REASONS = [
   'bad-authenticator',
   'missing-message-authenticator',
   'overload',
+  'draining',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

@@ -43,6 +43,15 @@ export type StartedVerification =
       readonly attemptId: string | null;
       readonly outcome: string;
       readonly reasonCode: string;
+    }
+  | {
+      /**
+       * This node takes no new calls (it is draining). Nothing was recorded; the door stays silent so
+       * the NAS, after its retransmissions, asks its other RADIUS server (RFC 2865 §2.4: a server that
+       * does not answer is treated as down) — an Access-Reject would deny a sign-in another node can do.
+       */
+      readonly status: 'unavailable';
+      readonly reasonCode: string;
     };
 
 export interface SignInVerifier {

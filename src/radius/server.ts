@@ -146,6 +146,12 @@ export class RadiusServer {
     void this.o.door
       .answer(client, request)
       .then((result) => {
+        if ('silent' in result) {
+          // Not remembered as answered: a retransmission asks again (and is dropped again while draining).
+          this.duplicates.forget(key);
+          this.drop(result.silent, client, from);
+          return;
+        }
         const bytes = encodeAnswer(request, result.answer, client.secret);
         this.duplicates.answered(key, bytes);
         this.count(client, result);

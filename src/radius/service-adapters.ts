@@ -56,8 +56,8 @@ export function serviceVerifier(service: VerificationService, bus: AttemptBus, s
         case 'not-found':
           return { status: 'refused', attemptId: null, outcome: 'unknown-user', reasonCode: `not-found:${r.what}` };
         case 'unavailable':
-          // This node is draining (issue 19): no call, nothing recorded; the NAS may ask another server.
-          return { status: 'refused', attemptId: null, outcome: 'unavailable', reasonCode: r.reasonCode };
+          // This node is draining (issue 19): no call, nothing recorded; the door stays silent.
+          return { status: 'unavailable', reasonCode: r.reasonCode };
       }
     },
   };

@@ -4,6 +4,7 @@
  * decoded it (Reply-Message, State, Message-Authenticator), and each test counts the calls placed.
  */
 
+import { nodeOf } from '../../src/app/node-runtime';
 import { createApiKey, getUserByUsername, listAudit } from '../../src/store';
 import { radclient } from '../support/peers/radclient';
 import { ringOutScenario, timedInfoScenario } from '../support/peers/sipp-media-scenarios';
@@ -235,5 +236,24 @@ describe('admin page', () => {
     ).text();
     expect(sv).toContain('Senaste förfrågningar');
     expect(sv).toContain('Andra faktor (samtal, sedan godkänt)');
+  });
+});
+
+// Last: draining is one-way for this app (in `serve` the process then exits).
+describe('while the node drains', () => {
+  it('no answer at all, so the NAS asks its other server; no call, nothing recorded, counted', async () => {
+    const userId = await rig.user('jonna');
+    const node = nodeOf(rig.app.ctx);
+    // Not awaited: that resolves once the calls of earlier tests have ended; draining starts at once.
+    void node.drain({ kind: 'request', by: 'radclient-e2e' });
+    expect(node.isDraining).toBe(true);
+    const r = await ask('jonna', { timeoutS: 1, tries: 2 });
+    // radclient's own account: it sent the request and its retransmission and heard nothing back.
+    expect({ code: r.code, sent: r.sent }).toEqual({ code: null, sent: 2 });
+    expect(rig.attempts(userId)).toHaveLength(0);
+    expect(await rig.metric('fyrkant_radius_drops_total', { reason: 'draining', client: 'vpn' })).toBe(2);
+    expect(listAudit(rig.app.ctx.store.db, { action: 'radius.request' }).map((e) => e.detail)).not.toContainEqual(
+      expect.objectContaining({ username: 'jonna' }),
+    );
   });
 });

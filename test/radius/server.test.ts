@@ -46,8 +46,11 @@ class FakeVerifier implements SignInVerifier {
     cancelled: boolean;
   }[] = [];
   refuse: { outcome: string; reasonCode: string } | undefined;
+  /** The node is draining: the service takes no new calls (its one rule, in the verification service). */
+  draining = false;
 
   start(r: { userId: string; requestedBy: string }): StartedVerification {
+    if (this.draining) return { status: 'unavailable', reasonCode: 'node-draining' };
     if (this.refuse) return { status: 'refused', attemptId: 'denied-1', ...this.refuse };
     const attemptId = `attempt-${this.started.length + 1}`;
     let end!: (e: Omit<VerificationEnd, 'attemptId'>) => void;
@@ -393,6 +396,25 @@ describe('what is dropped, and counted', () => {
       'malformed',
     ])
       expect([reason, await value(r, 'fyrkant_radius_drops_total', { reason })]).toEqual([reason, 1]);
+  });
+
+  it('while the node drains: no answer at all (the NAS asks its other server), counted, retransmissions too', async () => {
+    const r = rig();
+    r.verifier.draining = true;
+    const request = accessRequest([['User-Name', 'anna']], { id: 42 });
+    r.send(request);
+    await flush();
+    r.clock.advance(3_000);
+    r.send(request); // the NAS's retransmission: not answered from the duplicate cache either
+    await flush();
+    expect(r.sent).toHaveLength(0);
+    expect(await value(r, 'fyrkant_radius_drops_total', { reason: 'draining', client: 'vpn' })).toBe(2);
+    expect(await value(r, 'fyrkant_radius_rejects_total')).toBe(0);
+    r.verifier.draining = false; // (a node that stopped draining) the same request is then answered
+    r.send(request);
+    r.verifier.started[0]?.end({ outcome: 'approved', reasonCode: 'pound' });
+    await flush();
+    expect(answerOf(r.sent[0])?.code).toBe('Access-Accept');
   });
 
   it('a client allowed to skip Message-Authenticator is answered (with one)', async () => {
