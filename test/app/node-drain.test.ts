@@ -13,186 +13,28 @@
  *   call as interrupted (node-lost) and places the retry; still exactly two INVITEs.
  * - A second `serve` under a node id a live process on this host uses is refused (exit 4).
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { createApiKey, openStore } from '../../src/store';
-import { writeCallConfig } from '../support/call-config';
-import { runCli, spawnCli, waitForExit, waitForJsonLine } from '../support/cli';
-import { type SippPeer, startSippUas } from '../support/peers/sipp';
-import { timedInfoScenario } from '../support/peers/sipp-media-scenarios';
-import { freeEvenPortPair, freePort } from '../support/ports';
+import { runCli, waitForExit } from '../support/cli';
+import {
+  type Api,
+  api,
+  attemptRows,
+  invitesSeen,
+  nodeRows,
+  ServeSites,
+  callInProgress as startCall,
+  userWithPhone,
+  waitFor,
+} from '../support/serve-site';
 
 jest.setTimeout(180_000);
 
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-const peers: SippPeer[] = [];
+const sites = new ServeSites();
+afterEach(() => sites.cleanup());
 
-afterEach(async () => {
-  for (const c of children.splice(0))
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGKILL');
-      await waitForExit(c).catch(() => {});
-    }
-  await Promise.all(peers.splice(0).map((p) => p.stop()));
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-interface Site {
-  readonly dir: string;
-  readonly dbPath: string;
-  readonly configFile: string;
-  readonly trunkPort: number;
-  readonly key: string;
-}
-
-async function site(node: Record<string, unknown>, retry = { maxRetries: 0, backoffSeconds: 1 }): Promise<Site> {
-  const dir = mkdtempSync(join(tmpdir(), 'fyrkant-drain-'));
-  dirs.push(dir);
-  const trunkPort = await freePort();
-  const configFile = await writeCallConfig({
-    dir,
-    promptCacheDir: join(dir, 'prompts'),
-    allowSipUriDial: false,
-    ringTimeoutSeconds: 30,
-    trunk: { uri: `sip:127.0.0.1:${trunkPort}` },
-    extra: {
-      homeCountry: 'SE',
-      http: { address: '127.0.0.1', port: 0 },
-      dialPlan: { requestUri: 'sip:{e164}@{host}' },
-      jobs: { retentionDays: 30, trunkHealthCron: '0 0 1 1 *', expiryCron: '*/5 * * * *', retentionCron: '17 3 * * *' },
-      verification: { retry },
-      node: { id: 'node-under-test', heartbeatSeconds: 1, leaseSeconds: 3, ...node },
-    },
-  });
-  const dbPath = join(dir, 'data', 'fyrkant.db');
-  const store = openStore({ path: dbPath });
-  const key = createApiKey(store.db, { name: 'drain', scopes: ['admin'] }).key;
-  store.close();
-  return { dir, dbPath, configFile, trunkPort, key };
-}
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly logs: Record<string, unknown>[];
-}
-
-async function serve(s: Site, env: Record<string, string> = {}): Promise<Running> {
-  const child = spawnCli(['serve'], { env: { FYRKANT_CONFIG: s.configFile, ...env } });
-  children.push(child);
-  const logs: Record<string, unknown>[] = [];
-  let buf = '';
-  child.stdout?.on('data', (b: Buffer) => {
-    buf += b.toString('utf8');
-    const lines = buf.split('\n');
-    buf = lines.pop() ?? '';
-    for (const l of lines)
-      try {
-        logs.push(JSON.parse(l));
-      } catch {}
-  });
-  const up = await waitForJsonLine<{ url: string }>(child, (o) => o.fyrkant === 'listening', 60_000);
-  return { child, url: up.url, logs };
-}
-
-/**
- * A callee that answers, presses # after `pressAfterMs` (INFO), then waits for our BYE. Each
- * `serve` start probes the trunk with one OPTIONS, which sipp answers itself (-aa) but counts as a
- * call: `starts` of them come on top of the calls.
- */
-async function callee(s: Site, pressAfterMs: number, calls = 1, starts = 1): Promise<SippPeer> {
-  const peer = await startSippUas({
-    scenarioXml: timedInfoScenario([{ waitMs: pressAfterMs, signals: ['#'] }]),
-    port: s.trunkPort,
-    mediaPort: await freeEvenPortPair(),
-    calls: calls + starts,
-    timeoutS: 120,
-    // fyrkant probes the trunk with OPTIONS when it starts: answered by sipp itself, not a call.
-    extraArgs: ['-aa'],
-  });
-  peers.push(peer);
-  return peer;
-}
-
-/** Distinct calls (Call-IDs) sipp received an INVITE for — retransmissions count once. */
-function invitesSeen(peer: SippPeer): number {
-  const log = readFileSync(join(peer.dir, 'messages.log'), 'utf8');
-  const ids = new Set<string>();
-  for (const block of log.split(/message received/).slice(1)) {
-    const msg = block.slice(block.indexOf('\n')).trimStart();
-    if (!msg.startsWith('INVITE ')) continue;
-    const id = /^Call-ID:\s*(\S+)/im.exec(msg)?.[1];
-    if (id) ids.add(id);
-  }
-  return ids.size;
-}
-
-function api(base: string, key: string) {
-  return async (method: string, path: string, body?: unknown, lang = 'en') => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        'accept-language': lang,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
-    const json = (await res.json().catch(() => undefined)) as any;
-    return { status: res.status, headers: res.headers, body: json };
-  };
-}
-
-type Api = ReturnType<typeof api>;
-
-/** A user with an office phone; returns the path that starts its enrollment call. */
-async function userWithPhone(call: Api, n: number): Promise<string> {
-  const u = await call('POST', '/api/v1/users', { username: `user${n}` });
-  const m = await call('POST', `/api/v1/users/${u.body.id}/phone-methods`, {
-    kind: 'office',
-    country: 'SE',
-    number: `08-123 456 ${String(n).padStart(2, '0')}`,
-  });
-  expect([u.status, m.status]).toEqual([201, 201]);
-  return `/api/v1/users/${u.body.id}/phone-methods/${m.body.id}/verify`;
-}
-
-async function waitFor<T>(
-  probe: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const IN_CALL = ['answered', 'in-script', 'listening'];
-
-/** Starts one enrollment call and waits until it is answered (the callee presses # later). */
-async function callInProgress(call: Api, n: number): Promise<string> {
-  const v = await call('POST', await userWithPhone(call, n));
-  expect(v.status).toBe(202);
-  const id = v.body.attemptId as string;
-  await waitFor(
-    () => call('GET', `/api/v1/attempts/${id}`),
-    (a) => IN_CALL.includes(a.body?.state),
-    'the call to be answered',
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}\nsipp:\n${peers.map((p) => `${p.output()}\n${p.logs()}`).join('\n')}`);
-  });
-  return id;
-}
+const site = sites.site.bind(sites);
+const serve = sites.serve.bind(sites);
+const callee = sites.callee.bind(sites);
+const callInProgress = (call: Api, n: number) => startCall(call, n, () => sites.peerOutput());
 
 /** While draining: /readyz 503 "draining" and a new call 503 + Retry-After, in both languages. */
 async function expectDraining(call: Api, url: string, n: number): Promise<void> {
@@ -239,36 +81,6 @@ async function dashboardNodeRow(url: string, key: string, lang: 'sv' | 'en'): Pr
   return row;
 }
 
-function attemptRows(dbPath: string) {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db
-      .prepare(
-        'SELECT id, state, outcome, reason_code AS reasonCode, owner_node AS ownerNode, try_no AS tryNo, retry_of AS retryOf FROM attempts ORDER BY queued_at',
-      )
-      .all() as {
-      id: string;
-      state: string;
-      outcome: string;
-      reasonCode: string;
-      ownerNode: string;
-      tryNo: number;
-      retryOf: string | null;
-    }[];
-  } finally {
-    db.close();
-  }
-}
-
-function nodeRow(dbPath: string) {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare('SELECT id, state, active_calls AS activeCalls FROM nodes').all();
-  } finally {
-    db.close();
-  }
-}
-
 describe('drain', () => {
   it('SIGTERM during a call: no new calls, /readyz draining, the call completes and is recorded, exit 0', async () => {
     const s = await site({ drainSeconds: 60 });
@@ -286,7 +98,7 @@ describe('drain', () => {
     // Nothing was recorded for the refused calls; only the one call went out.
     expect(attemptRows(s.dbPath)).toHaveLength(1);
     expect(invitesSeen(sipp)).toBe(1);
-    expect(nodeRow(s.dbPath)).toEqual([{ id: 'node-under-test', state: 'stopped', activeCalls: 0 }]);
+    expect(nodeRows(s.dbPath)).toEqual([{ id: 'node-under-test', state: 'stopped', activeCalls: 0 }]);
     expect(node.logs.some((l) => l.msg === 'drained: no calls left')).toBe(true);
   });
 
