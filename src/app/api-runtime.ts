@@ -23,6 +23,7 @@ import { ScriptService } from '../services/scripts/service';
 import { UserService } from '../services/users/service';
 import { AttemptBus } from '../services/verification/attempt-bus';
 import { VerificationService } from '../services/verification/service';
+import { RemoteAttemptFeed } from '../services/verification/remote-attempts';
 import { DEFAULT_VERIFICATION_SETTINGS } from '../services/verification/settings';
 import { WebhookDeliverer } from '../services/webhooks/deliverer';
 import type { AppContext } from './context';
@@ -36,6 +37,8 @@ export interface ApiRuntime extends ApiContext {
   readonly ivrScripts: ScriptService;
   /** This node in the node registry (issue 19): ownership of its calls, heartbeat, drain. */
   readonly node: NodeService;
+  /** Live updates of attempts other nodes run, for listeners on this node (issue 19). */
+  readonly remoteAttempts: RemoteAttemptFeed;
 }
 
 const runtimes = new WeakMap<AppContext, ApiRuntime>();
@@ -178,6 +181,12 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
     bus,
     node,
   } satisfies Omit<ApiContext, 'sseHeartbeatMs'>);
+  Object.assign(runtime, {
+    remoteAttempts: new RemoteAttemptFeed(store, bus, logger.child({ component: 'remote-attempts' }), {
+      nodeId: node.id,
+      pollMs: config.node.remoteAttemptPollMs,
+    }),
+  });
   for (const job of standardJobs(runtime, {
     retrySchedule: '*/10 * * * * *',
     expirySchedule: config.jobs.expiryCron,
@@ -220,12 +229,14 @@ export function apiAppService(ctx: AppContext): { name: string; start(): Promise
         ctx.logger.error({ err, dir: ctx.config.ivr.scriptsDir }, 'could not load the IVR scripts; calls will fail');
       }
       rt.jobs.start();
+      rt.remoteAttempts.start();
       rt.mail?.resume(); // enrollment e-mails a stop left unsent
       // First trunk probe now rather than up to a minute later: /readyz should know soon after start.
       void rt.jobs.runNow('trunk-health');
     },
     async stop() {
       const rt = apiRuntime(ctx);
+      rt.remoteAttempts.stop();
       await rt.jobs.stop();
       await rt.verification.shutdown();
       await rt.scripts?.close?.();

@@ -411,6 +411,7 @@ export const configSchema = z
       leaseSeconds: z.number().int().min(3).max(600),
       drainSeconds: z.number().int().min(0).max(86_400),
       retryInterrupted: z.boolean(),
+      remoteAttemptPollMs: z.number().int().min(50).max(10_000),
     }),
   })
   .superRefine((c, ctx) => {

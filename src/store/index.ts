@@ -6,6 +6,7 @@ export * from './repo/app-passwords';
 export * from './repo/attempt-chain';
 export * from './repo/attempt-event-batch';
 export * from './repo/attempt-leases';
+export * from './repo/attempt-marks';
 export * from './repo/attempts';
 export * from './repo/audit';
 export * from './repo/bypasses';

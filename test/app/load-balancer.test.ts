@@ -2,6 +2,7 @@
  * The shipped HAProxy example (deploy/haproxy.cfg) in front of two real `fyrkant serve` nodes on one
  * database, with sipp as the phones (issue 19, "In front"):
  * - both nodes serve through it (its `/readyz` health check finds both);
+ * - an event stream on one node follows a call the other node runs, to its end;
  * - one node drains with a call in progress: no request through the balancer fails (a 503 from the
  *   draining node is retried on the other one, then the health check takes it out), the new calls
  *   are placed by the other node, the draining node's call completes and it exits 0.
@@ -10,15 +11,7 @@ import { runCli, waitForExit } from '../support/cli';
 import { startHaproxy } from '../support/peers/haproxy';
 import type { PeerProcess } from '../support/peers/process';
 import { freePort } from '../support/ports';
-import {
-  api,
-  attemptRows,
-  callInProgress,
-  invitesSeen,
-  ServeSites,
-  userWithPhone,
-  waitFor,
-} from '../support/serve-site';
+import { api, attemptRows, IN_CALL, invitesSeen, ServeSites, userWithPhone, waitFor } from '../support/serve-site';
 
 jest.setTimeout(180_000);
 
@@ -28,6 +21,14 @@ afterEach(async () => {
   await lb?.stop();
   await sites.cleanup();
 });
+
+// biome-ignore lint/suspicious/noExplicitAny: SSE payloads are checked field by field
+function sseEvents(text: string): { event: string; data: any }[] {
+  return text
+    .split('\n\n')
+    .filter((b) => b.includes('event:'))
+    .map((b) => ({ event: /event: (.*)/.exec(b)?.[1] ?? '', data: JSON.parse(/data: (.*)/.exec(b)?.[1] ?? 'null') }));
+}
 
 /** Which node answered `/readyz` through the balancer ("node-a: running"). */
 async function readyzVia(url: string): Promise<string> {
@@ -63,7 +64,21 @@ describe('HAProxy in front of two nodes (deploy/haproxy.cfg)', () => {
       throw new Error(`${err.message}\nhaproxy:\n${proxy.output()}`);
     });
 
-    const onA = await callInProgress(api(a.url, s.key), 1, () => sites.peerOutput());
+    // A call on node-a, followed live (SSE) on node-b, which does not run it.
+    const callA = api(a.url, s.key);
+    const v = await callA('POST', await userWithPhone(callA, 1));
+    expect(v.status).toBe(202);
+    const onA = v.body.attemptId as string;
+    const followedOnB = fetch(`${b.url}/api/v1/attempts/${onA}/events`, {
+      headers: { authorization: `Bearer ${s.key}` },
+    }).then((r) => r.text());
+    await waitFor(
+      () => callA('GET', `/api/v1/attempts/${onA}`),
+      (r) => IN_CALL.includes(r.body?.state),
+      'the call on node-a to be answered',
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\nsipp:\n${sites.peerOutput()}`);
+    });
     const env = { FYRKANT_CONFIG: s.configFile };
     const drain = await runCli(['node', 'drain', '--node', 'node-a'], { env });
     expect(drain.code).toBe(0);
@@ -100,6 +115,23 @@ describe('HAProxy in front of two nodes (deploy/haproxy.cfg)', () => {
     expect(byId.get(onA)).toMatchObject({ ownerNode: 'node-a', outcome: 'approved' });
     for (const id of started) expect(byId.get(id)).toMatchObject({ ownerNode: 'node-b', outcome: 'approved' });
     expect(invitesSeen(sipp)).toBe(3);
+
+    // node-b's stream saw node-a's call to its end (the database feed; no bus reaches across nodes).
+    let timer: NodeJS.Timeout | undefined;
+    const events = sseEvents(
+      await Promise.race([
+        followedOnB,
+        new Promise<never>((_, fail) => {
+          timer = setTimeout(() => fail(new Error("node-b's event stream did not end with node-a's call")), 15_000);
+        }),
+      ]).finally(() => clearTimeout(timer)),
+    );
+    const states = events.filter((e) => e.event === 'state').map((e) => e.data.state);
+    expect(states.filter((x, i) => x !== states[i - 1])).toEqual(
+      expect.arrayContaining(['queued', 'dialling', 'answered', 'in-script']),
+    );
+    expect(events.find((e) => e.event === 'attempt')?.data).toMatchObject({ id: onA, outcome: 'approved' });
+    expect(events.at(-1)).toMatchObject({ event: 'end', data: { attemptId: onA, outcome: 'approved' } });
 
     b.child.kill('SIGTERM');
     expect(await waitForExit(b.child, 30_000)).toBe(0);
