@@ -15,8 +15,8 @@ import {
   createAttempt,
   openStore,
   ownAttempt,
-  scheduleRetry,
   type Store,
+  scheduleRetry,
   transitionAttempt,
 } from '../../src/store';
 
