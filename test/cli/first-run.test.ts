@@ -65,11 +65,18 @@ function jsonLines(text: string): Record<string, unknown>[] {
   return out;
 }
 
+/**
+ * How long `serve` may take to say it listens: the same deadline as every other test that starts it
+ * (test/support/serve-site.ts). Not a measurement: with the suite's other processes on 2 cores
+ * (load 15 in CI-like runs) start-up has taken more than the helper's 15 s default.
+ */
+const SERVE_START_MS = 60_000;
+
 describe('fyrkant serve on a first run', () => {
   it('prints one plain line with the command for the first admin key and the URL; GET / leads on', async () => {
     child = spawnCli(['serve'], { env: await serveEnv() });
     const stderr = collect(child.stderr);
-    const up = await waitForJsonLine<{ url: string }>(child, (o) => o.fyrkant === 'listening');
+    const up = await waitForJsonLine<{ url: string }>(child, (o) => o.fyrkant === 'listening', SERVE_START_MS);
     await until(() => stderr.text().includes('\n'), 'the first-run line');
     const lines = stderr.text().split('\n').filter(Boolean);
     expect(lines).toEqual([
@@ -94,7 +101,7 @@ describe('fyrkant serve on a first run', () => {
     store.close();
     child = spawnCli(['serve'], { env });
     const stderr = collect(child.stderr);
-    await waitForJsonLine(child, (o) => o.fyrkant === 'listening');
+    await waitForJsonLine(child, (o) => o.fyrkant === 'listening', SERVE_START_MS);
     child.kill('SIGTERM');
     expect(await waitForExit(child)).toBe(0);
     expect(stderr.text()).toBe('');
@@ -111,7 +118,7 @@ describe('fyrkant serve on a first run', () => {
       }),
     });
     const stdout = collect(child.stdout);
-    await waitForJsonLine(child, (o) => o.fyrkant === 'listening');
+    await waitForJsonLine(child, (o) => o.fyrkant === 'listening', SERVE_START_MS);
     const trunkLines = () => jsonLines(stdout.text()).filter((l) => l.job === 'trunk-health');
     // Three failed probes in a row, at least (one error line, then repeats).
     await until(() => trunkLines().filter((l) => l.msg === 'job still failing').length >= 2, 'repeated probes', 20_000);
