@@ -195,6 +195,9 @@ async function main(): Promise<void> {
     writeFileSync(scenario, poundUasScenario('bench-app', answerMs));
     const rtSpawn = (cmd: string, args: string[], prio: number): [string, string[]] =>
       values.rt ? ['chrt', ['-f', String(prio), cmd, ...args]] : [cmd, args];
+    // Children that must not inherit the driver's real-time priority (under --rt it is SCHED_FIFO 45).
+    const normalSpawn = (cmd: string, args: string[]): [string, string[]] =>
+      values.rt ? ['chrt', ['-o', '0', cmd, ...args]] : [cmd, args];
     const [sippCmd, sippArgs] = rtSpawn(
       'sipp',
       [
@@ -336,15 +339,21 @@ async function main(): Promise<void> {
       for (let i = 0; i < rows; i++)
         lines.push(`imp${i},Imported ${i},sv-SE,+4681${String(5_000_000 + i).padStart(7, '0')},,SE`);
       writeFileSync(csv, `${lines.join('\n')}\n`);
-      const child = spawn(
-        process.execPath,
-        ['-r', HOOK, MAIN, 'users', 'import', csv, '--json', '--config', configFile],
-        {
-          cwd: dir,
-          env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
+      // A CLI writer is an administrator's ordinary process: under --rt it must not inherit the
+      // driver's SCHED_FIFO 45 (it then held SQLite's lock against serve on 2 cores), so it runs at
+      // normal priority (SCHED_OTHER, `chrt -o 0`).
+      const [writerCmd, writerArgs] = normalSpawn(process.execPath, [
+        '-r',
+        HOOK,
+        MAIN,
+        'users',
+        'import',
+        csv,
+        '--json',
+        '--config',
+        configFile,
+      ]);
+      const child = spawn(writerCmd, writerArgs, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       writer = { child, started: performance.now() };
       const w = writer;
@@ -548,7 +557,9 @@ async function main(): Promise<void> {
         sseFollowers,
         writer: values.writer ? Number(values['writer-rows']) : null,
         fuzzPerSecond: values.fuzz ? Number(values['fuzz-rate']) : null,
-        scheduling: values.rt ? 'serve SCHED_FIFO 50, sipp 40, dumpcap 30 (chrt)' : 'normal',
+        scheduling: values.rt
+          ? 'serve SCHED_FIFO 50, driver 45, sipp 40, dumpcap 30, writer SCHED_OTHER (chrt)'
+          : 'normal',
         nodeArgs: nodeArgs.slice(0, nodeArgs.indexOf('-r')),
         mediaWorkers,
       },
