@@ -41,6 +41,22 @@ describe('HangWatchdog', () => {
     dog.stop();
   });
 
+  it('the rule is exact: hung at hangMs after the last change seen, not a millisecond before', () => {
+    const { clock, hung, dog } = setup();
+    const beat = newHeartbeat();
+    dog.watch('w0', beat);
+    // Checks run every 500 ms from t=1000. The last beat lands just before the check at t=2000.
+    clock.advance(999);
+    Atomics.add(beat, 0, 1);
+    clock.advance(1); // t=2000: the check sees the change; the worker never beats again
+    clock.advance(1999); // checks at 2500, 3000, 3500: still for 500–1500 ms
+    dog.check(); // t=3999: still for 1999 ms
+    expect(hung).toEqual([]);
+    clock.advance(1); // t=4000: the timer's check, still for exactly 2000 ms
+    expect(hung).toEqual(['w0']);
+    dog.stop();
+  });
+
   it('leaves a worker alone that beats, however long it runs, and tells workers apart', () => {
     const { clock, hung, dog } = setup();
     const a = newHeartbeat();
