@@ -6,12 +6,15 @@
  * `media.workerHangMs`, default 2000 ms).
  *
  * Why these numbers: a worker that is merely busy still turns its event loop between pacer ticks and
- * RTP reads, so its heartbeat keeps moving; what stops it are stalls of the loop itself — a major GC
- * or a burst of packets, which bench/README.md measured at 25–80 ms on workers (the worst main-thread
- * stall seen under a SIP fuzz was 926 ms). 2000 ms is more than 20 times the worst worker stall and
- * twice the worst main-thread stall, yet short enough that a caller hears a BYE while still on the
- * line. The heartbeat is written by the worker's loop, never by a thread that could run while the
- * loop is stuck, so it cannot hide a hang.
+ * RTP reads, so its heartbeat keeps moving; what stops it are stalls of the loop itself — a major GC,
+ * a burst of packets, or the thread not being scheduled on a loaded machine. bench/README.md saw
+ * worker send-interval maxima of 18–80 ms with the backend alone and up to 308 ms for the whole
+ * service with a CLI writer competing at real-time priority; the main thread's own loop stalled up to
+ * 1,166 ms (926 ms under a SIP fuzz). 2000 ms is over 6 times the worst worker stall and above the
+ * worst main-thread stall (which the late-check rule below absorbs anyway), yet short enough that a
+ * caller hears a BYE while still on the line: a false alarm ends live calls, so err long. The
+ * heartbeat is written by the worker's loop, never by a thread that could run while the loop is
+ * stuck, so it cannot hide a hang.
  *
  * The host's own timer can be late (the main thread stalled, the process was stopped, the machine
  * suspended). A late check proves nothing about the workers — they may have been stopped just as
