@@ -260,7 +260,6 @@ export class EmbeddedBackend implements TelephonyBackend {
       toneMs: this.options.dtmf?.toneMs ?? 100,
       gapMs: this.options.dtmf?.gapMs ?? 100,
       onEnded: (c) => this.calls.delete(c),
-      onFlush: () => session.flush(),
     });
     this.calls.add(call);
     trace({
