@@ -21,6 +21,7 @@ import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { addPhoneMethod, createApiKey, createUser, markPhoneMethodVerified, openStore } from '../src/store';
 import { freePort } from '../test/support/ports';
+import { atNormalPriority, policyAfterExec } from './normal-priority';
 import { forEachUdp, rtpIntervalStats } from './pcap';
 import { poundUasScenario, waitExit } from './sipp-pound-uas';
 
@@ -197,7 +198,7 @@ async function main(): Promise<void> {
       values.rt ? ['chrt', ['-f', String(prio), cmd, ...args]] : [cmd, args];
     // Children that must not inherit the driver's real-time priority (under --rt it is SCHED_FIFO 45).
     const normalSpawn = (cmd: string, args: string[]): [string, string[]] =>
-      values.rt ? ['chrt', ['-o', '0', cmd, ...args]] : [cmd, args];
+      values.rt ? atNormalPriority(cmd, args) : [cmd, args];
     const [sippCmd, sippArgs] = rtSpawn(
       'sipp',
       [
@@ -331,7 +332,9 @@ async function main(): Promise<void> {
         });
     }, 100);
 
-    let writer: { child: ChildProcess; started: number; ended?: number; code?: number | null } | undefined;
+    let writer:
+      | { child: ChildProcess; started: number; ended?: number; code?: number | null; policy?: string }
+      | undefined;
     if (values.writer) {
       const rows = Number(values['writer-rows']);
       const csv = join(dir, 'import.csv');
@@ -357,6 +360,15 @@ async function main(): Promise<void> {
       children.push(child);
       writer = { child, started: performance.now() };
       const w = writer;
+      // What the writer really runs at (`chrt -p`), in the JSON: the point of normalSpawn.
+      void policyAfterExec(child.pid ?? 0, process.execPath)
+        .then((policy) => {
+          w.policy = policy;
+          if (policy !== 'SCHED_OTHER') console.error(`bench:app: the writer runs ${policy}, not SCHED_OTHER`);
+        })
+        .catch((err: unknown) => {
+          w.policy = `unknown (${err instanceof Error ? err.message : String(err)})`;
+        });
       void waitExit(child).then((code) => {
         w.ended = performance.now();
         w.code = code;
@@ -592,6 +604,7 @@ async function main(): Promise<void> {
       writer: writer
         ? {
             exitCode: writer.code ?? null,
+            schedulingPolicy: writer.policy ?? null,
             seconds: writer.ended ? round((writer.ended - writer.started) / 1000) : null,
           }
         : null,
