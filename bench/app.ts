@@ -21,6 +21,7 @@ import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { addPhoneMethod, createApiKey, createUser, markPhoneMethodVerified, openStore } from '../src/store';
 import { freePort } from '../test/support/ports';
+import { atNormalPriority, policyAfterExec } from './normal-priority';
 import { forEachUdp, rtpIntervalStats } from './pcap';
 import { poundUasScenario, waitExit } from './sipp-pound-uas';
 
@@ -195,6 +196,9 @@ async function main(): Promise<void> {
     writeFileSync(scenario, poundUasScenario('bench-app', answerMs));
     const rtSpawn = (cmd: string, args: string[], prio: number): [string, string[]] =>
       values.rt ? ['chrt', ['-f', String(prio), cmd, ...args]] : [cmd, args];
+    // Children that must not inherit the driver's real-time priority (under --rt it is SCHED_FIFO 45).
+    const normalSpawn = (cmd: string, args: string[]): [string, string[]] =>
+      values.rt ? atNormalPriority(cmd, args) : [cmd, args];
     const [sippCmd, sippArgs] = rtSpawn(
       'sipp',
       [
@@ -328,7 +332,9 @@ async function main(): Promise<void> {
         });
     }, 100);
 
-    let writer: { child: ChildProcess; started: number; ended?: number; code?: number | null } | undefined;
+    let writer:
+      | { child: ChildProcess; started: number; ended?: number; code?: number | null; policy?: string }
+      | undefined;
     if (values.writer) {
       const rows = Number(values['writer-rows']);
       const csv = join(dir, 'import.csv');
@@ -336,18 +342,33 @@ async function main(): Promise<void> {
       for (let i = 0; i < rows; i++)
         lines.push(`imp${i},Imported ${i},sv-SE,+4681${String(5_000_000 + i).padStart(7, '0')},,SE`);
       writeFileSync(csv, `${lines.join('\n')}\n`);
-      const child = spawn(
-        process.execPath,
-        ['-r', HOOK, MAIN, 'users', 'import', csv, '--json', '--config', configFile],
-        {
-          cwd: dir,
-          env,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
+      // A CLI writer is an administrator's ordinary process: under --rt it must not inherit the
+      // driver's SCHED_FIFO 45 (it then held SQLite's lock against serve on 2 cores), so it runs at
+      // normal priority (SCHED_OTHER, `chrt -o 0`).
+      const [writerCmd, writerArgs] = normalSpawn(process.execPath, [
+        '-r',
+        HOOK,
+        MAIN,
+        'users',
+        'import',
+        csv,
+        '--json',
+        '--config',
+        configFile,
+      ]);
+      const child = spawn(writerCmd, writerArgs, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       writer = { child, started: performance.now() };
       const w = writer;
+      // What the writer really runs at (`chrt -p`), in the JSON: the point of normalSpawn.
+      void policyAfterExec(child.pid ?? 0, process.execPath)
+        .then((policy) => {
+          w.policy = policy;
+          if (policy !== 'SCHED_OTHER') console.error(`bench:app: the writer runs ${policy}, not SCHED_OTHER`);
+        })
+        .catch((err: unknown) => {
+          w.policy = `unknown (${err instanceof Error ? err.message : String(err)})`;
+        });
       void waitExit(child).then((code) => {
         w.ended = performance.now();
         w.code = code;
@@ -548,7 +569,9 @@ async function main(): Promise<void> {
         sseFollowers,
         writer: values.writer ? Number(values['writer-rows']) : null,
         fuzzPerSecond: values.fuzz ? Number(values['fuzz-rate']) : null,
-        scheduling: values.rt ? 'serve SCHED_FIFO 50, sipp 40, dumpcap 30 (chrt)' : 'normal',
+        scheduling: values.rt
+          ? 'serve SCHED_FIFO 50, driver 45, sipp 40, dumpcap 30, writer SCHED_OTHER (chrt)'
+          : 'normal',
         nodeArgs: nodeArgs.slice(0, nodeArgs.indexOf('-r')),
         mediaWorkers,
       },
@@ -581,6 +604,7 @@ async function main(): Promise<void> {
       writer: writer
         ? {
             exitCode: writer.code ?? null,
+            schedulingPolicy: writer.policy ?? null,
             seconds: writer.ended ? round((writer.ended - writer.started) / 1000) : null,
           }
         : null,

@@ -56,6 +56,7 @@ export function sipStatsOf(backend: object): (() => Readonly<Record<string, numb
       ...sip.stats(),
       mediaWorkers: m.workers,
       mediaWorkerRestarts: m.workerRestarts,
+      mediaWorkerHangs: m.workerHangs,
       mediaCallsLostToWorkerFailure: m.callsLostToWorkerFailure,
     };
   };
@@ -76,6 +77,7 @@ export function embeddedBackendFromConfig(config: Config, logger?: SipLogger): E
       rtpSource: m.rtpSource,
       srtp: config.sip.trunk.srtp,
       workers: m.workers === 'auto' ? availableParallelism() : m.workers,
+      workerHangMs: m.workerHangMs,
     },
     dtmf: {
       receiveModes: m.dtmf.receiveModes,

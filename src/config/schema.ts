@@ -239,6 +239,8 @@ export const configSchema = z
         rtpSource: z.enum(['same-host', 'learn', 'strict']),
         /** Media worker threads (issue 20): auto = one per core; 0 = media in the main thread. */
         workers: z.union([z.literal('auto'), z.number().int().min(0).max(64)]),
+        /** A media worker whose heartbeat stops this long (ms) is hung: terminated, its calls ended, replaced. */
+        workerHangMs: z.number().int().min(1000).max(60_000),
       })
       .refine((m) => m.rtpPortMin < m.rtpPortMax, {
         message: 'expected rtpPortMin < rtpPortMax',

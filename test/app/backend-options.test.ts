@@ -1,5 +1,5 @@
 import { drachtioOptions } from '../../src/app/backend-options';
-import { embeddedBackendFromConfig, sipCoreOptions } from '../../src/app/embedded-backend';
+import { embeddedBackendFromConfig, sipCoreOptions, sipStatsOf } from '../../src/app/embedded-backend';
 import { type DeepPartial, loadConfig } from '../../src/config';
 import type { Config } from '../../src/config/schema';
 
@@ -101,5 +101,20 @@ describe('config → adapter options', () => {
       'strict',
     );
     expect(() => config({ media: { rtpSource: 'anyone' as 'learn' } })).toThrow(/rtpSource/);
+  });
+
+  it('media.workerHangMs reaches the embedded backend (default 2000); /metrics counts hangs apart', () => {
+    expect(config().media.workerHangMs).toBe(2000);
+    const backend = embeddedBackendFromConfig(config({ media: { workers: 0, workerHangMs: 5000 } }));
+    expect((backend as unknown as { options: { media: { workerHangMs: number } } }).options.media.workerHangMs).toBe(
+      5000,
+    );
+    expect(sipStatsOf(backend)?.()).toMatchObject({
+      mediaWorkers: 0,
+      mediaWorkerRestarts: 0,
+      mediaWorkerHangs: 0,
+      mediaCallsLostToWorkerFailure: 0,
+    });
+    expect(() => config({ media: { workerHangMs: 50 } })).toThrow(/workerHangMs/);
   });
 });

@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mulaw } from 'alawmulaw';
 import { createEmbeddedBackend, type EmbeddedBackend } from '../../src/telephony/embedded/backend';
+import type { EmbeddedCall } from '../../src/telephony/embedded/call';
 import { InbandDetector, ToneGenerator } from '../../src/telephony/embedded/media/dtmf';
 import { promptFromFile } from '../../src/telephony/embedded/media/prompts';
 import { newRtpHeader, parseRtp, writeRtpHeader } from '../../src/telephony/embedded/media/rtp/packet';
 import { type Call, DialFailure, type DtmfEvent, type TraceEvent } from '../../src/telephony/port';
+import { dtmfUlawWithSox } from '../support/dtmf-audio';
 import { answerSdp, FakeDialog, FakeSignalling, InviteFailure } from '../support/fake-signalling';
 import { freePort } from '../support/ports';
 import { requireTool } from '../support/tools';
@@ -196,6 +198,23 @@ describe.each([0, 2])('embedded backend over a fake SIP seam with real RTP (medi
     }
     await sleep(50);
     expect(got.map((e) => `${e.digit}:${e.source}`)).toEqual(['#:inband']);
+  });
+
+  it('delivers an in-band digit still sounding when the far end hangs up, before the call ends', async () => {
+    answerFormats = { formats: '0', extra: [] };
+    const call = await dial();
+    const seen: string[] = [];
+    call.on('dtmf', (e) => seen.push(`${e.digit}:${e.source}`));
+    const ended = new Promise<void>((r) => call.once('end', () => r(void seen.push('end'))));
+    // A '#' held down (sox audio, no silence after it): the detector has it but reports a digit only
+    // when the tone stops — which it never does before the BYE.
+    const ulaw = dtmfUlawWithSox('#', { leadMs: 60, toneMs: 300, trailMs: 0 });
+    for (let i = 0; i + 160 <= ulaw.length; i += 160) await peer.send(rtp(0, i / 160, i, ulaw.subarray(i, i + 160)));
+    await (call as EmbeddedCall).mediaSettled();
+    expect(seen).toEqual([]);
+    dialog.remoteBye();
+    await ended;
+    expect(seen).toEqual(['#:inband', 'end']);
   });
 
   it('does not take the echo of its own in-band extension digits for key presses, and still hears the callee', async () => {

@@ -11,6 +11,9 @@
  *    maxima of 25–80 ms there without any block). The control shows the assertion can fail.
  * 2. A media worker that dies ends its calls with a clear reason (BYE sent, `end` says why), is
  *    counted and replaced, and the next call works; the process lives on.
+ * 3. A media worker that hangs (a test-only hook makes its thread loop forever) is found by the
+ *    watchdog, terminated, and goes the same way: its call ends with `media worker N hung`, sipp gets
+ *    the BYE, it is counted as a hang (not a crash) and replaced, and the next call works.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -52,7 +55,11 @@ describe('media worker threads against sipp', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function start(workers: number, calls = 1): Promise<{ backend: EmbeddedBackend; mediaPort: number }> {
+  async function start(
+    workers: number,
+    calls = 1,
+    extra: { workerHangMs?: number; mediaTestHooks?: boolean } = {},
+  ): Promise<{ backend: EmbeddedBackend; mediaPort: number }> {
     const mediaPort = await freeEvenPortPair();
     sipp = await startSippUas({ scenarioXml: answerScenario(), calls, timeoutS: 50, mediaPort });
     const signalling = createSipSignalling({
@@ -65,7 +72,14 @@ describe('media worker threads against sipp', () => {
     backend = createEmbeddedBackend({
       signalling,
       prompts,
-      media: { address: '127.0.0.1', rtpPortMin: base, rtpPortMax: Math.min(65534, base + 200), workers },
+      media: {
+        address: '127.0.0.1',
+        rtpPortMin: base,
+        rtpPortMax: Math.min(65534, base + 200),
+        workers,
+        ...(extra.workerHangMs ? { workerHangMs: extra.workerHangMs } : {}),
+      },
+      ...(extra.mediaTestHooks ? { mediaTestHooks: true } : {}),
     });
     await backend.start();
     return { backend, mediaPort };
@@ -163,9 +177,39 @@ describe('media worker threads against sipp', () => {
     expect(trace).toContainEqual(
       expect.objectContaining({ kind: 'note', level: 'error', message: expect.stringMatching(/media worker/) }),
     );
-    expect(b.mediaStats()).toEqual({ workers: 2, workerRestarts: 1, callsLostToWorkerFailure: 1 });
+    expect(b.mediaStats()).toEqual({ workers: 2, workerRestarts: 1, workerHangs: 0, callsLostToWorkerFailure: 1 });
     // A fresh worker took its place; a new call streams a prompt to the end.
     const next = await dial(b);
+    expect(await next.play(await tone(300), { bargeIn: false })).toEqual({ status: 'completed' });
+    await next.hangup();
+    // sipp saw both calls end with a BYE it answered (its scenario passed).
+    expect(await sipp!.finished()).toBe(0);
+  });
+
+  it('a media worker that hangs is terminated: its calls end with a reason, counted apart, replaced', async () => {
+    // One worker: the next call can only run on the replacement.
+    const { backend: b } = await start(1, 2, { workerHangMs: 1000, mediaTestHooks: true });
+    const trace: TraceEvent[] = [];
+    const call: Call = await dial(b, (e) => trace.push(e));
+    const ended = new Promise<CallEnd>((r) => call.once('end', r));
+    const host = b.mediaHost() as WorkerMediaHost;
+    const index = host.load.findIndex((n) => n > 0);
+    expect(index).toBeGreaterThanOrEqual(0);
+    const playing = call.play(await tone(5000), { bargeIn: false });
+    // The hook: the worker's thread enters an endless loop (its event loop, heartbeat and RTP stop).
+    const hungThread = host.threads[index]!;
+    hungThread.postMessage({ t: 'test-hang' });
+    const end = await ended;
+    expect(end).toMatchObject({ by: 'local', reason: `media worker ${index} hung` });
+    expect(await playing).toEqual({ status: 'call-ended' });
+    expect(trace).toContainEqual(
+      expect.objectContaining({ kind: 'note', level: 'error', message: `media worker ${index} hung` }),
+    );
+    expect(b.mediaStats()).toEqual({ workers: 1, workerRestarts: 0, workerHangs: 1, callsLostToWorkerFailure: 1 });
+    // A fresh worker took its place; a new call streams a prompt to the end on it.
+    const next = await dial(b);
+    expect(host.threads[index]).not.toBe(hungThread);
+    expect(host.load).toEqual([1]);
     expect(await next.play(await tone(300), { bargeIn: false })).toEqual({ status: 'completed' });
     await next.hangup();
     // sipp saw both calls end with a BYE it answered (its scenario passed).

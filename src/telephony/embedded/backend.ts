@@ -19,7 +19,7 @@ import { type DtmfSendMode, EmbeddedCall } from './call';
 import type { MediaClock } from './media/clock';
 import { DtmfMerger } from './media/dtmf';
 import type { EngineDtmfSetup } from './media/engine-protocol';
-import { LocalMediaHost, type MediaHost, type MediaHostStats } from './media/host';
+import { IN_PROCESS_MEDIA_STATS, LocalMediaHost, type MediaHost, type MediaHostStats } from './media/host';
 import { PromptCache } from './media/prompts';
 import { RtpPortAllocator } from './media/rtp/ports';
 import type { RtpSourceMode } from './media/rtp/source-policy';
@@ -48,6 +48,8 @@ export interface EmbeddedMediaOptions {
    * main thread. 0 (the default here; config defaults to one per core) runs media in the main thread.
    */
   readonly workers?: number;
+  /** A media worker whose heartbeat stops this long is hung (config `media.workerHangMs`); default 2000. */
+  readonly workerHangMs?: number;
 }
 
 export interface EmbeddedDtmfOptions {
@@ -78,6 +80,8 @@ export interface EmbeddedBackendOptions {
   readonly clock?: MediaClock;
   /** Where media workers report a crash. */
   readonly logger?: MediaWorkerLogger;
+  /** Tests only: media workers obey test hooks (e.g. hang on request). Never set from config. */
+  readonly mediaTestHooks?: boolean;
 }
 
 const ALL_MODES: readonly DtmfSource[] = ['rfc4733', 'info', 'inband'];
@@ -116,7 +120,12 @@ export class EmbeddedBackend implements TelephonyBackend {
     const workers = o.clock || o.scheduler ? 0 : (o.media.workers ?? 0);
     this.host =
       workers > 0
-        ? new WorkerMediaHost({ workers, ...(o.logger ? { logger: o.logger } : {}) })
+        ? new WorkerMediaHost({
+            workers,
+            ...(o.logger ? { logger: o.logger } : {}),
+            ...(o.media.workerHangMs !== undefined ? { hangMs: o.media.workerHangMs } : {}),
+            ...(o.mediaTestHooks ? { testHooks: true } : {}),
+          })
         : new LocalMediaHost({
             ...(o.clock ? { clock: o.clock } : {}),
             ...(o.scheduler ? { scheduler: o.scheduler } : {}),
@@ -126,7 +135,7 @@ export class EmbeddedBackend implements TelephonyBackend {
 
   /** Media worker counters (for /metrics). */
   mediaStats(): MediaHostStats {
-    return this.host?.stats() ?? { workers: 0, workerRestarts: 0, callsLostToWorkerFailure: 0 };
+    return this.host?.stats() ?? IN_PROCESS_MEDIA_STATS;
   }
 
   async start(): Promise<void> {
@@ -251,7 +260,6 @@ export class EmbeddedBackend implements TelephonyBackend {
       toneMs: this.options.dtmf?.toneMs ?? 100,
       gapMs: this.options.dtmf?.gapMs ?? 100,
       onEnded: (c) => this.calls.delete(c),
-      onFlush: () => session.flush(),
     });
     this.calls.add(call);
     trace({

@@ -54,8 +54,6 @@ export interface EmbeddedCallOptions {
   readonly infoContentType?: typeof DTMF_RELAY_TYPE | typeof DTMF_TYPE;
   /** Called once when the call has ended (the backend forgets it). */
   readonly onEnded: (call: EmbeddedCall) => void;
-  /** Flush detectors at the end (in-band digit still sounding). */
-  readonly onFlush?: () => void;
 }
 
 /** Echo path allowance after our own in-band digits (network round trip + PBX echo tail). */
@@ -68,6 +66,7 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
   private readonly o: EmbeddedCallOptions;
   private ended: Promise<void>;
   private resolveEnded!: () => void;
+  private finishing: Promise<void> | undefined;
 
   constructor(options: EmbeddedCallOptions) {
     super();
@@ -82,7 +81,9 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
     const dialog = options.dialog;
     dialog.on('info', (body) => this.onInfo(body));
     dialog.on('answer', (body) => this.onAnswer(body));
-    dialog.on('terminated', (t) => this.finish({ at: Date.now(), by: t.by, reason: t.reason, sipStatus: t.status }));
+    dialog.on('terminated', (t) => {
+      void this.finish({ at: Date.now(), by: t.by, reason: t.reason, sipStatus: t.status });
+    });
     dialog.setOfferHandler((offer) => this.onOffer(offer));
   }
 
@@ -136,6 +137,8 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
       this.o.trace({ kind: 'prompt', at: Date.now(), phase: 'interrupted', prompt: audio.name });
       if (interruptedBy) return { status: 'interrupted', digit: interruptedBy };
       if (aborted) return { status: 'aborted' };
+      // Stopped because the call is ending: answer once it has ended (`end` before `call-ended`).
+      await this.finishing;
       return { status: 'call-ended' };
     } finally {
       this.off('dtmf', onDigit);
@@ -190,17 +193,28 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
     } catch {
       // The dialog is gone either way; `terminated` (or the line below) ends the call.
     }
-    this.finish({ at: Date.now(), by: 'local', reason });
+    await this.finish({ at: Date.now(), by: 'local', reason });
   }
 
   private isEnded(): boolean {
     return this.stateValue.name === 'ended';
   }
 
-  /** Stop media and forget the call without signalling (backend stop after BYE failed). */
-  private finish(end: CallEnd): void {
+  /**
+   * Stop media and forget the call without signalling (backend stop after BYE failed). The first
+   * end wins. The media stops first and the call ends only once it has: an in-band digit still
+   * sounding when the far end hangs up is reported by the media as it stops (on a worker that is a
+   * message later) and is delivered as a `dtmf` event before `end`.
+   */
+  private finish(end: CallEnd): Promise<void> {
+    this.finishing ??= this.stopMediaThenEnd(end);
+    return this.finishing;
+  }
+
+  private async stopMediaThenEnd(end: CallEnd): Promise<void> {
+    this.o.media.close();
+    await this.o.media.closed;
     if (this.stateValue.name === 'ended') return;
-    this.o.onFlush?.();
     this.stateValue = { name: 'ended', answeredAt: this.stateValue.answeredAt, end };
     this.o.trace({
       kind: 'media',
@@ -208,7 +222,6 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
       summary: 'RTP statistics at call end',
       stats: this.o.media.statsRecord(),
     });
-    this.o.media.close();
     this.o.trace({ kind: 'state', at: end.at, state: 'ended', detail: `${end.by}: ${end.reason}` });
     this.resolveEnded();
     this.o.onEnded(this);

@@ -14,11 +14,21 @@ import { MediaSession } from './session';
 export interface MediaHostStats {
   /** Media worker threads (0: in the main thread). */
   readonly workers: number;
-  /** Worker threads that died and were replaced. */
+  /** Worker threads that died (crashed, exited) and were replaced. */
   readonly workerRestarts: number;
-  /** Calls ended because their worker died. */
+  /** Worker threads that hung (heartbeat stopped for `media.workerHangMs`), were terminated and replaced. */
+  readonly workerHangs: number;
+  /** Calls ended because their worker died or hung. */
   readonly callsLostToWorkerFailure: number;
 }
+
+/** Media in the main thread: no workers, nothing lost to them. */
+export const IN_PROCESS_MEDIA_STATS: MediaHostStats = {
+  workers: 0,
+  workerRestarts: 0,
+  workerHangs: 0,
+  callsLostToWorkerFailure: 0,
+};
 
 export interface MediaHost {
   /** Bind `address:port` for a new call's RTP; undefined when the port is taken. */
@@ -108,6 +118,6 @@ export class LocalMediaHost implements MediaHost {
   }
 
   stats(): MediaHostStats {
-    return { workers: 0, workerRestarts: 0, callsLostToWorkerFailure: 0 };
+    return IN_PROCESS_MEDIA_STATS;
   }
 }

@@ -111,12 +111,14 @@ export class MediaSession {
     });
   }
 
-  flush(): void {
-    this.send({ t: 'flush', id: this.id });
-  }
-
+  /**
+   * Stop the call's media. An in-band digit still sounding is reported first: the engine handles
+   * `flush` before `close`, so its digit reaches `onDigit` before `closed` resolves — await `closed`
+   * before treating the call as over (on a worker both arrive later; in-process too, one tick on).
+   */
   close(): void {
     if (this.closedValue) return;
+    this.send({ t: 'flush', id: this.id });
     this.send({ t: 'close', id: this.id });
     this.closedValue = true;
     this.settle();

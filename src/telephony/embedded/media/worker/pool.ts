@@ -5,7 +5,9 @@
  *
  * A worker that dies (an uncaught error, out of memory, terminated) takes only its own calls: each
  * ends with a clear reason (`MediaSession.fail` → the call hangs up), the death is logged and
- * counted, and a fresh worker takes its place for new calls.
+ * counted, and a fresh worker takes its place for new calls. A worker that hangs (its heartbeat
+ * stops for `media.workerHangMs`, `./watchdog.ts`) is terminated and goes the same way, counted
+ * apart (`workerHangs`).
  */
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -13,6 +15,8 @@ import type { FromEngine, ToEngine } from '../engine-protocol';
 import { type MediaHost, type MediaHostStats, nextSessionId, SessionTable } from '../host';
 import type { RtpSourceMode } from '../rtp/source-policy';
 import { MediaSession } from '../session';
+import type { WorkerSetup } from './thread';
+import { HangWatchdog, newHeartbeat, type WatchdogClock } from './watchdog';
 
 export interface MediaWorkerLogger {
   warn(obj: object, msg?: string): void;
@@ -23,35 +27,50 @@ export interface WorkerMediaHostOptions {
   /** Number of worker threads (≥ 1). */
   readonly workers: number;
   readonly logger?: MediaWorkerLogger;
+  /** A worker whose heartbeat stops this long is hung: terminated, its calls ended, replaced. Default 2000. */
+  readonly hangMs?: number;
+  /** The watchdog's clock (tests). */
+  readonly watchdogClock?: WatchdogClock;
+  /** Test-only: the worker obeys `{ t: 'test-hang' }` by looping forever (never set from config). */
+  readonly testHooks?: boolean;
 }
 
+/** Default `media.workerHangMs` (see `./watchdog.ts` for why). */
+export const DEFAULT_WORKER_HANG_MS = 2000;
+
+type DeathKind = 'died' | 'hung';
+type OnDeath = (worker: MediaWorker, reason: string, kind: DeathKind) => void;
+
 /** The worker's script: compiled JavaScript in dist, TypeScript (through tsx) under jest/tsx. */
-function spawnEngineThread(): Worker {
+function spawnEngineThread(workerData: WorkerSetup): Worker {
   const ext = extname(__filename);
   const entry = join(__dirname, `thread${ext}`);
-  if (ext === '.js') return new Worker(entry);
+  if (ext === '.js') return new Worker(entry, { workerData });
   // Running from source (tests, `tsx`): register tsx's CommonJS loader in the worker first.
   // Resolved here: an eval'd worker resolves modules from the process's working directory.
   const tsx = require.resolve('tsx/cjs/api');
   const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(entry)});`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, workerData });
 }
 
 class MediaWorker {
   readonly table = new SessionTable();
   readonly thread: Worker;
+  /** Advanced by the worker's event loop; the host's watchdog reads it. */
+  readonly heartbeat = newHeartbeat();
   private gone = false;
 
   constructor(
     readonly index: number,
-    onDeath: (worker: MediaWorker, reason: string) => void,
+    private readonly onDeath: OnDeath,
+    testHooks: boolean,
   ) {
-    this.thread = spawnEngineThread();
+    this.thread = spawnEngineThread({ heartbeat: this.heartbeat, testHooks });
     // The main thread decides the process's life (its SIP socket holds it open while serving).
     this.thread.unref();
     this.thread.on('message', (m: FromEngine) => this.table.dispatch(m));
-    this.thread.on('error', (err) => this.die(onDeath, `media worker ${index} failed: ${err.message}`));
-    this.thread.on('exit', (code) => this.die(onDeath, `media worker ${index} exited (code ${code})`));
+    this.thread.on('error', (err) => this.die(`media worker ${index} failed: ${err.message}`, 'died'));
+    this.thread.on('exit', (code) => this.die(`media worker ${index} exited (code ${code})`, 'died'));
   }
 
   get alive(): boolean {
@@ -69,22 +88,38 @@ class MediaWorker {
     await this.thread.terminate();
   }
 
-  private die(onDeath: (worker: MediaWorker, reason: string) => void, reason: string): void {
+  /** The watchdog found it hung: stop it (without waiting: a stuck thread may take a while) and go. */
+  hung(): void {
+    if (this.gone) return;
+    this.thread.terminate().catch(() => {});
+    this.die(`media worker ${this.index} hung`, 'hung');
+  }
+
+  private die(reason: string, kind: DeathKind): void {
     if (this.gone) return;
     this.gone = true;
-    onDeath(this, reason);
+    this.onDeath(this, reason, kind);
   }
 }
 
 export class WorkerMediaHost implements MediaHost {
   private readonly workers: MediaWorker[] = [];
   private restarts = 0;
+  private hangs = 0;
   private lost = 0;
   private stopped = false;
   private readonly logger: MediaWorkerLogger | undefined;
+  private readonly watchdog: HangWatchdog<MediaWorker>;
+  private readonly testHooks: boolean;
 
   constructor(options: WorkerMediaHostOptions) {
     this.logger = options.logger;
+    this.testHooks = options.testHooks ?? false;
+    this.watchdog = new HangWatchdog<MediaWorker>({
+      hangMs: options.hangMs ?? DEFAULT_WORKER_HANG_MS,
+      onHang: (worker) => worker.hung(),
+      ...(options.watchdogClock ? { clock: options.watchdogClock } : {}),
+    });
     const n = Math.max(1, Math.floor(options.workers));
     for (let i = 0; i < n; i++) this.workers.push(this.spawn(i));
   }
@@ -111,23 +146,34 @@ export class WorkerMediaHost implements MediaHost {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.watchdog.stop();
     await Promise.all(this.workers.map((w) => w.stop()));
   }
 
   stats(): MediaHostStats {
-    return { workers: this.workers.length, workerRestarts: this.restarts, callsLostToWorkerFailure: this.lost };
+    return {
+      workers: this.workers.length,
+      workerRestarts: this.restarts,
+      workerHangs: this.hangs,
+      callsLostToWorkerFailure: this.lost,
+    };
   }
 
   private spawn(index: number): MediaWorker {
-    return new MediaWorker(index, (dead, reason) => this.onDeath(dead, reason));
+    const worker = new MediaWorker(index, (w, reason, kind) => this.onDeath(w, reason, kind), this.testHooks);
+    this.watchdog.watch(worker, worker.heartbeat);
+    return worker;
   }
 
-  private onDeath(dead: MediaWorker, reason: string): void {
+  /** The one rule for a worker that is gone (died or hung): end its calls, count, replace. */
+  private onDeath(dead: MediaWorker, reason: string, kind: DeathKind): void {
+    this.watchdog.forget(dead);
     const calls = dead.table.failAll(reason);
     this.lost += calls;
-    this.logger?.error({ worker: dead.index, calls, reason }, 'media worker died; its calls were ended');
+    this.logger?.error({ worker: dead.index, calls, reason }, `media worker ${kind}; its calls were ended`);
     if (this.stopped) return;
-    this.restarts++;
+    if (kind === 'hung') this.hangs++;
+    else this.restarts++;
     this.workers[dead.index] = this.spawn(dead.index);
   }
 }
