@@ -5,10 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getTableColumns, getTableName, isTable, type Table } from 'drizzle-orm';
 import { Client } from 'pg';
 import { openStore } from '../../src/store';
 import { type Catalog, diffCatalogs, pgCatalog, sqliteCatalog, type TableCatalog } from '../../src/store/pg/catalog';
 import { openPgStore } from '../../src/store/pg/open';
+import * as pgSchema from '../../src/store/pg/schema';
+import * as sqliteSchema from '../../src/store/schema';
 import { type PostgresPeer, startPostgres } from '../support/peers/postgres';
 
 const users: TableCatalog = {
@@ -57,6 +60,25 @@ describe('diffCatalogs', () => {
       'users: foreign key (id) -> x(id) on delete cascade only in b',
       'extra: table only in b',
     ]);
+  });
+});
+
+/** export name → table name → JS property → column name, for the tables a schema module exports. */
+function shape(mod: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [exportName, value] of Object.entries(mod)) {
+    if (!isTable(value)) continue;
+    const cols = Object.entries(getTableColumns(value as Table)).map(([key, c]) => `${key}=${c.name}`);
+    out[exportName] = `${getTableName(value as Table)}(${cols.join(', ')})`;
+  }
+  return out;
+}
+
+describe('the two drizzle schemas', () => {
+  it('export the same tables with the same property and column names (so code can use either)', () => {
+    const sqlite = shape(sqliteSchema);
+    expect(Object.keys(sqlite)).toHaveLength(21);
+    expect(shape(pgSchema)).toEqual(sqlite);
   });
 });
 
