@@ -8,9 +8,14 @@
 import { resolve } from 'node:path';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { Pool, type PoolConfig, types } from 'pg';
+import { Pool } from 'pg';
+import { int8AsNumber } from './int8';
+import { CONNECT, type Hint, MIGRATE, PgOpenError } from './open-error';
 import { describeTarget, redactUrl, scrub } from './redact';
 import * as schema from './schema';
+
+export { parseInt8 } from './int8';
+export { PgOpenError } from './open-error';
 
 export type PgDb = NodePgDatabase<typeof schema> & { readonly $client: Pool };
 
@@ -33,59 +38,6 @@ export interface PgStoreOptions {
 /** `db/pg/` in the repository, from both `src/store/pg` (ts) and `dist/store/pg` (built). */
 export const PG_MIGRATIONS_DIR = resolve(__dirname, '..', '..', '..', 'db', 'pg');
 
-const INT8_OID = 20;
-
-/** Parses int8 text to a number; throws when the value is outside ±(2^53 − 1). */
-export function parseInt8(text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n)) {
-    throw new RangeError(`bigint ${text} does not fit a JavaScript number exactly (limit ±${Number.MAX_SAFE_INTEGER})`);
-  }
-  return n;
-}
-
-const typeParsers: NonNullable<PoolConfig['types']> = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? parseInt8 : types.getTypeParser(oid, format as 'text')) as NonNullable<
-    PoolConfig['types']
-  >['getTypeParser'],
-};
-
-/** Why opening failed, with where and what to do (English; `sv` in Swedish); never the password. */
-export class PgOpenError extends Error {
-  override readonly name = 'PgOpenError';
-  constructor(
-    message: string,
-    readonly sv: string,
-    readonly target: string,
-  ) {
-    super(message);
-  }
-}
-
-interface Hint {
-  readonly what: string;
-  readonly whatSv: string;
-  readonly todo: string;
-  readonly todoSv: string;
-}
-
-const CONNECT: Hint = {
-  what: 'cannot connect',
-  whatSv: 'kan inte ansluta',
-  todo: 'Check that the server runs and accepts TCP there, that the database exists, and the user and password (URL or PGPASSWORD).',
-  todoSv:
-    'Kontrollera att servern kör och tar emot TCP där, att databasen finns, och användare och lösenord (URL eller PGPASSWORD).',
-};
-
-const MIGRATE: Hint = {
-  what: 'applying the migrations in db/pg failed',
-  whatSv: 'migreringarna i db/pg gick inte att köra',
-  todo: 'The user needs CREATE on the database and schema public; fix the cause and run again (applied migrations are kept).',
-  todoSv:
-    'Användaren behöver CREATE på databasen och schemat public; rätta orsaken och kör igen (körda migreringar finns kvar).',
-};
-
 /** Checks the URL's scheme before anything connects. */
 function checkUrl(url: string, target: string): void {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
@@ -104,7 +56,7 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
     connectionString: options.url,
     max: options.maxConnections ?? 4,
     connectionTimeoutMillis: 10_000,
-    types: typeParsers,
+    types: int8AsNumber,
   });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => {});
