@@ -66,6 +66,17 @@ describe('openPgStore on a real PostgreSQL', () => {
       expect(audit?.detail).toEqual({ b: 1, a: [true, null] });
       expect(Buffer.compare(r?.wav ?? Buffer.alloc(0), wav)).toBe(0);
       await expect(store.pool.query('SELECT 9007199254740993::bigint AS big')).rejects.toThrow(/does not fit/);
+      // The same through drizzle (its node-postgres session brings its own type parsers).
+      await store.pool.query(
+        "INSERT INTO nodes (id, hostname, pid, started_at, heartbeat_at) VALUES ('big', 'h', 1, 9007199254740993, 1)",
+      );
+      const wrapped = (await store.db
+        .select()
+        .from(pgSchema.nodes)
+        .catch((e: unknown) => e)) as Error;
+      expect(String((wrapped.cause as Error | undefined)?.message)).toMatch(/bigint 9007199254740993 does not fit/);
+      await store.pool.query('UPDATE nodes SET started_at = 9007199254740991');
+      expect((await store.db.select().from(pgSchema.nodes))[0]?.startedAt).toBe(9007199254740991);
       // The pool is still usable after that (the parser error failed one query, not the process).
       expect((await store.pool.query('SELECT 1::bigint AS one')).rows[0].one).toBe(1);
     } finally {

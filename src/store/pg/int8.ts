@@ -1,9 +1,9 @@
 /**
  * PostgreSQL's int8 (bigint: times in ms, count(*)) arrives from node-postgres as text. fyrkant wants
- * JS numbers, so int8 is parsed to one — per pool, not process-wide — and a value a double cannot hold
+ * JS numbers, so int8 is parsed to one, and a value a double cannot hold
  * exactly fails the query (never the process).
  */
-import { type PoolConfig, types } from 'pg';
+import { types } from 'pg';
 
 const INT8_OID = 20;
 
@@ -16,10 +16,11 @@ export function parseInt8(text: string): number {
   return n;
 }
 
-/** node-postgres type parsers for one pool: int8 via parseInt8, everything else as usual. */
-export const int8AsNumber: NonNullable<PoolConfig['types']> = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? parseInt8 : types.getTypeParser(oid, format as 'text')) as NonNullable<
-    PoolConfig['types']
-  >['getTypeParser'],
-};
+/**
+ * Makes node-postgres parse int8 with parseInt8, process-wide. It has to be the global table: drizzle's
+ * node-postgres session passes its own per-query parsers, which fall back to the global ones (a pool's
+ * `types` option is never asked). fyrkant is the only PostgreSQL user in its process. Idempotent.
+ */
+export function installInt8Parser(): void {
+  types.setTypeParser(INT8_OID, parseInt8);
+}

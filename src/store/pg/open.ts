@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { Pool } from 'pg';
-import { int8AsNumber } from './int8';
+import { installInt8Parser } from './int8';
 import { CONNECT, type Hint, MIGRATE, PgOpenError } from './open-error';
 import { describeTarget, redactUrl, scrub } from './redact';
 import * as schema from './schema';
@@ -52,11 +52,11 @@ function checkUrl(url: string, target: string): void {
 export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   const target = describeTarget(options.url);
   checkUrl(options.url, target);
+  installInt8Parser();
   const pool = new Pool({
     connectionString: options.url,
     max: options.maxConnections ?? 4,
     connectionTimeoutMillis: 10_000,
-    types: int8AsNumber,
   });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => {});
