@@ -21,7 +21,7 @@ import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { addPhoneMethod, createApiKey, createUser, markPhoneMethodVerified, openStore } from '../src/store';
 import { freePort } from '../test/support/ports';
-import { forEachUdp, rtpIntervalStats } from './pcap';
+import { forEachTcp, forEachUdp, rtpIntervalStats } from './pcap';
 import { poundUasScenario, waitExit } from './sipp-pound-uas';
 
 const REPO = resolve(__dirname, '..');
@@ -140,6 +140,8 @@ async function main(): Promise<void> {
   try {
     // --- the site: every user's office phone routes to the one sipp UAS -------------------------
     const sipPort = await freePort();
+    // Chosen here (not 0) so that dumpcap, started before serve, can capture the API requests too.
+    const httpPort = await freePort();
     const sippPort = await freePort();
     const sippMediaPort = 20000 + 2 * Math.floor(Math.random() * 4000);
     const rtpMin = 30000 + 2 * Math.floor(Math.random() * 2000);
@@ -150,7 +152,7 @@ async function main(): Promise<void> {
       homeCountry: 'SE',
       log: { level: 'warn' },
       database: { path: dbPath },
-      http: { address: '127.0.0.1', port: 0 },
+      http: { address: '127.0.0.1', port: httpPort },
       telephony: { allowSipUriDial: false, ringTimeoutSeconds: 30 },
       sip: { address: '127.0.0.1', port: sipPort, trunk: { uri: `sip:127.0.0.1:${sippPort}`, keepaliveSeconds: 0 } },
       media: {
@@ -236,7 +238,10 @@ async function main(): Promise<void> {
         '-B',
         '256',
         '-f',
-        `udp and (port ${sippPort} or port ${sippMediaPort})`,
+        // SIP and RTP to/from sipp, and the first segment of every POST to the API (TCP payload
+        // starting "POST"): request → INVITE is then measured on one clock, the kernel's.
+        `(udp and (port ${sippPort} or port ${sippMediaPort})) or ` +
+          `(tcp dst port ${httpPort} and tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x504f5354)`,
         '-w',
         capture,
       ],
@@ -280,10 +285,15 @@ async function main(): Promise<void> {
     log(`serve up at ${url} (pid ${pid}); ${users} users, ${total} sign-ins at ${rate}/s`);
 
     const auth = { authorization: `Bearer ${key}` };
-    const post = (path: string, body: unknown) =>
+    const post = (path: string, body: unknown, seq?: number) =>
       fetch(`${url}${path}`, {
         method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
+        // x-bench-seq finds the request in the capture (the service ignores it).
+        headers: {
+          ...auth,
+          'content-type': 'application/json',
+          ...(seq === undefined ? {} : { 'x-bench-seq': String(seq) }),
+        },
         body: JSON.stringify(body),
       });
     const getAttempt = async (id: string) =>
@@ -419,7 +429,7 @@ async function main(): Promise<void> {
       sent.push(s);
       const started = performance.now();
       inflight.push(
-        post('/api/v1/verifications', { username: `u${i % (users - 2)}` })
+        post('/api/v1/verifications', { username: `u${i % (users - 2)}` }, i)
           .then(async (r) => {
             s.latencyMs = performance.now() - started;
             s.status = r.status;
@@ -518,11 +528,22 @@ async function main(): Promise<void> {
         if (id && !poundAt.has(id)) poundAt.set(id, p.t);
       }
     });
+    // The request's first segment on the wire, by its x-bench-seq.
+    const requestAt = new Map<number, number>();
+    forEachTcp(capture, (p) => {
+      if (p.dstPort !== httpPort || p.buf.toString('latin1', p.payload, p.payload + 5) !== 'POST ') return;
+      const seq = /\r\nx-bench-seq:\s*(\d+)/i.exec(p.buf.toString('latin1', p.payload, p.end))?.[1];
+      if (seq !== undefined && !requestAt.has(Number(seq))) requestAt.set(Number(seq), p.t);
+    });
     const requestToInvite: number[] = [];
-    for (const s of sent) {
+    const driverSendToInvite: number[] = [];
+    sent.forEach((s, i) => {
       const t = s.attemptId ? inviteAt.get(s.attemptId) : undefined;
-      if (t !== undefined) requestToInvite.push(t - s.at);
-    }
+      if (t === undefined) return;
+      driverSendToInvite.push(t - s.at);
+      const r = requestAt.get(i);
+      if (r !== undefined) requestToInvite.push(t - r);
+    });
     let mediaMinutes = 0;
     for (const span of streamSpan.values())
       if (span.first >= windowStart) mediaMinutes += (span.last - span.first) / 60_000;
@@ -563,7 +584,10 @@ async function main(): Promise<void> {
       apiLatencyMs: dist(lat),
       healthzLatencyMs: dist(finiteHealth),
       healthzFailures: health.length - finiteHealth.length,
+      // Both ends captured on lo (the request's first segment → the INVITE): the service's own time.
       requestToInviteMs: dist(requestToInvite),
+      // From the driver's fetch() call (its clock) → the INVITE: adds the driver's own request building.
+      driverSendToInviteMs: dist(driverSendToInvite),
       poundOnWireToOutcomeCommittedMs: dist(poundToCommit),
       dtmfTraceToOutcomeCommittedMs: dist(digitToCommit),
       rtpSendIntervalDeviationMs: { ...interval, captureDropped: drops === undefined ? null : Number(drops) },
