@@ -12,7 +12,7 @@
  * Needs root (sipp's play_pcap_audio, dumpcap on lo). Not part of `npm test`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -85,8 +85,37 @@ function rssMb(pid: number): number {
   }
 }
 
+/** CPU clock ticks (user + system) of every thread of a process, by thread id, from /proc. */
+function threadTicks(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        // Fields after the command (which may hold spaces): state is field 3, utime 14, stime 15.
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(Number(tid), Number(f[11]) + Number(f[12]));
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    // the process ended
+  }
+  return out;
+}
+
+/** Cores used between two `threadTicks` samples (USER_HZ is 100 on Linux). */
+function coresBetween(a: Map<number, number>, b: Map<number, number>, seconds: number, only?: number): number {
+  let ticks = 0;
+  for (const [tid, t] of b) if (only === undefined || tid === only) ticks += t - (a.get(tid) ?? 0);
+  return round(ticks / 100 / seconds);
+}
+
 interface Sent {
   readonly at: number;
+  /** How late the driver sent it against the schedule (ms): the driver's own lag, not the service's. */
+  readonly lateMs: number;
   status?: number;
   latencyMs?: number;
   attemptId?: string;
@@ -321,6 +350,10 @@ async function main(): Promise<void> {
     // --- the load ----------------------------------------------------------------------------------
     serve.kill('SIGUSR2'); // start of the measured window
     const windowStart = wallNow();
+    // Who used the 2 cores: serve's main thread and its other threads (media workers, V8 GC, libuv
+    // pool), sipp, dumpcap and this driver — to tell the service's limits from the peers'.
+    const peers = { serve: pid, sipp: sipp.pid!, dumpcap: dumpcap.pid!, driver: process.pid };
+    const ticksAtStart = Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, threadTicks(p)]));
     const rss: number[] = [];
     const rssTimer = setInterval(() => rss.push(rssMb(pid)), 500);
     const health: number[] = [];
@@ -425,7 +458,7 @@ async function main(): Promise<void> {
       const due = t0 + (i * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      const s: Sent = { at: wallNow() };
+      const s: Sent = { at: wallNow(), lateMs: performance.now() - due };
       sent.push(s);
       const started = performance.now();
       inflight.push(
@@ -455,6 +488,21 @@ async function main(): Promise<void> {
     while ((openCount.get() as { n: number }).n > 0 && performance.now() < deadline)
       await new Promise((r) => setTimeout(r, 250));
     serve.kill('SIGUSR2'); // end of the measured window
+    const windowSeconds = (wallNow() - windowStart) / 1000;
+    const ticksAtEnd = Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, threadTicks(p)]));
+    const serveThreads = [...ticksAtEnd.serve!]
+      .filter(([tid]) => tid !== pid)
+      .map(([tid]) => coresBetween(ticksAtStart.serve!, ticksAtEnd.serve!, windowSeconds, tid))
+      .sort((a, b) => b - a);
+    const cores = {
+      windowSeconds: round(windowSeconds),
+      serveMainThread: coresBetween(ticksAtStart.serve!, ticksAtEnd.serve!, windowSeconds, pid),
+      serveOtherThreadsBusiest: serveThreads.slice(0, 4),
+      serveAll: coresBetween(ticksAtStart.serve!, ticksAtEnd.serve!, windowSeconds),
+      sipp: coresBetween(ticksAtStart.sipp!, ticksAtEnd.sipp!, windowSeconds),
+      dumpcap: coresBetween(ticksAtStart.dumpcap!, ticksAtEnd.dumpcap!, windowSeconds),
+      driver: coresBetween(ticksAtStart.driver!, ticksAtEnd.driver!, windowSeconds),
+    };
     clearInterval(rssTimer);
     clearInterval(healthTimer);
     await Promise.race([Promise.all(sseDone), new Promise((r) => setTimeout(r, 5000))]);
@@ -575,7 +623,12 @@ async function main(): Promise<void> {
       },
       loadAverageAtStart: null as number[] | null,
       loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
-      requests: { sent: sent.length, achievedRate: round(sent.length / sendWall), statuses },
+      requests: {
+        sent: sent.length,
+        achievedRate: round(sent.length / sendWall),
+        statuses,
+        lateMs: dist(sent.map((s) => s.lateMs)),
+      },
       accepted: accepted.length,
       placed: inviteAt.size,
       approved: [...rows.values()].filter((r) => r.outcome === 'approved').length,
@@ -599,6 +652,7 @@ async function main(): Promise<void> {
         answeredToOutcomeMinutes: round(callMinutes),
         coreShare: round(probe.cpuSeconds / (probe.wallSeconds as number)),
       },
+      cores,
       rssMb: { peak: round(Math.max(0, ...rss)), atEnd: probe.rssMb },
       eventLoopDelayMs: probe.loopDelayMs,
       sse,
