@@ -21,6 +21,7 @@ import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { addPhoneMethod, createApiKey, createUser, markPhoneMethodVerified, openStore } from '../src/store';
 import { freePort } from '../test/support/ports';
+import { BenchHttpClient } from './http-client';
 import { forEachTcp, forEachUdp, rtpIntervalStats } from './pcap';
 import { poundUasScenario, waitExit } from './sipp-pound-uas';
 
@@ -29,6 +30,16 @@ const HOOK = join(REPO, 'test', 'support', 'swc-register.js');
 const MAIN = join(REPO, 'src', 'cli', 'main.ts');
 /** The RFC 2833 payload type of the shipped '#' pcap. */
 const PCAP_EVENT_PT = 101;
+
+/**
+ * SCHED_FIFO priorities under --rt. The peers rank ABOVE the service: in a deployment the phones and
+ * the API's clients are other machines, and here they share the service's 2 cores. Below it (sipp 40,
+ * the driver 45, as before) a saturated service starved them: at 200/s sipp's loop stalled 572 ms
+ * (its watchdog), INVITEs were retransmitted into calls it then aborted, the driver sent requests up
+ * to 811 ms late and dumpcap dropped 1.3 M packets — the figures measured the starved peers. They use
+ * little CPU (driver + sipp + dumpcap ≈ 0.2 cores at 200/s), so above the service they cost it little.
+ */
+const PRIORITY = { serve: 50, dumpcap: 52, sipp: 54, driver: 56 } as const;
 
 const wallNow = () => performance.timeOrigin + performance.now();
 
@@ -85,9 +96,21 @@ function rssMb(pid: number): number {
   }
 }
 
-/** CPU clock ticks (user + system) of every thread of a process, by thread id, from /proc. */
+/** Seconds a thread has waited runnable for a CPU (run-queue delay, /proc/…/schedstat); 0 if gone. */
+function runqueueWaitSeconds(pid: number, tid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU clock ticks (user + system) of every thread of a process, by thread id, from /proc; key -1
+ * holds the main thread's run-queue wait in hundredths of a second (the same unit).
+ */
 function threadTicks(pid: number): Map<number, number> {
-  const out = new Map<number, number>();
+  const out = new Map<number, number>([[-1, runqueueWaitSeconds(pid, pid) * 100]]);
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
@@ -108,8 +131,29 @@ function threadTicks(pid: number): Map<number, number> {
 /** Cores used between two `threadTicks` samples (USER_HZ is 100 on Linux). */
 function coresBetween(a: Map<number, number>, b: Map<number, number>, seconds: number, only?: number): number {
   let ticks = 0;
-  for (const [tid, t] of b) if (only === undefined || tid === only) ticks += t - (a.get(tid) ?? 0);
+  for (const [tid, t] of b) if ((only === undefined && tid !== -1) || tid === only) ticks += t - (a.get(tid) ?? 0);
   return round(ticks / 100 / seconds);
+}
+
+type Ticks = Record<string, Map<number, number>>;
+
+/** Cores used by serve's main thread, its busiest other threads, and each peer between two samples. */
+function coreReport(a: Ticks, b: Ticks, seconds: number, servePid: number) {
+  const serveThreads = [...b.serve!.keys()]
+    .filter((tid) => tid !== servePid && tid !== -1)
+    .map((tid) => coresBetween(a.serve!, b.serve!, seconds, tid))
+    .sort((x, y) => y - x);
+  return {
+    seconds: round(seconds),
+    serveMainThread: coresBetween(a.serve!, b.serve!, seconds, servePid),
+    // Fraction of the time serve's main thread was runnable but waiting for a core (the machine).
+    serveMainThreadWaitingForCpu: coresBetween(a.serve!, b.serve!, seconds, -1),
+    serveOtherThreadsBusiest: serveThreads.slice(0, 4),
+    serveAll: coresBetween(a.serve!, b.serve!, seconds),
+    sipp: coresBetween(a.sipp!, b.sipp!, seconds),
+    dumpcap: coresBetween(a.dumpcap!, b.dumpcap!, seconds),
+    driver: coresBetween(a.driver!, b.driver!, seconds),
+  };
 }
 
 interface Sent {
@@ -154,8 +198,8 @@ async function main(): Promise<void> {
   const mediaWorkers = values['media-workers'] === 'auto' ? 'auto' : Number(values['media-workers']);
   if (values.rt) {
     // The driver measures API latency: under --rt it must not be starved by the real-time service
-    // it loads, nor by unrelated load. One notch below serve (50), above sipp (40).
-    execFileSync('chrt', ['-f', '-p', '45', String(process.pid)]);
+    // it loads, nor by unrelated load (see PRIORITY).
+    execFileSync('chrt', ['-f', '-p', String(PRIORITY.driver), String(process.pid)]);
   }
   const users = Number(values.users);
   const rate = Number(values.rate);
@@ -251,7 +295,7 @@ async function main(): Promise<void> {
         '-error_file',
         join(dir, 'sipp-errors.log'),
       ],
-      40,
+      PRIORITY.sipp,
     );
     const sipp = spawn(sippCmd, sippArgs, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(sipp);
@@ -274,7 +318,7 @@ async function main(): Promise<void> {
         '-w',
         capture,
       ],
-      30,
+      PRIORITY.dumpcap,
     );
     const dumpcap = spawn(dumpCmd, dumpArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
     let dumpErr = '';
@@ -299,7 +343,7 @@ async function main(): Promise<void> {
     ];
     const env: NodeJS.ProcessEnv = { ...process.env, BENCH_LOOP_FILE: loopFile, BENCH_PARENT_PID: String(process.pid) };
     for (const k of Object.keys(env)) if (k.startsWith('FYRKANT_')) delete env[k];
-    const [serveCmd, serveArgs] = rtSpawn(process.execPath, nodeArgs, 50);
+    const [serveCmd, serveArgs] = rtSpawn(process.execPath, nodeArgs, PRIORITY.serve);
     const serve = spawn(serveCmd, serveArgs, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(serve);
     let serveErr = '';
@@ -314,17 +358,14 @@ async function main(): Promise<void> {
     log(`serve up at ${url} (pid ${pid}); ${users} users, ${total} sign-ins at ${rate}/s`);
 
     const auth = { authorization: `Bearer ${key}` };
-    const post = (path: string, body: unknown, seq?: number) =>
+    const post = (path: string, body: unknown) =>
       fetch(`${url}${path}`, {
         method: 'POST',
-        // x-bench-seq finds the request in the capture (the service ignores it).
-        headers: {
-          ...auth,
-          'content-type': 'application/json',
-          ...(seq === undefined ? {} : { 'x-bench-seq': String(seq) }),
-        },
+        headers: { ...auth, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
+    // The load's requests: node:http, keep-alive (see http-client.ts for why not fetch).
+    const client = new BenchHttpClient(url);
     const getAttempt = async (id: string) =>
       (await (await fetch(`${url}/api/v1/attempts/${id}`, { headers: auth })).json()) as {
         state: string;
@@ -453,6 +494,7 @@ async function main(): Promise<void> {
       }
     };
     const t0 = performance.now();
+    const ticksAtLoad = Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, threadTicks(p)]));
     const inflight: Promise<void>[] = [];
     for (let i = 0; i < total; i++) {
       const due = t0 + (i * 1000) / rate;
@@ -462,11 +504,13 @@ async function main(): Promise<void> {
       sent.push(s);
       const started = performance.now();
       inflight.push(
-        post('/api/v1/verifications', { username: `u${i % (users - 2)}` }, i)
-          .then(async (r) => {
+        // x-bench-seq finds the request in the capture (the service ignores it).
+        client
+          .postJson('/api/v1/verifications', { username: `u${i % (users - 2)}` }, { ...auth, 'x-bench-seq': String(i) })
+          .then((r) => {
             s.latencyMs = performance.now() - started;
             s.status = r.status;
-            const body = (await r.json().catch(() => ({}))) as { attemptId?: string };
+            const body = (r.body ?? {}) as { attemptId?: string };
             s.attemptId = body.attemptId;
             if (body.attemptId && sse.opened < sseFollowers) sseDone.push(follow(body.attemptId));
           })
@@ -477,7 +521,9 @@ async function main(): Promise<void> {
       );
     }
     await Promise.all(inflight);
+    client.close();
     const sendWall = (performance.now() - t0) / 1000;
+    const ticksAfterLoad = Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, threadTicks(p)]));
     log(`requests sent in ${sendWall.toFixed(1)} s; waiting for calls to end`);
 
     // Wait until every accepted attempt ended (or a generous deadline).
@@ -490,18 +536,10 @@ async function main(): Promise<void> {
     serve.kill('SIGUSR2'); // end of the measured window
     const windowSeconds = (wallNow() - windowStart) / 1000;
     const ticksAtEnd = Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, threadTicks(p)]));
-    const serveThreads = [...ticksAtEnd.serve!]
-      .filter(([tid]) => tid !== pid)
-      .map(([tid]) => coresBetween(ticksAtStart.serve!, ticksAtEnd.serve!, windowSeconds, tid))
-      .sort((a, b) => b - a);
     const cores = {
-      windowSeconds: round(windowSeconds),
-      serveMainThread: coresBetween(ticksAtStart.serve!, ticksAtEnd.serve!, windowSeconds, pid),
-      serveOtherThreadsBusiest: serveThreads.slice(0, 4),
-      serveAll: coresBetween(ticksAtStart.serve!, ticksAtEnd.serve!, windowSeconds),
-      sipp: coresBetween(ticksAtStart.sipp!, ticksAtEnd.sipp!, windowSeconds),
-      dumpcap: coresBetween(ticksAtStart.dumpcap!, ticksAtEnd.dumpcap!, windowSeconds),
-      driver: coresBetween(ticksAtStart.driver!, ticksAtEnd.driver!, windowSeconds),
+      window: coreReport(ticksAtStart, ticksAtEnd, windowSeconds, pid),
+      // From the first request to the last answer: where the load is, without the calls' tail.
+      load: coreReport(ticksAtLoad, ticksAfterLoad, sendWall, pid),
     };
     clearInterval(rssTimer);
     clearInterval(healthTimer);
@@ -617,7 +655,9 @@ async function main(): Promise<void> {
         sseFollowers,
         writer: values.writer ? Number(values['writer-rows']) : null,
         fuzzPerSecond: values.fuzz ? Number(values['fuzz-rate']) : null,
-        scheduling: values.rt ? 'serve SCHED_FIFO 50, sipp 40, dumpcap 30 (chrt)' : 'normal',
+        scheduling: values.rt
+          ? `SCHED_FIFO (chrt): serve ${PRIORITY.serve}, dumpcap ${PRIORITY.dumpcap}, sipp ${PRIORITY.sipp}, driver ${PRIORITY.driver}`
+          : 'normal',
         nodeArgs: nodeArgs.slice(0, nodeArgs.indexOf('-r')),
         mediaWorkers,
       },
