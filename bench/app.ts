@@ -12,7 +12,7 @@
  * Needs root (sipp's play_pcap_audio, dumpcap on lo). Not part of `npm test`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -21,9 +21,8 @@ import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { addPhoneMethod, createApiKey, createUser, markPhoneMethodVerified, openStore } from '../src/store';
 import { freePort } from '../test/support/ports';
-import { BenchHttpClient } from './http-client';
 import { atNormalPriority, policyAfterExec } from './normal-priority';
-import { forEachTcp, forEachUdp, rtpIntervalStats } from './pcap';
+import { forEachUdp, rtpIntervalStats } from './pcap';
 import { poundUasScenario, waitExit } from './sipp-pound-uas';
 
 const REPO = resolve(__dirname, '..');
@@ -31,16 +30,6 @@ const HOOK = join(REPO, 'test', 'support', 'swc-register.js');
 const MAIN = join(REPO, 'src', 'cli', 'main.ts');
 /** The RFC 2833 payload type of the shipped '#' pcap. */
 const PCAP_EVENT_PT = 101;
-
-/**
- * SCHED_FIFO priorities under --rt. The peers rank ABOVE the service: in a deployment the phones and
- * the API's clients are other machines, and here they share the service's 2 cores. Below it (sipp 40,
- * the driver 45, as before) a saturated service starved them: at 200/s sipp's loop stalled 572 ms
- * (its watchdog), INVITEs were retransmitted into calls it then aborted, the driver sent requests up
- * to 811 ms late and dumpcap dropped 1.3 M packets — the figures measured the starved peers. They use
- * little CPU (driver + sipp + dumpcap ≈ 0.2 cores at 200/s), so above the service they cost it little.
- */
-const PRIORITY = { serve: 50, dumpcap: 52, sipp: 54, driver: 56 } as const;
 
 const wallNow = () => performance.timeOrigin + performance.now();
 
@@ -97,70 +86,8 @@ function rssMb(pid: number): number {
   }
 }
 
-/** Seconds a thread has waited runnable for a CPU (run-queue delay, /proc/…/schedstat); 0 if gone. */
-function runqueueWaitSeconds(pid: number, tid: number): number {
-  try {
-    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * CPU clock ticks (user + system) of every thread of a process, by thread id, from /proc; key -1
- * holds the main thread's run-queue wait in hundredths of a second (the same unit).
- */
-function threadTicks(pid: number): Map<number, number> {
-  const out = new Map<number, number>([[-1, runqueueWaitSeconds(pid, pid) * 100]]);
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        // Fields after the command (which may hold spaces): state is field 3, utime 14, stime 15.
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        out.set(Number(tid), Number(f[11]) + Number(f[12]));
-      } catch {
-        // the thread ended
-      }
-    }
-  } catch {
-    // the process ended
-  }
-  return out;
-}
-
-/** Cores used between two `threadTicks` samples (USER_HZ is 100 on Linux). */
-function coresBetween(a: Map<number, number>, b: Map<number, number>, seconds: number, only?: number): number {
-  let ticks = 0;
-  for (const [tid, t] of b) if ((only === undefined && tid !== -1) || tid === only) ticks += t - (a.get(tid) ?? 0);
-  return round(ticks / 100 / seconds);
-}
-
-type Ticks = Record<string, Map<number, number>>;
-
-/** Cores used by serve's main thread, its busiest other threads, and each peer between two samples. */
-function coreReport(a: Ticks, b: Ticks, seconds: number, servePid: number) {
-  const serveThreads = [...b.serve!.keys()]
-    .filter((tid) => tid !== servePid && tid !== -1)
-    .map((tid) => coresBetween(a.serve!, b.serve!, seconds, tid))
-    .sort((x, y) => y - x);
-  return {
-    seconds: round(seconds),
-    serveMainThread: coresBetween(a.serve!, b.serve!, seconds, servePid),
-    // Fraction of the time serve's main thread was runnable but waiting for a core (the machine).
-    serveMainThreadWaitingForCpu: coresBetween(a.serve!, b.serve!, seconds, -1),
-    serveOtherThreadsBusiest: serveThreads.slice(0, 4),
-    serveAll: coresBetween(a.serve!, b.serve!, seconds),
-    sipp: coresBetween(a.sipp!, b.sipp!, seconds),
-    dumpcap: coresBetween(a.dumpcap!, b.dumpcap!, seconds),
-    driver: coresBetween(a.driver!, b.driver!, seconds),
-  };
-}
-
 interface Sent {
   readonly at: number;
-  /** How late the driver sent it against the schedule (ms): the driver's own lag, not the service's. */
-  readonly lateMs: number;
   status?: number;
   latencyMs?: number;
   attemptId?: string;
@@ -199,8 +126,8 @@ async function main(): Promise<void> {
   const mediaWorkers = values['media-workers'] === 'auto' ? 'auto' : Number(values['media-workers']);
   if (values.rt) {
     // The driver measures API latency: under --rt it must not be starved by the real-time service
-    // it loads, nor by unrelated load (see PRIORITY).
-    execFileSync('chrt', ['-f', '-p', String(PRIORITY.driver), String(process.pid)]);
+    // it loads, nor by unrelated load. One notch below serve (50), above sipp (40).
+    execFileSync('chrt', ['-f', '-p', '45', String(process.pid)]);
   }
   const users = Number(values.users);
   const rate = Number(values.rate);
@@ -214,8 +141,6 @@ async function main(): Promise<void> {
   try {
     // --- the site: every user's office phone routes to the one sipp UAS -------------------------
     const sipPort = await freePort();
-    // Chosen here (not 0) so that dumpcap, started before serve, can capture the API requests too.
-    const httpPort = await freePort();
     const sippPort = await freePort();
     const sippMediaPort = 20000 + 2 * Math.floor(Math.random() * 4000);
     const rtpMin = 30000 + 2 * Math.floor(Math.random() * 2000);
@@ -226,7 +151,7 @@ async function main(): Promise<void> {
       homeCountry: 'SE',
       log: { level: 'warn' },
       database: { path: dbPath },
-      http: { address: '127.0.0.1', port: httpPort },
+      http: { address: '127.0.0.1', port: 0 },
       telephony: { allowSipUriDial: false, ringTimeoutSeconds: 30 },
       sip: { address: '127.0.0.1', port: sipPort, trunk: { uri: `sip:127.0.0.1:${sippPort}`, keepaliveSeconds: 0 } },
       media: {
@@ -299,7 +224,7 @@ async function main(): Promise<void> {
         '-error_file',
         join(dir, 'sipp-errors.log'),
       ],
-      PRIORITY.sipp,
+      40,
     );
     const sipp = spawn(sippCmd, sippArgs, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(sipp);
@@ -315,14 +240,11 @@ async function main(): Promise<void> {
         '-B',
         '256',
         '-f',
-        // SIP and RTP to/from sipp, and the first segment of every POST to the API (TCP payload
-        // starting "POST"): request → INVITE is then measured on one clock, the kernel's.
-        `(udp and (port ${sippPort} or port ${sippMediaPort})) or ` +
-          `(tcp dst port ${httpPort} and tcp[((tcp[12:1] & 0xf0) >> 2):4] = 0x504f5354)`,
+        `udp and (port ${sippPort} or port ${sippMediaPort})`,
         '-w',
         capture,
       ],
-      PRIORITY.dumpcap,
+      30,
     );
     const dumpcap = spawn(dumpCmd, dumpArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
     let dumpErr = '';
@@ -347,7 +269,7 @@ async function main(): Promise<void> {
     ];
     const env: NodeJS.ProcessEnv = { ...process.env, BENCH_LOOP_FILE: loopFile, BENCH_PARENT_PID: String(process.pid) };
     for (const k of Object.keys(env)) if (k.startsWith('FYRKANT_')) delete env[k];
-    const [serveCmd, serveArgs] = rtSpawn(process.execPath, nodeArgs, PRIORITY.serve);
+    const [serveCmd, serveArgs] = rtSpawn(process.execPath, nodeArgs, 50);
     const serve = spawn(serveCmd, serveArgs, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(serve);
     let serveErr = '';
@@ -368,8 +290,6 @@ async function main(): Promise<void> {
         headers: { ...auth, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    // The load's requests: node:http, keep-alive (see http-client.ts for why not fetch).
-    const client = new BenchHttpClient(url);
     const getAttempt = async (id: string) =>
       (await (await fetch(`${url}/api/v1/attempts/${id}`, { headers: auth })).json()) as {
         state: string;
@@ -395,10 +315,6 @@ async function main(): Promise<void> {
     // --- the load ----------------------------------------------------------------------------------
     serve.kill('SIGUSR2'); // start of the measured window
     const windowStart = wallNow();
-    // Who used the 2 cores: serve's main thread and its other threads (media workers, V8 GC, libuv
-    // pool), sipp, dumpcap and this driver — to tell the service's limits from the peers'.
-    const peers = { serve: pid, sipp: sipp.pid!, dumpcap: dumpcap.pid!, driver: process.pid };
-    const ticksAtStart = Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, threadTicks(p)]));
     const rss: number[] = [];
     const rssTimer = setInterval(() => rss.push(rssMb(pid)), 500);
     const health: number[] = [];
@@ -515,23 +431,20 @@ async function main(): Promise<void> {
       }
     };
     const t0 = performance.now();
-    const ticksAtLoad = Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, threadTicks(p)]));
     const inflight: Promise<void>[] = [];
     for (let i = 0; i < total; i++) {
       const due = t0 + (i * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      const s: Sent = { at: wallNow(), lateMs: performance.now() - due };
+      const s: Sent = { at: wallNow() };
       sent.push(s);
       const started = performance.now();
       inflight.push(
-        // x-bench-seq finds the request in the capture (the service ignores it).
-        client
-          .postJson('/api/v1/verifications', { username: `u${i % (users - 2)}` }, { ...auth, 'x-bench-seq': String(i) })
-          .then((r) => {
+        post('/api/v1/verifications', { username: `u${i % (users - 2)}` })
+          .then(async (r) => {
             s.latencyMs = performance.now() - started;
             s.status = r.status;
-            const body = (r.body ?? {}) as { attemptId?: string };
+            const body = (await r.json().catch(() => ({}))) as { attemptId?: string };
             s.attemptId = body.attemptId;
             if (body.attemptId && sse.opened < sseFollowers) sseDone.push(follow(body.attemptId));
           })
@@ -542,9 +455,7 @@ async function main(): Promise<void> {
       );
     }
     await Promise.all(inflight);
-    client.close();
     const sendWall = (performance.now() - t0) / 1000;
-    const ticksAfterLoad = Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, threadTicks(p)]));
     log(`requests sent in ${sendWall.toFixed(1)} s; waiting for calls to end`);
 
     // Wait until every accepted attempt ended (or a generous deadline).
@@ -555,13 +466,6 @@ async function main(): Promise<void> {
     while ((openCount.get() as { n: number }).n > 0 && performance.now() < deadline)
       await new Promise((r) => setTimeout(r, 250));
     serve.kill('SIGUSR2'); // end of the measured window
-    const windowSeconds = (wallNow() - windowStart) / 1000;
-    const ticksAtEnd = Object.fromEntries(Object.entries(peers).map(([k, p]) => [k, threadTicks(p)]));
-    const cores = {
-      window: coreReport(ticksAtStart, ticksAtEnd, windowSeconds, pid),
-      // From the first request to the last answer: where the load is, without the calls' tail.
-      load: coreReport(ticksAtLoad, ticksAfterLoad, sendWall, pid),
-    };
     clearInterval(rssTimer);
     clearInterval(healthTimer);
     await Promise.race([Promise.all(sseDone), new Promise((r) => setTimeout(r, 5000))]);
@@ -635,22 +539,11 @@ async function main(): Promise<void> {
         if (id && !poundAt.has(id)) poundAt.set(id, p.t);
       }
     });
-    // The request's first segment on the wire, by its x-bench-seq.
-    const requestAt = new Map<number, number>();
-    forEachTcp(capture, (p) => {
-      if (p.dstPort !== httpPort || p.buf.toString('latin1', p.payload, p.payload + 5) !== 'POST ') return;
-      const seq = /\r\nx-bench-seq:\s*(\d+)/i.exec(p.buf.toString('latin1', p.payload, p.end))?.[1];
-      if (seq !== undefined && !requestAt.has(Number(seq))) requestAt.set(Number(seq), p.t);
-    });
     const requestToInvite: number[] = [];
-    const driverSendToInvite: number[] = [];
-    sent.forEach((s, i) => {
+    for (const s of sent) {
       const t = s.attemptId ? inviteAt.get(s.attemptId) : undefined;
-      if (t === undefined) return;
-      driverSendToInvite.push(t - s.at);
-      const r = requestAt.get(i);
-      if (r !== undefined) requestToInvite.push(t - r);
-    });
+      if (t !== undefined) requestToInvite.push(t - s.at);
+    }
     let mediaMinutes = 0;
     for (const span of streamSpan.values())
       if (span.first >= windowStart) mediaMinutes += (span.last - span.first) / 60_000;
@@ -677,19 +570,14 @@ async function main(): Promise<void> {
         writer: values.writer ? Number(values['writer-rows']) : null,
         fuzzPerSecond: values.fuzz ? Number(values['fuzz-rate']) : null,
         scheduling: values.rt
-          ? `SCHED_FIFO (chrt): serve ${PRIORITY.serve}, dumpcap ${PRIORITY.dumpcap}, sipp ${PRIORITY.sipp}, driver ${PRIORITY.driver}, writer SCHED_OTHER`
+          ? 'serve SCHED_FIFO 50, driver 45, sipp 40, dumpcap 30, writer SCHED_OTHER (chrt)'
           : 'normal',
         nodeArgs: nodeArgs.slice(0, nodeArgs.indexOf('-r')),
         mediaWorkers,
       },
       loadAverageAtStart: null as number[] | null,
       loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
-      requests: {
-        sent: sent.length,
-        achievedRate: round(sent.length / sendWall),
-        statuses,
-        lateMs: dist(sent.map((s) => s.lateMs)),
-      },
+      requests: { sent: sent.length, achievedRate: round(sent.length / sendWall), statuses },
       accepted: accepted.length,
       placed: inviteAt.size,
       approved: [...rows.values()].filter((r) => r.outcome === 'approved').length,
@@ -698,10 +586,7 @@ async function main(): Promise<void> {
       apiLatencyMs: dist(lat),
       healthzLatencyMs: dist(finiteHealth),
       healthzFailures: health.length - finiteHealth.length,
-      // Both ends captured on lo (the request's first segment → the INVITE): the service's own time.
       requestToInviteMs: dist(requestToInvite),
-      // From the driver's fetch() call (its clock) → the INVITE: adds the driver's own request building.
-      driverSendToInviteMs: dist(driverSendToInvite),
       poundOnWireToOutcomeCommittedMs: dist(poundToCommit),
       dtmfTraceToOutcomeCommittedMs: dist(digitToCommit),
       rtpSendIntervalDeviationMs: { ...interval, captureDropped: drops === undefined ? null : Number(drops) },
@@ -713,7 +598,6 @@ async function main(): Promise<void> {
         answeredToOutcomeMinutes: round(callMinutes),
         coreShare: round(probe.cpuSeconds / (probe.wallSeconds as number)),
       },
-      cores,
       rssMb: { peak: round(Math.max(0, ...rss)), atEnd: probe.rssMb },
       eventLoopDelayMs: probe.loopDelayMs,
       sse,

@@ -64,53 +64,12 @@ export interface UdpPacket {
   readonly end: number;
 }
 
-/** One TCP segment of a capture that carries data: capture time (epoch ms), ports, payload in `buf`. */
-export type TcpSegment = UdpPacket;
-
 /**
  * Calls `visit` for every IPv4 UDP datagram of a classic pcap file (dumpcap -P), in capture order.
  * The file is read in windows of `windowBytes` (a 200/s run captures several GB — more than one
  * Buffer may hold); `p.buf` is only valid during the call.
  */
 export function forEachUdp(file: string, visit: (p: UdpPacket) => void, windowBytes = 64 * 2 ** 20): void {
-  forEachIpv4(
-    file,
-    (t, buf, ip, end) => {
-      if (buf[ip + 9] !== 17 || end < ip + (buf[ip]! & 0x0f) * 4 + 8) return;
-      const udp = ip + (buf[ip]! & 0x0f) * 4;
-      visit({ t, srcPort: buf.readUInt16BE(udp), dstPort: buf.readUInt16BE(udp + 2), buf, payload: udp + 8, end });
-    },
-    windowBytes,
-  );
-}
-
-/**
- * Calls `visit` for every IPv4 TCP segment with a payload (e.g. an HTTP request's first bytes on the
- * wire), in capture order; as `forEachUdp`, `p.buf` is only valid during the call.
- */
-export function forEachTcp(file: string, visit: (p: TcpSegment) => void, windowBytes = 64 * 2 ** 20): void {
-  forEachIpv4(
-    file,
-    (t, buf, ip, end) => {
-      const ihl = (buf[ip]! & 0x0f) * 4;
-      if (buf[ip + 9] !== 6 || end < ip + ihl + 20) return;
-      const tcp = ip + ihl;
-      const payload = tcp + (buf[tcp + 12]! >> 4) * 4;
-      // The IP total length, not the capture length: a short frame may be padded.
-      const stop = Math.min(end, ip + buf.readUInt16BE(ip + 2));
-      if (payload >= stop) return;
-      visit({ t, srcPort: buf.readUInt16BE(tcp), dstPort: buf.readUInt16BE(tcp + 2), buf, payload, end: stop });
-    },
-    windowBytes,
-  );
-}
-
-/** Every IPv4 packet of a classic pcap file: capture time (epoch ms), the IP header's place, the record's end. */
-function forEachIpv4(
-  file: string,
-  visit: (t: number, buf: Buffer, ip: number, end: number) => void,
-  windowBytes: number,
-): void {
   const fd = openSync(file, 'r');
   try {
     const head = Buffer.alloc(24);
@@ -154,8 +113,16 @@ function forEachIpv4(
         const data = off + 16;
         off = data + incl;
         const ip = data + l2;
-        if (incl < l2 + 28 || buf[ip]! >> 4 !== 4) continue;
-        visit(t, buf, ip, off);
+        if (incl < l2 + 28 || buf[ip]! >> 4 !== 4 || buf[ip + 9] !== 17) continue;
+        const udp = ip + (buf[ip]! & 0x0f) * 4;
+        visit({
+          t,
+          srcPort: buf.readUInt16BE(udp),
+          dstPort: buf.readUInt16BE(udp + 2),
+          buf,
+          payload: udp + 8,
+          end: off,
+        });
       }
       if (got === 0) return; // end of file (a cut last record is dropped, as before)
       if (!progressed && off === 0 && len === buf.length) {

@@ -8,7 +8,6 @@ import { and, eq, inArray, isNull, lt, ne, or, type SQL } from 'drizzle-orm';
 import { ATTEMPT_STATES } from '../../domain/attempt-state';
 import type { Db } from '../open';
 import { type AttemptRow, attempts } from '../schema';
-import { prepared } from './prepared';
 
 /**
  * The unfinished states, listed: `state IN (…)` seeks the state indexes, where `state != 'ended'`
@@ -16,16 +15,16 @@ import { prepared } from './prepared';
  */
 const UNFINISHED = ATTEMPT_STATES.filter((s) => s !== 'ended');
 const unfinished = () => inArray(attempts.state, UNFINISHED);
-const UNFINISHED_SQL = UNFINISHED.map((s) => `'${s}'`).join(', ');
-
-// Every call does these two (one before its 202, one right before its INVITE): constant SQL, compiled
-// once per connection (./prepared.ts). Built by drizzle they cost 9 % of the main thread at 200/s.
-const OWN = `UPDATE attempts SET owner_node = ?, lease_until = ? WHERE id = ? AND owner_node IS NULL AND state IN (${UNFINISHED_SQL})`;
-const CONFIRM = `UPDATE attempts SET lease_until = ? WHERE id = ? AND owner_node = ? AND state = 'queued'`;
 
 /** A new attempt becomes this node's (in the transaction that created it). */
 export function ownAttempt(db: Db, id: string, node: string, leaseUntil: number): boolean {
-  return prepared<[string, number, string]>(db.$client, OWN).run(node, leaseUntil, id).changes === 1;
+  return (
+    db
+      .update(attempts)
+      .set({ ownerNode: node, leaseUntil })
+      .where(and(eq(attempts.id, id), isNull(attempts.ownerNode), unfinished()))
+      .run().changes === 1
+  );
 }
 
 /**
@@ -33,7 +32,13 @@ export function ownAttempt(db: Db, id: string, node: string, leaseUntil: number)
  * was stalled). False = do not dial.
  */
 export function confirmAttemptLease(db: Db, id: string, node: string, leaseUntil: number): boolean {
-  return prepared<[number, string, string]>(db.$client, CONFIRM).run(leaseUntil, id, node).changes === 1;
+  return (
+    db
+      .update(attempts)
+      .set({ leaseUntil })
+      .where(and(eq(attempts.id, id), eq(attempts.ownerNode, node), eq(attempts.state, 'queued')))
+      .run().changes === 1
+  );
 }
 
 /** The heartbeat: every unfinished attempt of this node keeps its claim until `leaseUntil`. */

@@ -22,9 +22,7 @@ import type { EngineDtmfSetup } from './media/engine-protocol';
 import { IN_PROCESS_MEDIA_STATS, LocalMediaHost, type MediaHost, type MediaHostStats } from './media/host';
 import { PromptCache } from './media/prompts';
 import { RtpPortAllocator } from './media/rtp/ports';
-import type { PortReserver, RtpReservation } from './media/rtp/reservation';
 import type { RtpSourceMode } from './media/rtp/source-policy';
-import { SparePorts } from './media/rtp/spare-ports';
 import type { PacingScheduler } from './media/scheduler';
 import { type G711Codec, SdpNegotiator } from './media/sdp/negotiate';
 import type { SrtpPolicy } from './media/sdp/sdes';
@@ -91,14 +89,8 @@ const ALL_MODES: readonly DtmfSource[] = ['rfc4733', 'info', 'inband'];
 export class EmbeddedBackend implements TelephonyBackend {
   readonly name = 'embedded' as const;
   private readonly signalling: Signalling;
-  /** Media in this thread: a call's port is bound (and its session opened) when it dials. */
-  private readonly localPorts: RtpPortAllocator<MediaSession>;
-  /** Media on worker threads: ports are reserved on a worker, a few ahead of time (`spares`). */
-  private readonly reservedPorts: RtpPortAllocator<RtpReservation>;
-  private spares: SparePorts | undefined;
-  private readonly rtpSource: RtpSourceMode;
+  private readonly ports: RtpPortAllocator<MediaSession>;
   private host: MediaHost | undefined;
-  private reserver: PortReserver | undefined;
   private readonly prompts: PromptCache;
   private readonly calls = new Set<EmbeddedCall>();
   private started = false;
@@ -108,13 +100,10 @@ export class EmbeddedBackend implements TelephonyBackend {
   constructor(private readonly options: EmbeddedBackendOptions) {
     this.signalling = options.signalling;
     const rtpSource = options.media.rtpSource ?? 'same-host';
-    this.rtpSource = rtpSource;
-    const range = { min: options.media.rtpPortMin, max: options.media.rtpPortMax };
-    this.localPorts = new RtpPortAllocator(options.media.address, range, (address, port) =>
-      this.mediaHost().open(address, port, rtpSource),
-    );
-    this.reservedPorts = new RtpPortAllocator(options.media.address, range, (address, port) =>
-      this.portReserver().reserve(address, port),
+    this.ports = new RtpPortAllocator(
+      options.media.address,
+      { min: options.media.rtpPortMin, max: options.media.rtpPortMax },
+      (address, port) => this.mediaHost().open(address, port, rtpSource),
     );
     this.prompts = options.prompts ?? new PromptCache();
     this.receiveModes = options.dtmf?.receiveModes?.length ? options.dtmf.receiveModes : ALL_MODES;
@@ -128,63 +117,20 @@ export class EmbeddedBackend implements TelephonyBackend {
   mediaHost(): MediaHost {
     if (this.host) return this.host;
     const o = this.options;
-    const workers = this.mediaWorkers();
-    if (workers > 0) {
-      const pool = new WorkerMediaHost({
-        workers,
-        ...(o.logger ? { logger: o.logger } : {}),
-        ...(o.media.workerHangMs !== undefined ? { hangMs: o.media.workerHangMs } : {}),
-        ...(o.mediaTestHooks ? { testHooks: true } : {}),
-      });
-      this.reserver = pool;
-      this.host = pool;
-    } else {
-      this.host = new LocalMediaHost({
-        ...(o.clock ? { clock: o.clock } : {}),
-        ...(o.scheduler ? { scheduler: o.scheduler } : {}),
-      });
-    }
+    const workers = o.clock || o.scheduler ? 0 : (o.media.workers ?? 0);
+    this.host =
+      workers > 0
+        ? new WorkerMediaHost({
+            workers,
+            ...(o.logger ? { logger: o.logger } : {}),
+            ...(o.media.workerHangMs !== undefined ? { hangMs: o.media.workerHangMs } : {}),
+            ...(o.mediaTestHooks ? { testHooks: true } : {}),
+          })
+        : new LocalMediaHost({
+            ...(o.clock ? { clock: o.clock } : {}),
+            ...(o.scheduler ? { scheduler: o.scheduler } : {}),
+          });
     return this.host;
-  }
-
-  /** RTP ports bound ahead of the next calls (media on workers; empty otherwise). */
-  get spareRtpPorts(): readonly number[] {
-    return this.spares?.available ?? [];
-  }
-
-  private mediaWorkers(): number {
-    const o = this.options;
-    return o.clock || o.scheduler ? 0 : (o.media.workers ?? 0);
-  }
-
-  private portReserver(): PortReserver {
-    this.mediaHost();
-    if (!this.reserver) throw new Error('RTP ports are reserved only with media on worker threads');
-    return this.reserver;
-  }
-
-  /**
-   * A media session on a free RTP port. On worker threads a spare port (already bound in a worker)
-   * is adopted without waiting, so the INVITE leaves at once; without one, a port is reserved first.
-   */
-  private async rtpSession(): Promise<{ session: MediaSession; port: number }> {
-    const spares = this.spares;
-    if (!spares) {
-      const { socket, port } = await this.localPorts.allocate();
-      void socket.closed.then(() => this.localPorts.release(port));
-      return { session: socket, port };
-    }
-    for (let tries = 0; tries < 3; tries++) {
-      const got = spares.take() ?? (await spares.reserveNow());
-      const session = this.portReserver().adopt(got.reservation, this.rtpSource);
-      if (session) {
-        void session.closed.then(() => this.reservedPorts.release(got.port));
-        return { session, port: got.port };
-      }
-      // Its worker died after reserving it (the socket went with the worker).
-      this.reservedPorts.release(got.port);
-    }
-    throw new Error('no media worker could take the call');
   }
 
   /** Media worker counters (for /metrics). */
@@ -195,23 +141,15 @@ export class EmbeddedBackend implements TelephonyBackend {
   async start(): Promise<void> {
     if (this.started) return;
     await this.signalling.start();
-    // Media workers start now, not on the first call's dial; so do the spare ports.
+    // Media workers start now, not on the first call's dial.
     this.mediaHost();
-    const workers = this.mediaWorkers();
-    if (workers > 0) {
-      this.spares = new SparePorts(this.reservedPorts, this.portReserver(), 2 * workers);
-      this.spares.fill();
-    }
     this.started = true;
   }
 
   async stop(): Promise<void> {
     await Promise.allSettled([...this.calls].map((c) => c.hangup('service stopping')));
-    this.spares?.stop();
-    this.spares = undefined;
     const host = this.host;
     this.host = undefined;
-    this.reserver = undefined;
     await host?.stop();
     if (this.started) await this.signalling.stop();
     this.started = false;
@@ -237,13 +175,14 @@ export class EmbeddedBackend implements TelephonyBackend {
     }
     if (!this.started) throw new DialFailure('network', 'the embedded backend is not started');
     if (signal?.aborted) throw new DialFailure('cancelled', 'cancelled before dialling');
-    let rtp: { session: MediaSession; port: number };
+    let rtp: { socket: MediaSession; port: number };
     try {
-      rtp = await this.rtpSession();
+      rtp = await this.ports.allocate();
     } catch (err) {
       throw new DialFailure('media', err instanceof Error ? err.message : String(err));
     }
-    const session = rtp.session;
+    const session = rtp.socket;
+    void session.closed.then(() => this.ports.release(rtp.port));
     const trace = request.trace;
     const mediaOpts = this.options.media;
     const negotiator = new SdpNegotiator({

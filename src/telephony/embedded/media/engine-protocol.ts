@@ -21,13 +21,6 @@ export interface EngineDtmfSetup {
 
 /** Main → engine. `id` is the session (one per call), unique per process. */
 export type ToEngine =
-  /**
-   * Bind `address:port` ahead of a call (a spare port, so a dial need not wait for a worker); the
-   * `open` of a session on that port then adopts the socket at once. Answered by `reserved`.
-   */
-  | { readonly t: 'reserve'; readonly address: string; readonly port: number }
-  /** Close a reserved socket that no call took (the backend stops). */
-  | { readonly t: 'unreserve'; readonly port: number }
   | {
       readonly t: 'open';
       readonly id: number;
@@ -71,8 +64,6 @@ export type ToEngine =
 /** Engine → main. */
 export type FromEngine =
   | { readonly t: 'opened'; readonly id: number; readonly error?: string }
-  /** A `reserve` is done: the port is held (or `error` says why not). */
-  | { readonly t: 'reserved'; readonly port: number; readonly error?: string }
   | {
       readonly t: 'digit';
       readonly id: number;

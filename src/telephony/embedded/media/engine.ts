@@ -38,8 +38,6 @@ interface EngineCall {
 
 export class MediaEngine {
   private readonly calls = new Map<number, EngineCall>();
-  /** Sockets bound ahead of a call (`reserve`), by port, until a session's `open` adopts one. */
-  private readonly reserved = new Map<number, Socket>();
   private readonly emit: (message: FromEngine) => void;
   private readonly clock: MediaClock;
   readonly scheduler: PacingScheduler;
@@ -67,23 +65,12 @@ export class MediaEngine {
   /** Close every call (the engine is going away). */
   stop(): void {
     for (const id of [...this.calls.keys()]) this.close(id);
-    for (const socket of this.reserved.values()) socket.close();
-    this.reserved.clear();
     this.scheduler.stop();
   }
 
   private dispatch(m: ToEngine): void {
     if (m.t === 'open') {
       void this.open(m.id, m.address, m.port, m.rtpSource, m.stats);
-      return;
-    }
-    if (m.t === 'reserve') {
-      void this.reserve(m.address, m.port);
-      return;
-    }
-    if (m.t === 'unreserve') {
-      this.reserved.get(m.port)?.close();
-      this.reserved.delete(m.port);
       return;
     }
     const call = this.calls.get(m.id);
@@ -145,11 +132,9 @@ export class MediaEngine {
   ): Promise<void> {
     const call: EngineCall = { id, stats, closing: false };
     this.calls.set(id, call);
-    let socket: Socket | undefined = this.reserved.get(port);
+    let socket: Socket | undefined;
     try {
-      // A reserved port is adopted at once (no await): the session is live within this message.
-      if (socket) this.reserved.delete(port);
-      else socket = await bindRtpSocket(address, port);
+      socket = await bindRtpSocket(address, port);
     } catch (err) {
       this.calls.delete(id);
       this.emit({ t: 'opened', id, error: err instanceof Error ? err.message : String(err) });
@@ -194,24 +179,6 @@ export class MediaEngine {
     this.emit({ t: 'opened', id });
     // Closed while the socket was being bound.
     if (call.closing) this.close(id);
-  }
-
-  private async reserve(address: string, port: number): Promise<void> {
-    let socket: Socket | undefined;
-    try {
-      socket = this.reserved.has(port) ? undefined : await bindRtpSocket(address, port);
-    } catch (err) {
-      this.emit({ t: 'reserved', port, error: err instanceof Error ? err.message : String(err) });
-      return;
-    }
-    if (!socket) {
-      this.emit({ t: 'reserved', port, error: 'port in use' });
-      return;
-    }
-    // Nothing reads it until a call adopts it: datagrams are dropped, errors (ICMP) ignored.
-    socket.on('error', () => {});
-    this.reserved.set(port, socket);
-    this.emit({ t: 'reserved', port });
   }
 
   private begin(call: EngineCall, media: NegotiatedMedia, dtmf: EngineDtmfSetup): void {

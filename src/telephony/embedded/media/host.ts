@@ -69,13 +69,7 @@ export class SessionTable {
     });
   }
 
-  /** Register a session on a port its engine already holds (reserved): live at once, no `opened` awaited. */
-  adopt(session: MediaSession): void {
-    this.sessions.set(session.id, session);
-  }
-
   dispatch(message: FromEngine): void {
-    if (message.t === 'reserved') return; // the host's business (worker/pool.ts)
     if (message.t === 'opened') {
       const done = this.opening.get(message.id);
       this.opening.delete(message.id);

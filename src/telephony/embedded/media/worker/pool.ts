@@ -13,7 +13,6 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FromEngine, ToEngine } from '../engine-protocol';
 import { type MediaHost, type MediaHostStats, nextSessionId, SessionTable } from '../host';
-import type { PortReserver, RtpReservation } from '../rtp/reservation';
 import type { RtpSourceMode } from '../rtp/source-policy';
 import { MediaSession } from '../session';
 import type { WorkerSetup } from './thread';
@@ -59,9 +58,6 @@ class MediaWorker {
   readonly thread: Worker;
   /** Advanced by the worker's event loop; the host's watchdog reads it. */
   readonly heartbeat = newHeartbeat();
-  /** Ports reserved on this worker and not yet adopted (they count toward its load). */
-  held = 0;
-  private readonly reserving = new Map<number, (ok: boolean) => void>();
   private gone = false;
 
   constructor(
@@ -72,10 +68,7 @@ class MediaWorker {
     this.thread = spawnEngineThread({ heartbeat: this.heartbeat, testHooks });
     // The main thread decides the process's life (its SIP socket holds it open while serving).
     this.thread.unref();
-    this.thread.on('message', (m: FromEngine) => {
-      if (m.t === 'reserved') this.reserved(m.port, m.error === undefined);
-      else this.table.dispatch(m);
-    });
+    this.thread.on('message', (m: FromEngine) => this.table.dispatch(m));
     this.thread.on('error', (err) => this.die(`media worker ${index} failed: ${err.message}`, 'died'));
     this.thread.on('exit', (code) => this.die(`media worker ${index} exited (code ${code})`, 'died'));
   }
@@ -88,30 +81,9 @@ class MediaWorker {
     if (!this.gone) this.thread.postMessage(message);
   }
 
-  /** Bind a spare port on this worker; false when taken or the worker is gone. */
-  reserve(address: string, port: number): Promise<boolean> {
-    if (this.gone) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      this.reserving.set(port, resolve);
-      this.post({ t: 'reserve', address, port });
-    });
-  }
-
-  private reserved(port: number, ok: boolean): void {
-    const done = this.reserving.get(port);
-    this.reserving.delete(port);
-    done?.(ok);
-  }
-
-  private dropReservations(): void {
-    for (const done of this.reserving.values()) done(false);
-    this.reserving.clear();
-  }
-
   /** Stop on purpose: the thread's exit is not a failure. */
   async stop(): Promise<void> {
     this.gone = true;
-    this.dropReservations();
     this.table.failAll('media stopped');
     await this.thread.terminate();
   }
@@ -126,17 +98,11 @@ class MediaWorker {
   private die(reason: string, kind: DeathKind): void {
     if (this.gone) return;
     this.gone = true;
-    this.dropReservations();
     this.onDeath(this, reason, kind);
   }
 }
 
-interface WorkerReservation extends RtpReservation {
-  readonly address: string;
-  readonly worker: MediaWorker;
-}
-
-export class WorkerMediaHost implements MediaHost, PortReserver {
+export class WorkerMediaHost implements MediaHost {
   private readonly workers: MediaWorker[] = [];
   private restarts = 0;
   private hangs = 0;
@@ -170,40 +136,12 @@ export class WorkerMediaHost implements MediaHost, PortReserver {
 
   open(address: string, port: number, rtpSource: RtpSourceMode): Promise<MediaSession | undefined> {
     if (this.stopped) return Promise.resolve(undefined);
-    const worker = this.leastLoaded();
+    let worker = this.workers[0]!;
+    for (const w of this.workers) if (w.table.size < worker.table.size) worker = w;
     const session = new MediaSession(nextSessionId(), port, (m) => worker.post(m));
     return worker.table.open(session, () =>
       worker.post({ t: 'open', id: session.id, address, port, rtpSource, stats: session.stats }),
     );
-  }
-
-  async reserve(address: string, port: number): Promise<RtpReservation | undefined> {
-    if (this.stopped) return undefined;
-    const worker = this.leastLoaded();
-    worker.held++;
-    if (await worker.reserve(address, port)) {
-      const reservation: WorkerReservation = { port, address, worker };
-      return reservation;
-    }
-    worker.held--;
-    return undefined;
-  }
-
-  adopt(reservation: RtpReservation, rtpSource: RtpSourceMode): MediaSession | undefined {
-    const { worker, address, port } = reservation as WorkerReservation;
-    worker.held--;
-    // Its worker died since (the socket went with it) or was stopped.
-    if (!worker.alive || this.stopped) return undefined;
-    const session = new MediaSession(nextSessionId(), port, (m) => worker.post(m));
-    worker.table.adopt(session);
-    worker.post({ t: 'open', id: session.id, address, port, rtpSource, stats: session.stats });
-    return session;
-  }
-
-  unreserve(reservation: RtpReservation): void {
-    const { worker, port } = reservation as WorkerReservation;
-    worker.held--;
-    worker.post({ t: 'unreserve', port });
   }
 
   async stop(): Promise<void> {
@@ -219,13 +157,6 @@ export class WorkerMediaHost implements MediaHost, PortReserver {
       workerHangs: this.hangs,
       callsLostToWorkerFailure: this.lost,
     };
-  }
-
-  /** The worker with the fewest calls and reserved ports. */
-  private leastLoaded(): MediaWorker {
-    let worker = this.workers[0]!;
-    for (const w of this.workers) if (w.table.size + w.held < worker.table.size + worker.held) worker = w;
-    return worker;
   }
 
   private spawn(index: number): MediaWorker {
