@@ -110,6 +110,20 @@ it('a failing change rolls back the queued events with it and keeps them for the
   ]);
 });
 
+it('runs `committed` after the commit and before the queued events are published', () => {
+  const a = createAttempt(store.db, { purpose: 'sign-in' });
+  batch.add(a.id, note('the digit'));
+  const order: string[] = [];
+  bus.subscribe(a.id, () => order.push(`published, attempt ${getAttempt(store.db, a.id)?.state}`));
+  batch.writeWith(
+    () => transitionAttempt(store.db, a.id, { to: 'ended', outcome: 'approved' }),
+    (r) => order.push(`committed ${r.state}, stored ${getAttempt(store.db, a.id)?.state}`),
+  );
+  // SSE wakes on the published trace, sees the attempt ended and takes the app password: it must be
+  // in place by then (a CI run lost it when it was put after writeWith returned).
+  expect(order).toEqual(['committed ended, stored ended', 'published, attempt ended']);
+});
+
 it('holds the write lock from the start, so a change that reads first cannot be refused by a writer that committed in between', () => {
   const a = createAttempt(store.db, { purpose: 'sign-in' });
   const other = new Database(join(dir, 'f.db'));

@@ -588,24 +588,28 @@ export class VerificationService {
   ): Promise<FinishResult | undefined> {
     try {
       // The queued trace events and the end commit together: one commit from '#' to the outcome.
-      const r = this.traces.writeWith(() =>
-        finishAttempt(this.deps.store, this.deps.settings, {
-          ...input,
-          ...(appPassword ? { appPasswordHash: appPassword.hash } : {}),
-        }),
+      // The app password is ready for pickup before anyone hears about the end: the queued trace
+      // events are published right after the commit and wake SSE, which takes it on seeing `ended`.
+      const r = this.traces.writeWith(
+        () =>
+          finishAttempt(this.deps.store, this.deps.settings, {
+            ...input,
+            ...(appPassword ? { appPasswordHash: appPassword.hash } : {}),
+          }),
+        (done) => {
+          if (appPassword && done.appPassword)
+            this.secrets.put(input.attemptId, {
+              id: done.appPassword.id,
+              name: done.appPassword.name,
+              password: appPassword.password,
+            });
+        },
       );
       const d = input.details;
       log.info(
         { outcome: input.outcome, reasonCode: d.reasonCode, sipStatus: d.sipStatus, next: r.next },
         'attempt ended',
       );
-      // Ready for pickup before anyone hears about the end (SSE takes it on the `ended` update).
-      if (appPassword && r.appPassword)
-        this.secrets.put(input.attemptId, {
-          id: r.appPassword.id,
-          name: r.appPassword.name,
-          password: appPassword.password,
-        });
       this.reportEnded(r.attempt);
       // A backup phone is called at once; a retry when it is due (the retry job catches up after a restart).
       if (r.next.kind === 'backup-now') void this.processDueRetries();

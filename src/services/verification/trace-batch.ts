@@ -76,8 +76,12 @@ export class TraceBatch {
    * committed. A throw from `work` rolls both back and the events stay queued. A queued row that
    * cannot be written (another call's, say, whose attempt an admin deleted) does not hold `work`
    * back: the queue is then written one by one and `work` commits on its own.
+   *
+   * `committed` runs after the commit and before anyone hears of it: a listener woken by the
+   * published events reads the committed rows, so what it needs next to them (the one-time app
+   * password of an ended attempt) must be in place by then.
    */
-  writeWith<T>(work: () => T): T {
+  writeWith<T>(work: () => T, committed: (result: T) => void = () => {}): T {
     const taken = this.pending;
     this.pending = [];
     let written: WrittenOp[] = [];
@@ -93,6 +97,7 @@ export class TraceBatch {
         }
         return work();
       });
+      committed(result);
       this.publish(written);
       return result;
     } catch (err) {
@@ -103,7 +108,9 @@ export class TraceBatch {
       }
     }
     this.flush();
-    return immediate(this.store.sqlite, work);
+    const result = immediate(this.store.sqlite, work);
+    committed(result);
+    return result;
   }
 
   private write(): WrittenOp[] {
