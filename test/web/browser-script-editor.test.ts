@@ -223,7 +223,9 @@ describe('IVR script editor in Chromium (issue 15 done-when)', () => {
     await page
       .waitForSelector('.notice.ok:text("Version 2 sparad; den används från nästa samtal.")')
       .catch(async (err) => {
-        throw new Error(`${String(err)}\n${page.url()}\n${(await page.locator('main').innerText()).slice(0, 1500)}`);
+        throw new Error(
+          `${String(err)}\n${page.url()}\n${((await page.locator('main').textContent()) ?? '').slice(0, 1500)}`,
+        );
       });
     const v2 = page.locator('tr[data-version="2"]');
     expect(await v2.textContent()).toContain('Tipsa om att ringa');

@@ -174,8 +174,11 @@ export class EmbeddedCall extends EventEmitter<CallEvents> implements Call {
     const sending = media.sendDigits(mode, digits, timing);
     await Promise.race([sending, abort, this.ended]);
     if (mode === 'inband') suppressEcho();
-    // Aborted (or the call ended): stop the rest of the digits instead of letting them play out.
-    if (options.signal?.aborted) media.cancelOutgoing();
+    if (!options.signal?.aborted) return;
+    // Aborted: stop the rest of the digits instead of letting them play out, and return only once
+    // the engine has stopped — on a media worker a packet or two would otherwise follow the return.
+    media.cancelOutgoing();
+    await Promise.race([sending, this.ended]);
   }
 
   /**
