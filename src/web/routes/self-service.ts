@@ -68,6 +68,34 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     return s;
   }
 
+  /** The phone-number form (enrolment, a new method or a change) with what was entered and its errors. */
+  function showContactForm(
+    w: WebRequest,
+    reply: FastifyReply,
+    session: Session,
+    form: {
+      values: ContactValues;
+      mode: 'enroll' | 'add' | 'change';
+      action: string;
+      errors?: ContactErrors;
+      notice?: string;
+    },
+    status = 200,
+  ): FastifyReply {
+    return sendPage(
+      reply,
+      contactPage({
+        m: w.m,
+        path: w.path,
+        csrf: session.csrfToken,
+        countries: services.countries(w.m.lang),
+        errors: {},
+        ...form,
+      }),
+      status,
+    );
+  }
+
   /** Saves the method (new or changed) and places the verification call; re-renders the form on problems. */
   async function saveAndCall(
     w: WebRequest,
@@ -81,21 +109,7 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     const userId = userIdOf(session);
     const countries = services.countries(w.m.lang);
     const rerender = (errors: ContactErrors, notice?: string, status = 422) =>
-      sendPage(
-        reply,
-        contactPage({
-          m: w.m,
-          path: w.path,
-          csrf: session.csrfToken,
-          countries,
-          values,
-          errors,
-          mode,
-          action,
-          ...(notice ? { notice } : {}),
-        }),
-        status,
-      );
+      showContactForm(w, reply, session, { values, mode, action, errors, ...(notice ? { notice } : {}) }, status);
     const pre = precheck(w, values, countries);
     if (Object.keys(pre).length > 0) return rerender(pre);
     const input = {
@@ -163,19 +177,11 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     const s = withSelf(w, reply);
     if (!s) return reply;
     const pending = services.listPhoneMethods(userIdOf(s)).find((pm) => !pm.verifiedAt);
-    return sendPage(
-      reply,
-      contactPage({
-        m: w.m,
-        path: w.path,
-        csrf: s.csrfToken,
-        countries: services.countries(w.m.lang),
-        values: valuesOf(pending, services.defaultCountry),
-        errors: {},
-        mode: 'enroll',
-        action: '/me/enroll',
-      }),
-    );
+    return showContactForm(w, reply, s, {
+      values: valuesOf(pending, services.defaultCountry),
+      mode: 'enroll',
+      action: '/me/enroll',
+    });
   });
 
   app.post('/me/enroll', async (req, reply) => {
@@ -336,19 +342,11 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     const w = ctx(req, reply);
     const s = withSelf(w, reply);
     if (!s) return reply;
-    return sendPage(
-      reply,
-      contactPage({
-        m: w.m,
-        path: w.path,
-        csrf: s.csrfToken,
-        countries: services.countries(w.m.lang),
-        values: valuesOf(undefined, services.defaultCountry),
-        errors: {},
-        mode: 'add',
-        action: '/me/security/methods',
-      }),
-    );
+    return showContactForm(w, reply, s, {
+      values: valuesOf(undefined, services.defaultCountry),
+      mode: 'add',
+      action: '/me/security/methods',
+    });
   });
 
   app.post('/me/security/methods', async (req, reply) => {
@@ -376,19 +374,11 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     if (!s) return reply;
     const pm = ownMethod(s, req.params.id);
     if (!pm) return notFoundPage(reply, w);
-    return sendPage(
-      reply,
-      contactPage({
-        m: w.m,
-        path: w.path,
-        csrf: s.csrfToken,
-        countries: services.countries(w.m.lang),
-        values: valuesOf(pm, services.defaultCountry),
-        errors: {},
-        mode: 'change',
-        action: `/me/security/methods/${pm.id}`,
-      }),
-    );
+    return showContactForm(w, reply, s, {
+      values: valuesOf(pm, services.defaultCountry),
+      mode: 'change',
+      action: `/me/security/methods/${pm.id}`,
+    });
   });
 
   app.post<{ Params: { id: string } }>('/me/security/methods/:id', async (req, reply) => {
