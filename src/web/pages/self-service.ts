@@ -1,12 +1,12 @@
 /** Self-service pages: the seed's three enrollment steps and Security info. */
 import type { CallStatus } from '../call-status';
-import { CALL_STEPS } from '../call-status';
 import { type Html, html } from '../html';
 import type { Messages } from '../i18n';
 import { csrfField, page } from '../layout';
 import type { AppPasswordView, CountryOption, PhoneMethodView, UserView } from '../ports';
 import { appPasswordName } from './app-password-name';
 import { type ContactErrors, type ContactValues, contactForm } from './contact-form';
+import { liveStatusSection } from './live-status';
 
 function steps(m: Messages, current: 1 | 2 | 3): Html {
   const keys = ['enroll.step1', 'enroll.step2', 'enroll.step3'] as const;
@@ -85,21 +85,6 @@ export interface CallPageOptions {
 
 export function callPage(o: CallPageOptions): Html {
   const { m, status } = o;
-  const stepWords: Record<(typeof CALL_STEPS)[number], string> = {
-    dialling: m.t('state.dialling'),
-    ringing: m.t('state.ringing'),
-    answered: m.t('state.answered'),
-    verified: m.t('sec.verified'),
-  };
-  let reached = true;
-  const phaseItems = CALL_STEPS.map((s) => {
-    let cls = '';
-    if (s === status.step) {
-      cls = status.final && status.phase === 'verified' ? 'done' : 'current';
-      reached = false;
-    } else if (reached) cls = 'done';
-    return html`<li data-phase-step="${s}"${cls ? html` class="${cls}"` : ''}>${stepWords[s]}</li>`;
-  });
   const showOn = (phases: string) => html` data-show-on="${phases}"`;
   const hiddenUnless = (phases: string) => (phases.split(' ').includes(status.phase) ? '' : html` hidden`);
   return page({
@@ -113,13 +98,7 @@ ${o.enrolling ? html`<p class="muted">${m.t('enroll.title')}</p>${steps(m, 2)}` 
 <h1>${o.enrolling ? m.t('enroll.step2') : m.t('sec.testCall')}</h1>
 ${o.notice ? html`<div class="notice warn" role="alert">${o.notice}</div>` : ''}
 <p>${m.t('call.instructions', { number: o.number })}</p>
-<section class="live" aria-labelledby="live-title" data-live="/me/attempts/${o.attemptId}/events" data-phase="${status.phase}">
-<h2 id="live-title" class="visually-hidden">${m.t('call.live')}</h2>
-<p class="status" role="status" aria-live="polite" data-part="status">${status.status}</p>
-<p data-part="reason"${status.reason ? '' : html` hidden`}>${status.reason ?? ''}</p>
-<p data-part="tip"${status.tip ? '' : html` hidden`}>${status.tip ?? ''}</p>
-<ol class="phases" aria-hidden="true">${phaseItems}</ol>
-</section>
+${liveStatusSection(m, status, `/me/attempts/${o.attemptId}/events`)}
 <p class="hint" data-part="poll-note">${m.t('call.noScript')}</p>
 <div class="actions">
 <form method="post" action="${o.againAction}"${showOn('failed retrying')}${hiddenUnless('failed retrying')}>${csrfField(o.csrf)}<button type="submit">${m.t('call.again')}</button></form>
