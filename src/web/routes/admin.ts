@@ -51,19 +51,19 @@ export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
     return s;
   }
 
+  /** A signed-in admin's page or form handler. */
+  type AdminHandler = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    w: WebRequest,
+    s: Session,
+  ) => Promise<FastifyReply> | FastifyReply;
+
   function adminCtx(w: WebRequest, s: Session): AdminContext {
     return { m: w.m, path: w.path, csrf: s.csrfToken };
   }
 
-  const page = (
-    url: string,
-    handler: (
-      req: FastifyRequest,
-      reply: FastifyReply,
-      w: WebRequest,
-      s: Session,
-    ) => Promise<FastifyReply> | FastifyReply,
-  ) =>
+  const page = (url: string, handler: AdminHandler) =>
     app.get(url, async (req, reply) => {
       const w = webRequest(req, reply, deps);
       const s = adminSession(w, reply);
@@ -72,15 +72,7 @@ export function registerAdmin(app: FastifyInstance, deps: WebDeps): void {
       return handler(req, reply, w, s);
     });
 
-  const action = (
-    url: string,
-    handler: (
-      req: FastifyRequest,
-      reply: FastifyReply,
-      w: WebRequest,
-      s: Session,
-    ) => Promise<FastifyReply> | FastifyReply,
-  ) =>
+  const action = (url: string, handler: AdminHandler) =>
     app.post(url, async (req, reply) => {
       const w = webRequest(req, reply, deps);
       const s = adminSession(w, reply);
