@@ -104,7 +104,10 @@ describe('drain', () => {
 
   it('`fyrkant node drain` has the same effect, noticed within a heartbeat; `node list` shows it', async () => {
     const s = await site({ drainSeconds: 60 });
-    const sipp = await callee(s, 3000);
+    // The call must still be up after the drain request, three dashboard reads and a `node list`
+    // run: each CLI start costs seconds on a loaded machine (a CI run saw the node already stopped
+    // with a 3 s call), so the phone holds 12 s before it presses '#'.
+    const sipp = await callee(s, 12_000);
     const node = await serve(s);
     const call = api(node.url, s.key);
     const env = { FYRKANT_CONFIG: s.configFile };

@@ -111,9 +111,11 @@ export async function startRadiusRig(radius: Record<string, unknown>): Promise<R
     radius: address,
     async sipp(xml) {
       // An attempt ends at the callee's answer while its call still plays the goodbye and hangs up:
-      // that call must be over before a new sipp takes the port, or the new one gets its BYE.
+      // that call must be over before a new sipp takes the port, or the new one gets its BYE (and
+      // the old one, still bound, the next INVITE: a CI run lost a 486 case that way). So wait for
+      // the queue to go idle and for every earlier callee to have exited (each runs one call).
       await Promise.race([
-        apiRuntime(app.ctx).verification.queue.whenIdle(),
+        Promise.all([apiRuntime(app.ctx).verification.queue.whenIdle(), ...peers.map((p) => p.finished())]),
         new Promise((r) => setTimeout(r, 30_000)),
       ]);
       const peer = await startSippUas({
