@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnCli, waitForExit, waitForJsonLine } from '../support/cli';
-import { freeEvenPortPair, freePort } from '../support/ports';
+import { serveEnv } from '../support/serve-env';
 
 let dir: string;
 let child: ChildProcess | undefined;
@@ -20,23 +20,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function serveEnv(): Promise<Record<string, string>> {
-  const rtp = await freeEvenPortPair();
-  return {
-    FYRKANT_DATA_DIR: join(dir, 'data'),
-    FYRKANT_DATABASE__PATH: join(dir, 'data', 'fyrkant.db'),
-    FYRKANT_IVR__PROMPT_CACHE_DIR: join(dir, 'data', 'prompts'),
-    FYRKANT_HTTP__PORT: '0',
-    FYRKANT_SIP__PORT: String(await freePort()),
-    FYRKANT_MEDIA__RTP_PORT_MIN: String(rtp),
-    FYRKANT_MEDIA__RTP_PORT_MAX: String(rtp + 1),
-    FYRKANT_SIP__TRUNK__KEEPALIVE_SECONDS: '0',
-  };
-}
-
 describe('fyrkant serve (child process)', () => {
   it('starts on the defaults, answers GET /healthz 200, and stops cleanly on SIGTERM', async () => {
-    child = spawnCli(['serve'], { env: await serveEnv() });
+    child = spawnCli(['serve'], { env: await serveEnv(dir) });
     const lines: Record<string, unknown>[] = [];
     child.stdout?.on('data', (b: Buffer) => {
       for (const l of b.toString('utf8').split('\n'))
@@ -61,7 +47,7 @@ describe('fyrkant serve (child process)', () => {
   });
 
   it('refuses to start with a broken config, naming the problem (exit 2)', async () => {
-    child = spawnCli(['serve'], { env: { ...(await serveEnv()), FYRKANT_HTTP__PORT: 'x' } });
+    child = spawnCli(['serve'], { env: { ...(await serveEnv(dir)), FYRKANT_HTTP__PORT: 'x' } });
     let stderr = '';
     child.stderr?.on('data', (b: Buffer) => {
       stderr += b.toString('utf8');

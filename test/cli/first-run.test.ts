@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiKey, openStore } from '../../src/store';
 import { runCli, spawnCli, waitForExit, waitForJsonLine } from '../support/cli';
-import { freeEvenPortPair, freePort } from '../support/ports';
+import { freePort } from '../support/ports';
+import { serveEnv as siteEnv } from '../support/serve-env';
 import { until } from '../support/until';
 
 jest.setTimeout(60_000);
@@ -32,20 +33,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Here the trunk is a free port nobody listens on. */
 async function serveEnv(extra: Record<string, string> = {}): Promise<Record<string, string>> {
-  const rtp = await freeEvenPortPair();
-  return {
-    FYRKANT_DATA_DIR: join(dir, 'data'),
-    FYRKANT_DATABASE__PATH: join(dir, 'data', 'fyrkant.db'),
-    FYRKANT_IVR__PROMPT_CACHE_DIR: join(dir, 'data', 'prompts'),
-    FYRKANT_HTTP__PORT: '0',
-    FYRKANT_SIP__PORT: String(await freePort()),
-    FYRKANT_SIP__TRUNK__URI: `sip:127.0.0.1:${await freePort()}`,
-    FYRKANT_MEDIA__RTP_PORT_MIN: String(rtp),
-    FYRKANT_MEDIA__RTP_PORT_MAX: String(rtp + 1),
-    FYRKANT_SIP__TRUNK__KEEPALIVE_SECONDS: '0',
-    ...extra,
-  };
+  return siteEnv(dir, { FYRKANT_SIP__TRUNK__URI: `sip:127.0.0.1:${await freePort()}`, ...extra });
 }
 
 function collect(stream: NodeJS.ReadableStream | null | undefined): { text: () => string } {
