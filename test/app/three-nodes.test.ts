@@ -8,10 +8,13 @@
  *   request, and ends approved.
  * - A browser-like follower of the event stream on node A sees every state of a call node B runs,
  *   live and in order, through to the outcome.
- * - `kill -9` of a node with 30 calls in flight: once its lease has run out a survivor ends each as
- *   `interrupted` (node-lost) and, as a sign-in, continues it at once on the user's next verified
- *   phone (a new attempt with retryOf; sign-ins are never retried later on the same phone — the
- *   person is waiting at a login screen). Nothing is placed twice and every request ends approved.
+ * - `kill -9` of a node with 32 calls in flight: once its lease has run out a survivor ends each as
+ *   `interrupted` (node-lost) and continues it as the retry policy says (src/services/verification/
+ *   finish.ts): a sign-in goes on at once to the user's next verified phone (a new attempt with
+ *   retryOf; never later on the same phone — the person is waiting at a login screen, and
+ *   `verification.retry` does not apply), and ends there if the user has no other phone; an
+ *   enrollment is retried on the same phone after `verification.retry.backoffSeconds`. Nothing is
+ *   placed twice and every request ends with an outcome.
  * - `fyrkant node drain` of a node with calls: they finish with their outcomes, the node answers 503
  *   to new sign-ins and exits 0; the other nodes place the new calls.
  *
@@ -35,6 +38,7 @@ import {
   type SiteUser,
   trunkEnv,
   usersWithVerifiedPhones,
+  userWithPhone,
   waitFor,
 } from '../support/serve-site';
 import { SITE_DATABASES } from '../support/site-database';
@@ -205,7 +209,8 @@ describe.each(SITE_DATABASES)('three nodes on one %s site', () => {
     const sites = new ServeSites();
     afterEach(() => sites.cleanup());
 
-    it('kill -9 with 30 calls in flight: survivors end them as interrupted and call the next phone; none twice', async () => {
+    it('kill -9 with 32 calls in flight: survivors end them as interrupted and continue them per policy; none twice', async () => {
+      // One retry, 1 s later: what enrollment calls get. Sign-ins are not retried on the same phone.
       const s = await sites.site({}, { maxRetries: 1, backoffSeconds: 1 });
       configure(s, LIMITS);
       // node-a's calls go to a phone that holds them; node-b's and node-c's to one that presses # soon.
@@ -215,45 +220,71 @@ describe.each(SITE_DATABASES)('three nodes on one %s site', () => {
       const nodes = await serveThree(sites, s, [trunkEnv(heldPort)]);
       const apis = nodes.map((n) => api(n.url, s.key));
 
-      // Two verified phones each: a sign-in cut off on the first goes on to the second.
-      const users = usersWithVerifiedPhones(s, 'kill', 40, 2);
-      const onA = await signIns(users.slice(0, 30), apis, () => 0);
-      expect(onA.filter((r) => r.status !== 202)).toEqual([]);
-      const lostIds = new Set(onA.map((r) => r.attemptId));
+      // On node-a: 28 sign-ins of users with two verified phones, 2 of users with one, 2 enrollments.
+      const twoPhones = usersWithVerifiedPhones(s, 'kill', 38, 2);
+      const onePhone = usersWithVerifiedPhones(s, 'only', 2, 1);
+      const signInsOnA = await signIns(twoPhones.slice(0, 28), apis, () => 0);
+      const onlyOnA = await signIns(onePhone, apis, () => 0);
+      const enrollPaths = [await userWithPhone(apis[1]!, 1), await userWithPhone(apis[2]!, 2)];
+      const enrollOnA = await Promise.all(enrollPaths.map((p) => apis[0]!('POST', p)));
+      expect([...signInsOnA, ...onlyOnA, ...enrollOnA].filter((r) => r.status !== 202)).toEqual([]);
+      const lostIds = new Set([...signInsOnA, ...onlyOnA].map((r) => r.attemptId));
+      for (const e of enrollOnA) lostIds.add(e.body.attemptId);
       await waitFor(
         async () => attemptRows(s.dbPath).filter((r) => lostIds.has(r.id)),
-        (r) => r.length === 30 && r.every((x) => IN_CALL.includes(x.state)),
-        "node-a's 30 calls to be answered",
+        (r) => r.length === 32 && r.every((x) => IN_CALL.includes(x.state)),
+        "node-a's 32 calls to be answered",
         60_000,
       );
       // Calls on the survivors meanwhile, before and after the kill.
-      const before = await signIns(users.slice(30, 35), apis, (i) => 1 + (i % 2));
+      const before = await signIns(twoPhones.slice(28, 33), apis, (i) => 1 + (i % 2));
       nodes[0]!.child.kill('SIGKILL');
       expect(await waitForExit(nodes[0]!.child)).toBe('SIGKILL');
-      const after = await signIns(users.slice(35, 40), apis, (i) => 1 + (i % 2));
+      const after = await signIns(twoPhones.slice(33, 38), apis, (i) => 1 + (i % 2));
       expect([...before, ...after].filter((r) => r.status !== 202)).toEqual([]);
 
-      // Every request ends: the lost ones interrupted and continued, the others approved.
+      // Every request ends: 32 lost, 28 + 2 continuations, 10 placed by the survivors all along.
       const all = await waitFor(
         async () => attemptRows(s.dbPath),
-        (r) => r.length === 70 && r.every((x) => x.state === 'ended'),
+        (r) => r.length === 72 && r.every((x) => x.state === 'ended'),
         'the lost calls to be ended and continued, and every call to end',
         60_000,
       );
       const byId = new Map(all.map((r) => [r.id, r]));
       const calls = new Map(attemptCalls(s.dbPath).map((a) => [a.id, a]));
-      for (const [i, r] of onA.entries()) {
-        const lost = byId.get(r.attemptId)!;
-        expect(lost).toMatchObject({ outcome: 'interrupted', reasonCode: 'node-lost', tryNo: 1 });
-        expect(['node-b', 'node-c']).toContain(lost.ownerNode);
-        const next = calls.get(r.attemptId)!.nextAttemptId!;
-        const user = users[i]!;
-        expect(byId.get(next)).toMatchObject({ retryOf: r.attemptId, tryNo: 2, outcome: 'approved' });
-        expect(['node-b', 'node-c']).toContain(byId.get(next)!.ownerNode);
-        expect([calls.get(r.attemptId)!.phoneMethodId, calls.get(next)!.phoneMethodId]).toEqual(user.methodIds);
+      const survivor = expect.stringMatching(/^node-[bc]$/);
+      const lost = (id: string) => {
+        expect(byId.get(id)).toMatchObject({
+          outcome: 'interrupted',
+          reasonCode: 'node-lost',
+          tryNo: 1,
+          ownerNode: survivor,
+        });
+        return calls.get(id)!;
+      };
+      // A sign-in goes on at once to the user's next verified phone: a new attempt chained to it.
+      for (const [i, r] of signInsOnA.entries()) {
+        const next = lost(r.attemptId).nextAttemptId!;
+        expect(byId.get(next)).toMatchObject({
+          retryOf: r.attemptId,
+          tryNo: 2,
+          outcome: 'approved',
+          ownerNode: survivor,
+        });
+        expect([calls.get(r.attemptId)!.phoneMethodId, calls.get(next)!.phoneMethodId]).toEqual(
+          twoPhones[i]!.methodIds,
+        );
         // The API tells the same: the first attempt points to the one that continued it.
         const seen = await apis[1]!('GET', `/api/v1/attempts/${r.attemptId}`);
         expect(seen.body).toMatchObject({ outcome: 'interrupted', reasonCode: 'node-lost', nextAttemptId: next });
+      }
+      // With no other phone there is nothing to go on to: the sign-in ends interrupted, no new call.
+      for (const r of onlyOnA) expect(lost(r.attemptId).nextAttemptId).toBeNull();
+      // An enrollment is retried on the same phone after the backoff, and that call verifies it.
+      for (const e of enrollOnA) {
+        const first = lost(e.body.attemptId);
+        expect(byId.get(first.nextAttemptId!)).toMatchObject({ retryOf: first.id, tryNo: 2, outcome: 'approved' });
+        expect(calls.get(first.nextAttemptId!)!.phoneMethodId).toBe(first.phoneMethodId);
       }
       for (const r of [...before, ...after]) {
         expect(byId.get(r.attemptId)).toMatchObject({ outcome: 'approved', tryNo: 1 });
@@ -261,11 +292,12 @@ describe.each(SITE_DATABASES)('three nodes on one %s site', () => {
       }
       expect(all.filter((r) => r.tryNo === 2)).toHaveLength(30);
 
-      // Placed once each: 30 held by node-a, then 30 continuations and 10 others by the survivors.
+      // Placed once each: the 32 held by node-a, then 30 continuations and 10 others by the survivors.
       const placed = placedCalls([held, quick]);
-      expect(placed.size).toBe(70);
-      expect(invitesByCallId(held).size).toBe(30);
-      for (const id of lostIds) expect(invitesByCallId(held).has(placed.get(id)!)).toBe(true);
+      expect(placed.size).toBe(72);
+      const heldCalls = invitesByCallId(held);
+      expect(heldCalls.size).toBe(32);
+      for (const id of lostIds) expect(heldCalls.has(placed.get(id)!)).toBe(true);
     });
 
     it('drain one node with calls: they finish, it answers 503 and exits, the others take the new calls', async () => {
