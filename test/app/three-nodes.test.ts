@@ -14,7 +14,8 @@
  *   retryOf; never later on the same phone — the person is waiting at a login screen, and
  *   `verification.retry` does not apply), and ends there if the user has no other phone; an
  *   enrollment is retried on the same phone after `verification.retry.backoffSeconds`. Nothing is
- *   placed twice and every request ends with an outcome.
+ *   placed twice and every request ends with an outcome. A browser on another survivor that followed
+ *   a lost sign-in sees it interrupted, continued, and the next call through to approved.
  * - `fyrkant node drain` of a node with calls: they finish with their outcomes, the node answers 503
  *   to new sign-ins and exits 0; the other nodes place the new calls.
  *
@@ -122,6 +123,15 @@ function follow(url: string, key: string, attemptId: string): { events: SseEvent
   return { events, done };
 }
 
+/** Waits for the stream to end; the error says what it saw by then. */
+async function streamEnd(f: { events: SseEvent[]; done: Promise<void> }, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`${what} did not end; saw ${JSON.stringify(f.events)}`)), 60_000);
+  });
+  await Promise.race([f.done, late]).finally(() => clearTimeout(timer));
+}
+
 /** The states a stream reported, repeats of the same state folded. */
 function statesOf(events: readonly SseEvent[]): string[] {
   const states = events.filter((e) => e.event === 'state').map((e) => e.data.state!);
@@ -140,8 +150,8 @@ describe.each(SITE_DATABASES)('three nodes on one %s site', () => {
     beforeAll(async () => {
       s = await shared.site({});
       configure(s, LIMITS);
-      // # after 1.5 s: long enough for the event stream to see the call live, short for 300 calls.
-      callee = await shared.callee(s, 1500, 10_000, NODE_IDS.length);
+      // # after 2.5 s: long enough for the event stream to see the call live, short for 300 calls.
+      callee = await shared.callee(s, 2500, 10_000, NODE_IDS.length);
       nodes = await serveThree(shared, s);
       apis = nodes.map((n) => api(n.url, s.key));
     });
@@ -191,7 +201,7 @@ describe.each(SITE_DATABASES)('three nodes on one %s site', () => {
       );
       const meanwhile = await apis[1]!('GET', `/api/v1/attempts/${id}`);
       expect(meanwhile.body.outcome ?? null).toBeNull();
-      await onA.done;
+      await streamEnd(onA, "node A's stream");
 
       expect(statesOf(onA.events)).toEqual(['queued', 'dialling', 'ringing', 'answered', 'in-script', 'listening']);
       const last = onA.events.slice(-2);
@@ -200,7 +210,7 @@ describe.each(SITE_DATABASES)('three nodes on one %s site', () => {
       expect(attemptRows(s.dbPath).find((r) => r.id === id)).toMatchObject({ ownerNode: 'node-b' });
       // Node B's own stream (its in-process bus) tells the same story.
       const onB = follow(nodes[1]!.url, s.key, id);
-      await onB.done;
+      await streamEnd(onB, "node B's stream");
       expect(statesOf(onB.events)).toEqual(statesOf(onA.events));
     });
   });
@@ -235,6 +245,14 @@ describe.each(SITE_DATABASES)('three nodes on one %s site', () => {
         (r) => r.length === 32 && r.every((x) => IN_CALL.includes(x.state)),
         "node-a's 32 calls to be answered",
         60_000,
+      );
+      // A browser on node-c follows one of node-a's sign-ins through the loss.
+      const watched = signInsOnA[0]!.attemptId;
+      const onC = follow(nodes[2]!.url, s.key, watched);
+      await waitFor(
+        async () => statesOf(onC.events),
+        (st) => st.includes('listening'),
+        "node-c's stream to see node-a's call",
       );
       // Calls on the survivors meanwhile, before and after the kill.
       const before = await signIns(twoPhones.slice(28, 33), apis, (i) => 1 + (i % 2));
@@ -278,6 +296,26 @@ describe.each(SITE_DATABASES)('three nodes on one %s site', () => {
         const seen = await apis[1]!('GET', `/api/v1/attempts/${r.attemptId}`);
         expect(seen.body).toMatchObject({ outcome: 'interrupted', reasonCode: 'node-lost', nextAttemptId: next });
       }
+      // node-c's stream: interrupted, continued on the next phone, that call's states, approved.
+      await streamEnd(onC, "node-c's stream");
+      const next = calls.get(watched)!.nextAttemptId!;
+      const at = onC.events.findIndex((e) => e.event === 'continued');
+      expect(onC.events.slice(at - 1, at + 1)).toEqual([
+        {
+          event: 'attempt',
+          data: expect.objectContaining({ id: watched, outcome: 'interrupted', reasonCode: 'node-lost' }),
+        },
+        { event: 'continued', data: { attemptId: watched, nextAttemptId: next } },
+      ]);
+      expect(statesOf(onC.events.slice(at))).toEqual([
+        'queued',
+        'dialling',
+        'ringing',
+        'answered',
+        'in-script',
+        'listening',
+      ]);
+      expect(onC.events.at(-1)).toEqual({ event: 'end', data: { attemptId: next, outcome: 'approved' } });
       // With no other phone there is nothing to go on to: the sign-in ends interrupted, no new call.
       for (const r of onlyOnA) expect(lost(r.attemptId).nextAttemptId).toBeNull();
       // An enrollment is retried on the same phone after the backoff, and that call verifies it.
