@@ -132,6 +132,11 @@ async function streamEnd(f: { events: SseEvent[]; done: Promise<void> }, what: s
   await Promise.race([f.done, late]).finally(() => clearTimeout(timer));
 }
 
+/** What the nodes logged at level error or worse (a call path that failed, an end not recorded). */
+function errorsLogged(nodes: readonly RunningNode[]): unknown[] {
+  return nodes.flatMap((n) => n.logs.filter((l) => Number(l.level) >= 50));
+}
+
 /** The states a stream reported, repeats of the same state folded. */
 function statesOf(events: readonly SseEvent[]): string[] {
   const states = events.filter((e) => e.event === 'state').map((e) => e.data.state!);
@@ -185,6 +190,7 @@ describe.each(SITE_DATABASES)('three nodes on one %s site', () => {
       expect(placed.size).toBe(300);
       const recorded = new Map(attemptCalls(s.dbPath).map((a) => [a.id, a.callId]));
       for (const id of ids) expect([id, placed.get(id)]).toEqual([id, recorded.get(id)]);
+      expect(errorsLogged(nodes)).toEqual([]);
     });
 
     it('an event stream on node A follows a call node B runs: every state in order, then the outcome', async () => {
@@ -212,6 +218,7 @@ describe.each(SITE_DATABASES)('three nodes on one %s site', () => {
       const onB = follow(nodes[1]!.url, s.key, id);
       await streamEnd(onB, "node B's stream");
       expect(statesOf(onB.events)).toEqual(statesOf(onA.events));
+      expect(errorsLogged(nodes)).toEqual([]);
     });
   });
 
@@ -336,6 +343,7 @@ describe.each(SITE_DATABASES)('three nodes on one %s site', () => {
       const heldCalls = invitesByCallId(held);
       expect(heldCalls.size).toBe(32);
       for (const id of lostIds) expect(heldCalls.has(placed.get(id)!)).toBe(true);
+      expect(errorsLogged(nodes)).toEqual([]);
     });
 
     it('drain one node with calls: they finish, it answers 503 and exits, the others take the new calls', async () => {
@@ -397,6 +405,7 @@ describe.each(SITE_DATABASES)('three nodes on one %s site', () => {
           (JSON.parse(listed.stdout) as { id: string; status: string }[]).map((n) => [n.id, n.status]),
         ),
       ).toEqual({ 'node-a': 'stopped', 'node-b': 'running', 'node-c': 'running' });
+      expect(errorsLogged(nodes)).toEqual([]);
     });
   });
 });
