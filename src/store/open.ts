@@ -42,8 +42,9 @@ export interface Store {
  * Every `db.transaction` takes the write lock when it begins (BEGIN IMMEDIATE), so it waits
  * (busy_timeout) while another process writes. A deferred one that reads first cannot: once the
  * other process commits, its snapshot is stale and SQLite refuses the upgrade to a write at once
- * with "database is locked" — on a site with several nodes, or the CLI beside `serve`, a third of
- * some requests failed so (test/store/write-lock.test.ts). Nested calls stay savepoints.
+ * with "database is locked" (a three-node site lost a third of its user deletions so while the
+ * others placed calls; the CLI beside `serve` too; test/store/write-lock.test.ts). Nested calls
+ * stay savepoints.
  */
 function beginImmediateByDefault(db: BetterSQLite3Database<typeof schema>): void {
   const begin = db.transaction.bind(db);
