@@ -38,6 +38,19 @@ export interface Store {
   close(): void;
 }
 
+/**
+ * Every `db.transaction` takes the write lock when it begins (BEGIN IMMEDIATE), so it waits
+ * (busy_timeout) while another process writes. A deferred one that reads first cannot: once the
+ * other process commits, its snapshot is stale and SQLite refuses the upgrade to a write at once
+ * with "database is locked" (a three-node site lost a third of its user deletions so while the
+ * others placed calls; the CLI beside `serve` too; test/store/write-lock.test.ts). Nested calls
+ * stay savepoints.
+ */
+function beginImmediateByDefault(db: BetterSQLite3Database<typeof schema>): void {
+  const begin = db.transaction.bind(db);
+  db.transaction = ((work, config) => begin(work, { behavior: 'immediate', ...config })) as typeof db.transaction;
+}
+
 /** `db/` in the repository, from both `src/store` (ts) and `dist/store` (built). */
 export const MIGRATIONS_DIR = resolve(__dirname, '..', '..', 'db');
 
@@ -51,6 +64,7 @@ export function openStore(options: StoreOptions): Store {
     // NORMAL is durable under WAL except for the last transactions on power loss; a crash of the process loses nothing.
     sqlite.pragma('synchronous = NORMAL');
     const db = drizzle(sqlite, { schema });
+    beginImmediateByDefault(db);
     if (options.migrate !== false) runMigrations(db);
     const bg = options.backgroundCheckpoints;
     const checkpointer =

@@ -4,11 +4,20 @@
  * several nodes behind a load balancer. Everything started here is stopped by `cleanup()`.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createApiKey, openStore } from '../../src/store';
+import { parse, stringify } from 'yaml';
+import {
+  addPhoneMethod,
+  createApiKey,
+  createUser,
+  type Db,
+  immediate,
+  markPhoneMethodVerified,
+  openStore,
+} from '../../src/store';
 import { writeCallConfig } from './call-config';
 import { spawnCli, waitForExit, waitForJsonLine } from './cli';
 import { type SippPeer, startSippUas } from './peers/sipp';
@@ -112,9 +121,17 @@ export class ServeSites {
    * call: `starts` of them come on top of the calls.
    */
   async callee(s: Site, pressAfterMs: number, calls = 1, starts = 1): Promise<SippPeer> {
+    return this.calleeAt(s.trunkPort, pressAfterMs, calls, starts);
+  }
+
+  /**
+   * `callee` on another port: a second trunk, for nodes started with their own
+   * `FYRKANT_SIP__TRUNK__URI` (`trunkEnv`) so one node's calls can be held while the others' finish.
+   */
+  async calleeAt(port: number, pressAfterMs: number, calls = 1, starts = 1): Promise<SippPeer> {
     const peer = await startSippUas({
       scenarioXml: timedInfoScenario([{ waitMs: pressAfterMs, signals: ['#'] }]),
-      port: s.trunkPort,
+      port,
       mediaPort: await freeEvenPortPair(),
       calls: calls + starts,
       timeoutS: 120,
@@ -138,6 +155,93 @@ export class ServeSites {
     await Promise.all(this.peers.splice(0).map((p) => p.stop()));
     for (const d of this.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   }
+}
+
+/** The environment that points one node at the sipp callee on `port` instead of the site's trunk. */
+export function trunkEnv(port: number): Record<string, string> {
+  return { FYRKANT_SIP__TRUNK__URI: `sip:127.0.0.1:${port}` };
+}
+
+/** Merges `patch` into the site's config file (objects key by key), for every node started after. */
+export function configure(s: Site, patch: Record<string, unknown>): void {
+  const merge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
+    const out = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+      const old = out[k];
+      const bothObjects = [old, v].every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
+      out[k] = bothObjects ? merge(old as Record<string, unknown>, v as Record<string, unknown>) : v;
+    }
+    return out;
+  };
+  writeFileSync(s.configFile, stringify(merge(parse(readFileSync(s.configFile, 'utf8')), patch)));
+}
+
+export interface SiteUser {
+  readonly id: string;
+  readonly username: string;
+  /** Verified phones in the order they were added; the first is the default. */
+  readonly methodIds: readonly string[];
+}
+
+/**
+ * `count` users (`prefix`0, `prefix`1, …), each with `phones` verified office phones of their own
+ * numbers, written straight into the site's database (what enrollment calls would have left).
+ */
+export function usersWithVerifiedPhones(s: Site, prefix: string, count: number, phones = 1): SiteUser[] {
+  const store = openStore({ path: s.dbPath });
+  // One write transaction, begun as one (BEGIN IMMEDIATE waits for running nodes' writes to finish).
+  try {
+    return immediate(store.sqlite, () => addUsers(store.db, store.sqlite, prefix, count, phones));
+  } finally {
+    store.close();
+  }
+}
+
+function addUsers(db: Db, sqlite: Database.Database, prefix: string, count: number, phones: number): SiteUser[] {
+  const out: SiteUser[] = [];
+  let numbers = (sqlite.prepare('SELECT count(*) AS n FROM phone_methods').get() as { n: number }).n;
+  for (let n = 0; n < count; n++) {
+    const user = createUser(db, { username: `${prefix}${n}`, language: 'en-US' });
+    const methodIds: string[] = [];
+    for (let p = 0; p < phones; p++) {
+      // 08-7xx xxx xx: a Stockholm number of its own for every phone on the site.
+      const e164 = `+4687${String(numbers++).padStart(7, '0')}`;
+      const m = addPhoneMethod(db, { userId: user.id, kind: 'office', country: 'SE', e164 });
+      markPhoneMethodVerified(db, m.id);
+      methodIds.push(m.id);
+    }
+    out.push({ id: user.id, username: user.username, methodIds });
+  }
+  return out;
+}
+
+/** One call sipp was offered, by Call-ID: the INVITEs it got and the attempt(s) they named. */
+export interface InviteSeen {
+  /** INVITE messages received (a retransmission counts again). */
+  readonly messages: number;
+  /** Distinct CSeqs of those INVITEs: more than one = a second transaction on the same call. */
+  readonly cseqs: ReadonlySet<string>;
+  /** The X-Fyrkant-Attempt header values: more than one = two attempts on one Call-ID. */
+  readonly attempts: ReadonlySet<string>;
+}
+
+/** Every INVITE sipp received, grouped by Call-ID (initial INVITEs: no To tag; re-INVITEs are not new calls). */
+export function invitesByCallId(peer: SippPeer): Map<string, InviteSeen> {
+  const log = readFileSync(join(peer.dir, 'messages.log'), 'utf8');
+  const calls = new Map<string, { messages: number; cseqs: Set<string>; attempts: Set<string> }>();
+  for (const block of log.split(/message received/).slice(1)) {
+    const msg = block.slice(block.indexOf('\n')).trimStart();
+    if (!msg.startsWith('INVITE ')) continue;
+    const header = (name: string) => new RegExp(`^${name}:\\s*(.+?)\\s*$`, 'im').exec(msg)?.[1];
+    const id = header('Call-ID');
+    if (!id || /;\s*tag=/i.test(header('To') ?? '')) continue;
+    const seen = calls.get(id) ?? { messages: 0, cseqs: new Set<string>(), attempts: new Set<string>() };
+    seen.messages++;
+    seen.cseqs.add(header('CSeq') ?? '?');
+    seen.attempts.add(header('X-Fyrkant-Attempt') ?? '?');
+    calls.set(id, seen);
+  }
+  return calls;
 }
 
 /** Distinct calls (Call-IDs) sipp received an INVITE for — retransmissions count once. */
@@ -223,6 +327,28 @@ export function attemptRows(dbPath: string): AttemptRow[] {
         'SELECT id, state, outcome, reason_code AS reasonCode, owner_node AS ownerNode, try_no AS tryNo, retry_of AS retryOf FROM attempts ORDER BY queued_at',
       )
       .all() as AttemptRow[];
+  } finally {
+    db.close();
+  }
+}
+
+/** Who asked for each attempt, what it called and its SIP Call-ID, as the database has them. */
+export interface AttemptCall {
+  readonly id: string;
+  readonly userId: string | null;
+  readonly phoneMethodId: string | null;
+  readonly callId: string | null;
+  readonly nextAttemptId: string | null;
+}
+
+export function attemptCalls(dbPath: string): AttemptCall[] {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return db
+      .prepare(
+        'SELECT id, user_id AS userId, phone_method_id AS phoneMethodId, call_id AS callId, next_attempt_id AS nextAttemptId FROM attempts ORDER BY queued_at',
+      )
+      .all() as AttemptCall[];
   } finally {
     db.close();
   }
