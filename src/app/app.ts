@@ -7,7 +7,8 @@ import type { Config } from '../config/schema';
 import { DestinationPolicy } from '../domain/policy';
 import { buildHttpServer, type HealthReport, listenHttp } from '../http/server';
 import { createLogger, type Logger } from '../log';
-import { openStore, type Store } from '../store';
+import { defaultNodeId } from '../services/nodes/node-view';
+import { openStore, type Store, StoreRateLimitLedger } from '../store';
 import type { BackendName } from '../telephony/port';
 import { BACKEND_FACTORIES, type BackendFactory, startBackend } from './backends';
 import type { AppContext } from './context';
@@ -59,7 +60,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     const backendStatus = await startBackend({ config, logger }, options.backendFactories ?? BACKEND_FACTORIES);
     backendStop = () => backendStatus.backend.stop();
-    const policy = new DestinationPolicy(policyOptions(config));
+    // Issue 19: rate limits and call slots are counted in the database, shared by every node on it.
+    const policy = new DestinationPolicy(policyOptions(config), { ledger: sharedLedger(config, store, logger) });
 
     const ctx: AppContext = {
       config,
@@ -115,6 +117,17 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     store?.close();
     throw err;
   }
+}
+
+/** The database's rate-limit ledger, written under this node's id (the same as the node registry's). */
+function sharedLedger(config: Config, store: Store, logger: Logger): StoreRateLimitLedger {
+  return new StoreRateLimitLedger(store.db, {
+    nodeId: defaultNodeId(config.node, config.sip.port),
+    leaseMs: config.node.leaseSeconds * 1000,
+    limits: config.policy.rateLimits,
+    onReleaseError: (err) =>
+      logger.error({ err }, 'could not release a call slot; it is freed when this node restarts'),
+  });
 }
 
 async function stopAll(services: AppService[], logger: Logger): Promise<void> {

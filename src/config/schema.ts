@@ -303,6 +303,8 @@ export const configSchema = z
         perNumber: rateWindow,
         globalConcurrent: positiveInt,
         globalPerMinute: positiveInt,
+        // issue 19: calls in progress on one node; 0 = only the global limit applies.
+        perNodeConcurrent: nonNegativeInt.default(0),
       }),
     }),
     verification: z.strictObject({

@@ -16,6 +16,7 @@ export * from './repo/ivr-scripts';
 export * from './repo/nodes';
 export * from './repo/phone-methods';
 export { immediate } from './repo/prepared';
+export * from './repo/rate-limit-ledger';
 export * from './repo/retry-claims';
 export * from './repo/users';
 export * from './repo/webhook-deliveries';

@@ -515,3 +515,44 @@ export const nodes = sqliteTable('nodes', {
 });
 
 export type NodeRow = typeof nodes.$inferSelect;
+
+/**
+ * Policy rate limits shared by every node on this database (issue 19): one row per call the policy
+ * let through, for the sliding windows (per user, per number, all calls per minute). Rows older than
+ * the longest window are pruned by the ledger (src/store/repo/rate-limit-ledger.ts).
+ */
+export const rateLimitCalls = sqliteTable(
+  'rate_limit_calls',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    /** Null for calls not made for a user (test calls to a typed number). */
+    userId: text('user_id'),
+    /** The destination as the policy keys it (E.164 or the sip: URI). */
+    number: text('number').notNull(),
+  },
+  (t) => [
+    index('rate_limit_calls_at_idx').on(t.at),
+    index('rate_limit_calls_user_idx').on(t.userId, t.at),
+    index('rate_limit_calls_number_idx').on(t.number, t.at),
+  ],
+);
+
+/**
+ * Concurrent-call slots (issue 19): one row per call in progress, owned by the node that runs it
+ * and deleted when the call ends. Slots of a stopped node, or of one whose heartbeat is older than a
+ * lease (lost), do not count.
+ */
+export const rateLimitSlots = sqliteTable(
+  'rate_limit_slots',
+  {
+    /** The lease id. */
+    id: text('id').primaryKey(),
+    /** `nodes.id` of the node running the call. */
+    nodeId: text('node_id').notNull(),
+    acquiredAt: integer('acquired_at').notNull(),
+  },
+  (t) => [index('rate_limit_slots_node_idx').on(t.nodeId)],
+);
+
+export type RateLimitSlotRow = typeof rateLimitSlots.$inferSelect;

@@ -151,7 +151,7 @@ describe('destination policy (static rules)', () => {
 
 describe('rate limits', () => {
   function limited(o: DeepPartial<Config['policy']['rateLimits']>, clock: () => number) {
-    return new DestinationPolicy(policyOptions(config({ policy: { rateLimits: o } })), clock);
+    return new DestinationPolicy(policyOptions(config({ policy: { rateLimits: o } })), { clock });
   }
 
   it('per user in a sliding window, with retry-after', () => {
@@ -191,6 +191,34 @@ describe('rate limits', () => {
     expect(p.isAuthorized(a.id)).toBe(false);
     expect(p.activeCalls).toBe(1);
     expect(p.authorize(dest('08-123 456 73')).allow).toBe(true);
+  });
+
+  it('a per-node concurrent limit below the global one denies with its own reason and texts', () => {
+    const p = limited({ globalConcurrent: 5, perNodeConcurrent: 1 }, () => 0);
+    const a = p.authorize(dest('08-123 456 71'));
+    const b = p.authorize(dest('08-123 456 72'));
+    expect(b).toMatchObject({ allow: false, reason: 'rate-limit-node-concurrent', retryAfterMs: 1000 });
+    if (b.allow) throw new Error('expected a denial');
+    expect(b.message.sv).toMatch(/servern har så många samtal/);
+    expect(b.message.en).toMatch(/This server is placing as many calls as it may/);
+    if (!a.allow) throw new Error('expected an allow');
+    a.lease.release();
+    expect(p.authorize(dest('08-123 456 72')).allow).toBe(true);
+  });
+
+  it('counts in the ledger it is given, not a private one', () => {
+    const ledger = new RateLimiter({
+      perUser: { max: 0, windowSeconds: 60 },
+      perNumber: { max: 0, windowSeconds: 60 },
+      globalConcurrent: 1,
+      globalPerMinute: 0,
+    });
+    const options = policyOptions(config({}));
+    const one = new DestinationPolicy(options, { ledger });
+    const two = new DestinationPolicy(options, { ledger });
+    expect(one.authorize(dest('08-123 456 71')).allow).toBe(true);
+    expect(two.authorize(dest('08-123 456 72'))).toMatchObject({ allow: false, reason: 'rate-limit-concurrent' });
+    expect([one.activeCalls, two.activeCalls, ledger.active]).toEqual([1, 1, 1]);
   });
 
   it('global calls per minute', () => {

@@ -2,7 +2,8 @@
  * Call ownership and node leases (issue 19) under an injected clock: a node owns the attempts it
  * places, its heartbeat renews the lease, a survivor ends the attempts of a node whose lease ran out
  * (exactly at the boundary, not a millisecond before), exactly one claimant wins, a restart under
- * the same node id takes over its own attempts at once, the retry policy applies, and a draining
+ * the same node id takes over its own attempts at once (and frees the call slots its previous run
+ * held in the shared rate limits), the retry policy applies, and a draining
  * node refuses new calls without recording anything.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +23,7 @@ import {
   orphanedAttempts,
   requestNodeDrain,
   type Store,
+  StoreRateLimitLedger,
 } from '../../src/store';
 import { createHarness, type Harness } from '../support/service-harness';
 
@@ -177,6 +179,33 @@ describe('node leases', () => {
     // enrollment + `interrupted` in the retry outcomes: a retry is due after the backoff (1 s).
     expect(ended.retryDueAt).toBe((ended.endedAt ?? 0) + 1000);
     again.stop();
+  });
+
+  it('a restart frees the call slots (shared rate limits) its previous run held; a refused duplicate frees none', async () => {
+    const { clock } = await setup();
+    const limits = {
+      perUser: { max: 0, windowSeconds: 60 },
+      perNumber: { max: 0, windowSeconds: 60 },
+      globalConcurrent: 5,
+      globalPerMinute: 0,
+    };
+    const ledger = new StoreRateLimitLedger(h!.store.db, { nodeId: 'node-a', leaseMs: LEASE, limits });
+    expect(ledger.acquire({ number: '+46812345678' }, clock.t).ok).toBe(true);
+    const start = (alive: boolean) =>
+      makeNode(
+        h!.store,
+        'node-a',
+        clock,
+        callsOf(() => h!),
+        { pid: 2000, alive },
+      ).start();
+    // The first run (pid 1000) is alive: the second start is refused and the slot stays.
+    await expect(start(true)).rejects.toThrow(/in use by a running fyrkant/);
+    expect(ledger.active).toBe(1);
+    // It was killed: the next start takes over, and the call it held is no longer counted.
+    clock.t += 1000;
+    await start(false);
+    expect(ledger.active).toBe(0);
   });
 
   it('refuses to start while a live process on this host runs under the same node id', async () => {

@@ -2,14 +2,14 @@
  * One schema in two dialects: db/*.sql applied to a SQLite file and db/pg applied to a real PostgreSQL
  * must give the same catalog (tables, columns, keys, indexes). And the comparison must be able to fail.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTableColumns, getTableName, isTable, type Table } from 'drizzle-orm';
 import { Client } from 'pg';
 import { openStore } from '../../src/store';
 import { type Catalog, diffCatalogs, pgCatalog, sqliteCatalog, type TableCatalog } from '../../src/store/pg/catalog';
-import { openPgStore } from '../../src/store/pg/open';
+import { openPgStore, PG_MIGRATIONS_DIR } from '../../src/store/pg/open';
 import * as pgSchema from '../../src/store/pg/schema';
 import * as sqliteSchema from '../../src/store/schema';
 import { type PostgresPeer, startPostgres } from '../support/peers/postgres';
@@ -63,6 +63,14 @@ describe('diffCatalogs', () => {
   });
 });
 
+/** Migrations in db/pg (the journal's entries). */
+function pgMigrationCount(): number {
+  const journal = JSON.parse(readFileSync(join(PG_MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as {
+    entries: unknown[];
+  };
+  return journal.entries.length;
+}
+
 /** export name → table name → JS property → column name, for the tables a schema module exports. */
 function shape(mod: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -77,7 +85,7 @@ function shape(mod: Record<string, unknown>): Record<string, string> {
 describe('the two drizzle schemas', () => {
   it('export the same tables with the same property and column names (so code can use either)', () => {
     const sqlite = shape(sqliteSchema);
-    expect(Object.keys(sqlite)).toHaveLength(21);
+    expect(Object.keys(sqlite)).toHaveLength(23);
     expect(shape(pgSchema)).toEqual(sqlite);
   });
 });
@@ -101,13 +109,16 @@ describe('db/*.sql on SQLite and db/pg on a real PostgreSQL', () => {
       const a = sqliteCatalog(sqlite.sqlite);
       const b = await pgCatalog(store.pool);
       // Not vacuous: every table is there with its columns, keys and the dialect-specific families.
-      expect(Object.keys(a)).toHaveLength(21);
+      expect(Object.keys(a)).toHaveLength(23);
       expect(Object.keys(a.attempts?.columns ?? {}).length).toBeGreaterThan(30);
       expect(a.phone_methods?.foreignKeys).toEqual(['(user_id) -> users(id) on delete cascade']);
       expect(a.phone_methods?.columns.is_default?.family).toBe('boolean');
       expect(b.audit_log?.columns.detail?.family).toBe('json');
       expect(b.ivr_recordings?.columns.wav?.family).toBe('bytes');
       expect(b.attempt_events?.uniques).toEqual(['attempt_events_seq_uq(attempt_id, seq)']);
+      // The shared rate-limit ledger (issue 19) is in both.
+      expect(b.rate_limit_slots?.primaryKey).toEqual(['id']);
+      expect(b.rate_limit_calls?.indexes).toContain('rate_limit_calls_user_idx(user_id, at)');
       expect(diffCatalogs(a, b, ['SQLite (db/*.sql)', 'PostgreSQL (db/pg)'])).toEqual([]);
     } finally {
       sqlite.close();
@@ -145,7 +156,7 @@ describe('db/*.sql on SQLite and db/pg on a real PostgreSQL', () => {
       await c.connect();
       const m = await c.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
       await c.end();
-      expect(m.rows[0].n).toBe(1);
+      expect(m.rows[0].n).toBe(pgMigrationCount());
       const r = await again.pool.query('SELECT id, started_at, heartbeat_at, active_calls FROM nodes');
       expect(r.rows).toEqual([{ id: 'n1', started_at: 1, heartbeat_at: 2, active_calls: 0 }]);
     } finally {

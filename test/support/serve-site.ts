@@ -64,8 +64,15 @@ export class ServeSites {
   private readonly children: ChildProcess[] = [];
   private readonly peers: SippPeer[] = [];
 
-  /** A site whose calls go to a sipp callee on `trunkPort`; `node` and `retry` are config sections. */
-  async site(node: Record<string, unknown>, retry = { maxRetries: 0, backoffSeconds: 1 }): Promise<Site> {
+  /**
+   * A site whose calls go to a sipp callee on `trunkPort`; `node` and `retry` are config sections,
+   * `extra` more top-level sections (e.g. `policy`).
+   */
+  async site(
+    node: Record<string, unknown>,
+    retry = { maxRetries: 0, backoffSeconds: 1 },
+    extra: Record<string, unknown> = {},
+  ): Promise<Site> {
     const dir = mkdtempSync(join(tmpdir(), 'fyrkant-site-'));
     this.dirs.push(dir);
     const trunkPort = await freePort();
@@ -87,6 +94,7 @@ export class ServeSites {
         },
         verification: { retry },
         node: { id: 'node-under-test', heartbeatSeconds: 1, leaseSeconds: 3, ...node },
+        ...extra,
       },
     });
     const dbPath = join(dir, 'data', 'fyrkant.db');

@@ -1,4 +1,5 @@
 export * from './destination';
 export * from './policy';
+export * from './rate-limit-ledger';
 export * from './rate-limiter';
 export * from './reasons';

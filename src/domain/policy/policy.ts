@@ -2,13 +2,15 @@
  * The destination policy: the one gate every call passes before anything is dialled.
  * `evaluate` answers "may this be called at all" (no side effects, e.g. when a phone method is added);
  * `authorize` also takes the rate limits and, when allowed, returns a decision id and a lease that
- * holds a concurrent-call slot until released. Backends receive the decision id with the dial
- * request and can ask `isAuthorized` as a second line of defence.
+ * holds a concurrent-call slot until released. The limits are counted in a `RateLimitLedger` given
+ * to it (in memory by default; the database's when several nodes share one). Backends receive the
+ * decision id with the dial request and can ask `isAuthorized` as a second line of defence.
  */
 import { randomUUID } from 'node:crypto';
 import type { Localized } from '../language';
 import { checkDestination, type Destination, type DestinationRules, destinationKey } from './destination';
-import { type Lease, RateLimiter, type RateLimits } from './rate-limiter';
+import type { Lease, RateLimitLedger, RateLimits } from './rate-limit-ledger';
+import { RateLimiter } from './rate-limiter';
 import { type AllowReason, type DenyReason, policyMessage } from './reasons';
 
 export type PolicyDecision =
@@ -44,18 +46,27 @@ export interface PolicyOptions extends DestinationRules {
   readonly rateLimits: RateLimits;
 }
 
+/** What the policy is given: where it counts (default: in this process's memory) and its clock. */
+export interface PolicyDeps {
+  /** The rate-limit ledger; `fyrkant serve` passes the database's, shared by every node. */
+  readonly ledger?: RateLimitLedger;
+  readonly clock?: () => number;
+}
+
 export class DestinationPolicy {
-  private readonly limiter: RateLimiter;
+  private readonly limiter: RateLimitLedger;
+  private readonly clock: () => number;
   private readonly open = new Map<string, Lease>();
 
   constructor(
     private readonly options: PolicyOptions,
-    private readonly clock: () => number = Date.now,
+    deps: PolicyDeps = {},
   ) {
-    this.limiter = new RateLimiter(options.rateLimits);
+    this.limiter = deps.ledger ?? new RateLimiter(options.rateLimits);
+    this.clock = deps.clock ?? Date.now;
   }
 
-  /** Calls holding a concurrent slot. */
+  /** Calls holding a concurrent slot through this policy (this node). */
   get activeCalls(): number {
     return this.limiter.active;
   }

@@ -4,36 +4,21 @@
  * that the caller must `release` when the call is over (idempotent), so a crashed call path that
  * forgets would show up as a leak in `active`, not as silently wrong numbers.
  *
- * In memory is enough for one fyrkant process (the product runs one); on restart the windows start
- * empty, which errs towards allowing a few more calls, never towards blocking forever.
+ * The in-memory `RateLimitLedger`: for one process (`fyrkant call`, unit tests). `fyrkant serve`
+ * counts in the database instead (src/store/repo/rate-limit-ledger.ts), shared by every node. On
+ * restart these windows start empty, which errs towards allowing a few more calls, never towards
+ * blocking forever.
  */
-import type { RateLimitReason } from './reasons';
+import {
+  type Acquired,
+  CONCURRENT_RETRY_MS,
+  type RateLimitKey,
+  type RateLimitLedger,
+  type RateLimits,
+  type Window,
+} from './rate-limit-ledger';
 
-export interface Window {
-  /** 0 = no limit. */
-  readonly max: number;
-  readonly windowSeconds: number;
-}
-
-export interface RateLimits {
-  readonly perUser: Window;
-  readonly perNumber: Window;
-  readonly globalConcurrent: number;
-  readonly globalPerMinute: number;
-}
-
-export interface Lease {
-  readonly id: string;
-  /** Ends the call's hold on a concurrent slot. Safe to call twice. */
-  release(): void;
-  readonly released: boolean;
-}
-
-export type Acquired =
-  | { readonly ok: true; readonly lease: Lease }
-  | { readonly ok: false; readonly reason: RateLimitReason; readonly retryAfterMs: number };
-
-export class RateLimiter {
+export class RateLimiter implements RateLimitLedger {
   private readonly byUser = new Map<string, number[]>();
   private readonly byNumber = new Map<string, number[]>();
   private readonly global: number[] = [];
@@ -53,14 +38,18 @@ export class RateLimiter {
     return { users: this.byUser.size, numbers: this.byNumber.size };
   }
 
-  acquire(key: { readonly userId?: string | null; readonly number: string }, at = Date.now()): Acquired {
+  acquire(key: RateLimitKey, at = Date.now()): Acquired {
     // Windows of users/numbers never seen again would otherwise stay in memory for the process's life.
     if (at - this.lastPrune > 60_000) {
       this.prune(at);
       this.lastPrune = at;
     }
     if (this.leases.size >= this.limits.globalConcurrent)
-      return { ok: false, reason: 'rate-limit-concurrent', retryAfterMs: 1000 };
+      return { ok: false, reason: 'rate-limit-concurrent', retryAfterMs: CONCURRENT_RETRY_MS };
+    // One process is one node: its own limit counts the same leases.
+    const perNode = this.limits.perNodeConcurrent ?? 0;
+    if (perNode > 0 && this.leases.size >= perNode)
+      return { ok: false, reason: 'rate-limit-node-concurrent', retryAfterMs: CONCURRENT_RETRY_MS };
     const g = check(this.global, { max: this.limits.globalPerMinute, windowSeconds: 60 }, at);
     if (g !== null) return { ok: false, reason: 'rate-limit-global', retryAfterMs: g };
     const userTimes = key.userId ? bucket(this.byUser, key.userId) : undefined;

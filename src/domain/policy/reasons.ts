@@ -25,6 +25,7 @@ export const POLICY_REASONS = [
   'rate-limit-user',
   'rate-limit-number',
   'rate-limit-concurrent',
+  'rate-limit-node-concurrent',
   'rate-limit-global',
 ] as const;
 export type PolicyReason = (typeof POLICY_REASONS)[number];
@@ -87,6 +88,11 @@ export function policyMessage(reason: PolicyReason, detail: PolicyDetail = {}): 
       return {
         sv: 'Alla linjer är upptagna just nu. Försök igen strax.',
         en: 'All lines are busy right now. Try again shortly.',
+      };
+    case 'rate-limit-node-concurrent':
+      return {
+        sv: 'Den här servern har så många samtal den får ha just nu. Försök igen strax.',
+        en: 'This server is placing as many calls as it may right now. Try again shortly.',
       };
     case 'rate-limit-global':
       return {

@@ -16,6 +16,7 @@ import {
   ownAttempt,
   ownedUnfinishedAttempts,
   registerNode,
+  releaseNodeSlots,
   type Store,
   setNodeAddresses,
 } from '../../store';
@@ -104,6 +105,8 @@ export class NodeService implements CallOwnership {
       },
       at,
     );
+    // Call slots of the shared rate limits a previous run left (it crashed mid-call) are not in use.
+    releaseNodeSlots(store.db, this.id);
     const ended = await this.recover(at, true);
     if (ended > 0)
       this.deps.log.warn(

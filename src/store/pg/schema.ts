@@ -497,3 +497,34 @@ export const nodes = pgTable('nodes', {
   drainRequestedBy: text('drain_requested_by'),
   stoppedAt: epochMs('stopped_at'),
 });
+
+/** Policy rate limits shared by every node (issue 19): one row per call let through, for the windows. */
+export const rateLimitCalls = pgTable(
+  'rate_limit_calls',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    at: epochMs('at').notNull(),
+    /** Null for calls not made for a user (test calls to a typed number). */
+    userId: text('user_id'),
+    /** The destination as the policy keys it (E.164 or the sip: URI). */
+    number: text('number').notNull(),
+  },
+  (t) => [
+    index('rate_limit_calls_at_idx').on(t.at),
+    index('rate_limit_calls_user_idx').on(t.userId, t.at),
+    index('rate_limit_calls_number_idx').on(t.number, t.at),
+  ],
+);
+
+/** Concurrent-call slots (issue 19): one row per call in progress, owned by the node that runs it. */
+export const rateLimitSlots = pgTable(
+  'rate_limit_slots',
+  {
+    /** The lease id. */
+    id: text('id').primaryKey(),
+    /** `nodes.id` of the node running the call. */
+    nodeId: text('node_id').notNull(),
+    acquiredAt: epochMs('acquired_at').notNull(),
+  },
+  (t) => [index('rate_limit_slots_node_idx').on(t.nodeId)],
+);
