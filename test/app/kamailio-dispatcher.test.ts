@@ -7,6 +7,8 @@
  * - that node drains with a call in progress: it answers the probes 503 (counted on its /metrics)
  *   and Kamailio marks it inactive; the next INVITE through Kamailio reaches the other node; the
  *   draining node's call completes and it exits 0;
+ * - failover: with the draining node set active by hand (as if no probe had seen the drain yet), an
+ *   INVITE first reaches it, gets 503, and Kamailio retries it on the other node (the caller sees 403);
  * - with both nodes gone Kamailio answers an INVITE itself: 503 with Retry-After.
  */
 import { randomBytes } from 'node:crypto';
@@ -97,7 +99,7 @@ describe('Kamailio dispatcher in front of two nodes (deploy/kamailio-dispatcher.
   it('probes both; a draining node answers 503 and is marked inactive; INVITEs go to the other', async () => {
     const s = await sites.site({ drainSeconds: 60 });
     // One call (on the node that drains) and one trunk probe per start.
-    await sites.callee(s, 15_000, 1, 2);
+    await sites.callee(s, 20_000, 1, 2);
     const nodes: Node[] = [];
     for (const id of ['node-a', 'node-b']) {
       const sipPort = await freePort();
@@ -148,6 +150,23 @@ describe('Kamailio dispatcher in front of two nodes (deploy/kamailio-dispatcher.
     expect(await sipCounter(drained, s.key, 'unsolicitedInvites')).toBe(1);
     expect(await sipCounter(drained, s.key, 'drainingRefusedInvites')).toBe(0);
 
+    // Failover: set the draining node active by hand, as if no probe had seen the drain yet; repeat
+    // until an INVITE reached it before the next probe did. Every caller still gets the other node.
+    const drainedUri = `sip:127.0.0.1:${drained.sipPort}`;
+    await waitFor(
+      async () => {
+        await proxy.setState('ap', drainedUri);
+        expect(await inviteThrough(proxy.port)).toMatch(/^SIP\/2\.0 403 Forbidden\r\n/);
+        return sipCounter(drained, s.key, 'drainingRefusedInvites');
+      },
+      (n) => n > 0,
+      `an INVITE to reach ${drained.id} while it drains`,
+      10_000,
+    ).catch(fail);
+    expect(flagsByNode(await proxy.destinations())[drained.id]).toBe('IP');
+    expect(await sipCounter(drained, s.key, 'unsolicitedInvites')).toBe(1);
+    expect(await sipCounter(other, s.key, 'unsolicitedInvites')).toBeGreaterThanOrEqual(2);
+
     // The draining node's call completes; it exits 0.
     expect(await waitForExit(drained.run.child, 60_000)).toBe(0);
     expect(attemptRows(s.dbPath).find((r) => r.id === attemptId)).toMatchObject({
@@ -168,5 +187,7 @@ describe('Kamailio dispatcher in front of two nodes (deploy/kamailio-dispatcher.
     const none = await inviteThrough(proxy.port);
     expect(none).toMatch(/^SIP\/2\.0 503 Service Unavailable\r\n/);
     expect(none).toMatch(/\r\nRetry-After: 30\r\n/);
+    // The call-load bookkeeping held through failover and refusals (Kamailio logs an ERROR otherwise).
+    expect(proxy.output()).not.toMatch(/\bERROR\b/);
   });
 });

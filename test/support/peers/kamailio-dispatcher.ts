@@ -32,6 +32,8 @@ export interface Destination {
 export interface DispatcherPeer extends PeerProcess {
   readonly port: number;
   destinations(): Promise<Destination[]>;
+  /** `kamcmd dispatcher.set_state <state> 1 <uri>` (e.g. `ap`: active + probing), as an operator would. */
+  setState(state: string, uri: string): Promise<void>;
 }
 
 /** The shipped config with its `#!substdef` values replaced (every other line as shipped). */
@@ -104,6 +106,9 @@ async function startOnce(nodes: readonly DispatcherNode[]): Promise<DispatcherPe
     async destinations() {
       const { stdout } = await run(kamcmd, ['-s', `unix:${ctl}`, 'dispatcher.list'], { timeout: 5000 });
       return parseDispatcherList(stdout);
+    },
+    async setState(state: string, uri: string) {
+      await run(kamcmd, ['-s', `unix:${ctl}`, 'dispatcher.set_state', state, '1', uri], { timeout: 5000 });
     },
   });
 }
