@@ -90,6 +90,8 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
       version: ctx.version,
       sipAddress: `${config.sip.advertisedAddress ?? config.sip.address}:${config.sip.port}`,
     },
+    // A draining node says so on SIP too (503 to OPTIONS and new INVITEs), for a dispatcher in front.
+    onDraining: (retryAfterMs) => backend.setAvailability('draining', { retryAfterSeconds: retryAfterMs / 1000 }),
     calls: {
       get activeCount(): number {
         return verification.activeCount;

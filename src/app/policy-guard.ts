@@ -15,6 +15,7 @@ export function policyGuardedBackend(
     start: () => backend.start(),
     stop: () => backend.stop(),
     health: (options) => backend.health(options),
+    setAvailability: (availability, options) => backend.setAvailability(availability, options),
     dial(request, signal, hooks) {
       if (!isAuthorized(request.policyDecisionId)) {
         return Promise.reject(

@@ -25,6 +25,9 @@ export class UnavailableBackend implements TelephonyBackend {
     };
   }
 
+  /** Nothing to tell: there is no SIP stack behind it (the node's HTTP answers say it drains). */
+  setAvailability(): void {}
+
   async dial(): Promise<Call> {
     throw new DialFailure('unavailable', `the ${this.name} backend is unavailable: ${this.reason}`);
   }

@@ -220,6 +220,17 @@ export interface DialHooks {
   readonly onProgress?: (progress: Progress) => void;
 }
 
+/**
+ * Whether this node takes new calls (issue 19). `draining`: the node finishes the calls it has and
+ * takes no new ones, and a backend with a SIP stack of its own says so to whoever asks on SIP.
+ */
+export type Availability = 'accepting' | 'draining';
+
+export interface AvailabilityOptions {
+  /** What to put in `Retry-After` (seconds) while draining; the backend's default when absent. */
+  readonly retryAfterSeconds?: number;
+}
+
 export interface TelephonyBackend {
   readonly name: BackendName;
   start(): Promise<void>;
@@ -232,4 +243,12 @@ export interface TelephonyBackend {
    * before answer cancels the call (CANCEL) and rejects with reason `cancelled`.
    */
   dial(request: DialRequest, signal?: AbortSignal, hooks?: DialHooks): Promise<Call>;
+  /**
+   * Accepting (the start) or draining. While draining, a backend that answers SIP itself refuses
+   * out-of-dialog OPTIONS and new INVITEs with `503 Service Unavailable` + `Retry-After` (RFC 3261
+   * §21.5.4, §20.33), so a SIP dispatcher in front takes the node out; requests inside the dialogs of
+   * calls in progress (ACK, BYE, INFO, re-INVITE) work as before. `dial` is not refused here — the
+   * node refuses new calls before they reach the backend. Backends that cannot do this document why.
+   */
+  setAvailability(availability: Availability, options?: AvailabilityOptions): void;
 }

@@ -326,6 +326,27 @@ export function describeTelephonyPortContract(label: string, makeHarness: () => 
       expect((await far.result()).byeFromBackend).toBe(false);
     });
 
+    it('draining leaves the call in progress alone: an INFO digit arrives, the far end hangs up', async () => {
+      const far = await h.farEnd({
+        final: { kind: 'answer' },
+        afterAnswer: [
+          { atMs: 300, kind: 'dtmf', digits: '#', via: 'info' },
+          { atMs: 900, kind: 'bye' },
+        ],
+      });
+      const call = await dial(request(far.requestUri, []));
+      const ended = new Promise((resolve) => call.once('end', resolve));
+      const digit = nextDtmf(call, 4000);
+      h.backend.setAvailability('draining', { retryAfterSeconds: 10 });
+      try {
+        expect(await digit).toMatchObject({ digit: '#', source: 'info' });
+        expect(await ended).toMatchObject({ by: 'remote' });
+        expect((await far.result()).byeFromBackend).toBe(false);
+      } finally {
+        h.backend.setAvailability('accepting');
+      }
+    });
+
     it('fails with busy on 486', async () => {
       const far = await h.farEnd({
         progress: ['ringing'],

@@ -58,6 +58,18 @@ describe('drachtio backend against the protocol doubles', () => {
     await rig.assertClean();
   });
 
+  it('draining is a documented no-op on SIP (drachtio-server answers for itself): said once in the log', () => {
+    const lines: string[] = [];
+    const b = createDrachtioBackend({ ...rig.options, log: (level, message) => lines.push(`${level}: ${message}`) });
+    b.setAvailability('draining', { retryAfterSeconds: 10 });
+    b.setAvailability('draining');
+    expect(lines).toEqual([
+      'info: draining: drachtio-server keeps answering SIP OPTIONS as configured (fyrkant cannot change it)',
+    ]);
+    b.setAvailability('accepting');
+    expect(lines).toHaveLength(1);
+  });
+
   it('is healthy once connected, and health names both servers and the leak counters', async () => {
     const h = await rig.backend.health();
     expect(h).toMatchObject({ backend: 'drachtio', connected: true, activeCalls: 0 });

@@ -53,7 +53,7 @@ function makeNode(
   id: string,
   clock: { t: number },
   calls: NodeCalls,
-  over: { pid?: number; alive?: boolean } = {},
+  over: { pid?: number; alive?: boolean; onDraining?: (retryAfterMs: number) => void } = {},
 ): NodeService {
   return new NodeService({
     store,
@@ -63,11 +63,12 @@ function makeNode(
     identity: { hostname: 'host-1', pid: over.pid ?? 1000, version: 'test', sipAddress: '127.0.0.1:5060' },
     now: () => clock.t,
     processAlive: () => over.alive ?? false,
+    ...(over.onDraining ? { onDraining: over.onDraining } : {}),
   });
 }
 
 /** Node A owns the harness's calls; `clock` drives every node. */
-async function setup(retry = false) {
+async function setup(retry = false, onDraining?: (retryAfterMs: number) => void) {
   const clock = { t: 1_000_000 };
   let a: NodeService | undefined;
   h = createHarness({
@@ -83,6 +84,7 @@ async function setup(retry = false) {
         'node-a',
         clock,
         callsOf(() => h!),
+        onDraining ? { onDraining } : {},
       );
       return a;
     },
@@ -253,6 +255,29 @@ describe('drain', () => {
 
     a.stop();
     expect(listNodes(h!.store.db)).toMatchObject([{ id: 'node-a', state: 'stopped', activeCalls: 0 }]);
+  });
+});
+
+describe('drain tells the telephony side', () => {
+  it('once, as the drain begins, with the Retry-After of the HTTP refusals', async () => {
+    const told: number[] = [];
+    const { a } = await setup(false, (ms) => told.push(ms));
+    expect(told).toEqual([]);
+    const first = a.drain({ kind: 'signal', signal: 'SIGTERM' });
+    expect(told).toEqual([10_000]);
+    await first;
+    await a.drain({ kind: 'request', by: 'cli' });
+    expect(told).toEqual([10_000]);
+    a.stop();
+  });
+
+  it('a hook that throws does not stop the drain', async () => {
+    const { a } = await setup(false, () => {
+      throw new Error('backend gone');
+    });
+    await expect(a.drain({ kind: 'signal', signal: 'SIGTERM' })).resolves.toBe('drained');
+    expect(a.refusal()).toMatchObject({ reasonCode: 'node-draining' });
+    a.stop();
   });
 });
 

@@ -66,6 +66,11 @@ export class FakeSignalling implements Signalling {
   get activeDialogs(): number {
     return 0;
   }
+  /** What the backend last said: the Retry-After while draining, undefined while accepting. */
+  drainingRetryAfter: number | undefined;
+  setDraining(retryAfterSeconds: number | undefined): void {
+    this.drainingRetryAfter = retryAfterSeconds;
+  }
   nextCallId(): string {
     return `fake-${++this.n}`;
   }

@@ -13,6 +13,8 @@
  */
 import { EventEmitter } from 'node:events';
 import {
+  type Availability,
+  type AvailabilityOptions,
   type BackendHealth,
   type BackendName,
   type Call,
@@ -392,6 +394,8 @@ export class FakeTelephony implements TelephonyBackend {
   readonly calls: FakeCall[] = [];
   started = false;
   stopped = false;
+  /** Every `setAvailability` the node made, in order (a real backend would change its SIP answers). */
+  readonly availability: { availability: Availability; retryAfterSeconds?: number }[] = [];
   private readonly queue: FakeCallPlan[] = [];
 
   constructor(private readonly options: FakeTelephonyOptions = {}) {
@@ -412,6 +416,13 @@ export class FakeTelephony implements TelephonyBackend {
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all(this.calls.filter((c) => !c.ended).map((c) => c.hangup('backend stopping')));
+  }
+
+  setAvailability(availability: Availability, options: AvailabilityOptions = {}): void {
+    this.availability.push({
+      availability,
+      ...(options.retryAfterSeconds !== undefined ? { retryAfterSeconds: options.retryAfterSeconds } : {}),
+    });
   }
 
   async health(): Promise<BackendHealth> {

@@ -59,7 +59,15 @@ export interface NodeServiceDeps {
   readonly now?: () => number;
   /** Is a process with this pid alive on this host? (A second `serve` under the same node id.) */
   readonly processAlive?: (pid: number) => boolean;
+  /**
+   * Told once when a drain begins, before the node waits for its calls: the app layer tells the
+   * telephony backend, whose SIP stack then refuses new work too (a dispatcher in front moves on).
+   */
+  readonly onDraining?: (retryAfterMs: number) => void;
 }
+
+/** How long a refused caller should wait before trying this node again (HTTP and SIP Retry-After). */
+export const DRAIN_RETRY_AFTER_MS = 10_000;
 
 /** Why a drain began: a signal, or a request in the database (`fyrkant node drain`, the admin). */
 export type DrainSource =
@@ -187,6 +195,7 @@ export class NodeService implements CallOwnership {
   private async runDrain(source: DrainSource): Promise<DrainResult> {
     const { store, calls, settings, log } = this.deps;
     this.stateNow = 'draining';
+    this.tellDraining();
     beatNode(store.db, this.id, { at: this.now(), activeCalls: calls.activeCount, state: 'draining' });
     log.info(
       { node: this.id, source, calls: calls.activeCount, deadlineSeconds: settings.drainMs / 1000 },
@@ -210,6 +219,15 @@ export class NodeService implements CallOwnership {
     return result;
   }
 
+  private tellDraining(): void {
+    try {
+      this.deps.onDraining?.(DRAIN_RETRY_AFTER_MS);
+    } catch (err) {
+      // The drain goes on: HTTP and /readyz refuse new calls whatever the backend could do.
+      this.deps.log.error({ err, node: this.id }, 'could not tell the telephony backend that the node drains');
+    }
+  }
+
   /** Clean stop: the row says stopped (the heartbeat ends). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
@@ -227,7 +245,7 @@ export class NodeService implements CallOwnership {
 
   refusal(): CallRefusal | undefined {
     if (this.stateNow === 'running') return undefined;
-    return { reasonCode: 'node-draining', message: DRAINING_MESSAGE, retryAfterMs: 10_000 };
+    return { reasonCode: 'node-draining', message: DRAINING_MESSAGE, retryAfterMs: DRAIN_RETRY_AFTER_MS };
   }
 
   own(attemptId: string): void {

@@ -3,7 +3,7 @@
  * drives FreeSWITCH (prompts, DTMF). Implements the telephony port exactly like the embedded backend,
  * so the IVR layer cannot tell them apart.
  */
-import type { BackendHealth, Call, DialHooks, DialRequest, TelephonyBackend } from '../port';
+import type { Availability, BackendHealth, Call, DialHooks, DialRequest, TelephonyBackend } from '../port';
 import { DialFailure } from '../port';
 import type { DrachtioCall } from './call';
 import { dialThirdParty } from './dial';
@@ -48,6 +48,7 @@ export function createDrachtioBackend(
   let drachtio: DrachtioLink | undefined;
   let freeswitch: FreeswitchLink | undefined;
   let lastTrunk: BackendHealth['trunk'] = 'unknown';
+  let availabilityNow: Availability = 'accepting';
 
   async function probeTrunk(link: DrachtioLink): Promise<BackendHealth['trunk']> {
     const uri = options.trunk.probeUri;
@@ -147,6 +148,21 @@ export function createDrachtioBackend(
         signal,
         hooks,
       );
+    },
+
+    /**
+     * A documented no-op on SIP. This backend registers no handler for requests from outside (it
+     * only places calls), so what drachtio-server answers to an OPTIONS or INVITE it receives is
+     * drachtio-server's own doing and configuration; fyrkant does not change it while draining.
+     * Not verified against a running drachtio-server (none in the test bed): a SIP dispatcher in
+     * front of drachtio nodes must not rely on a 503 from a draining node — take it out by hand,
+     * or by its HTTP `/readyz`. Logged once so the operator knows.
+     */
+    setAvailability(availability: Availability) {
+      if (availability === availabilityNow) return;
+      availabilityNow = availability;
+      if (availability === 'draining')
+        log('info', 'draining: drachtio-server keeps answering SIP OPTIONS as configured (fyrkant cannot change it)');
     },
 
     resources() {

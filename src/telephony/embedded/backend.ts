@@ -7,6 +7,8 @@
 
 import { dialFailure } from '../dial-failure';
 import {
+  type Availability,
+  type AvailabilityOptions,
   type BackendHealth,
   type Call,
   DialFailure,
@@ -85,6 +87,8 @@ export interface EmbeddedBackendOptions {
 }
 
 const ALL_MODES: readonly DtmfSource[] = ['rfc4733', 'info', 'inband'];
+/** `Retry-After` of the 503s while draining when the caller gives none (the HTTP API's too). */
+export const DEFAULT_DRAIN_RETRY_AFTER_SECONDS = 10;
 
 export class EmbeddedBackend implements TelephonyBackend {
   readonly name = 'embedded' as const;
@@ -153,6 +157,13 @@ export class EmbeddedBackend implements TelephonyBackend {
     await host?.stop();
     if (this.started) await this.signalling.stop();
     this.started = false;
+  }
+
+  /** Draining: the SIP core answers OPTIONS and new INVITEs 503 + Retry-After; dialogs carry on. */
+  setAvailability(availability: Availability, options: AvailabilityOptions = {}): void {
+    this.signalling.setDraining(
+      availability === 'draining' ? (options.retryAfterSeconds ?? DEFAULT_DRAIN_RETRY_AFTER_SECONDS) : undefined,
+    );
   }
 
   async health(options: { probe?: boolean } = {}): Promise<BackendHealth> {

@@ -102,4 +102,9 @@ export interface Signalling {
   probeTrunk(): Promise<number>;
   /** Number of dialogs not yet terminated (health/metrics, leak checks in tests). */
   readonly activeDialogs: number;
+  /**
+   * Draining (`retryAfterSeconds` set): out-of-dialog OPTIONS and new INVITEs are answered 503 with
+   * that `Retry-After`; requests inside existing dialogs are not affected. `undefined`: accepting.
+   */
+  setDraining(retryAfterSeconds: number | undefined): void;
 }

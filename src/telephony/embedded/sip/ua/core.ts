@@ -75,7 +75,15 @@ export class SipCore {
     inDialogRateLimited: 0,
     unsolicitedInvites: 0,
     transactionTableFull: 0,
+    /** Answered 503 because this node is draining (issue 19): dispatcher probes, new calls. */
+    drainingRefusedOptions: 0,
+    drainingRefusedInvites: 0,
   };
+  /**
+   * Set while the node drains: the `Retry-After` (seconds) of the 503 that out-of-dialog OPTIONS and
+   * new INVITEs get. Undefined while accepting.
+   */
+  drainingRetryAfter: number | undefined;
 
   constructor(
     readonly config: CoreConfig,
@@ -257,6 +265,11 @@ export class SipCore {
       return;
     }
     if (m === 'OPTIONS') {
+      if (this.drainingRetryAfter !== undefined) {
+        this.counters.drainingRefusedOptions++;
+        this.refuseDraining(tx, this.drainingRetryAfter);
+        return;
+      }
       this.respond(tx, 200, (r) => {
         r.add('Allow', ALLOW);
         r.add('Accept', 'application/sdp');
@@ -273,6 +286,11 @@ export class SipCore {
       this.refuse(tx, 415, (r) => r.add('Accept', 'application/sdp'));
       return;
     }
+    if (this.drainingRetryAfter !== undefined) {
+      this.counters.drainingRefusedInvites++;
+      this.refuseDraining(tx, this.drainingRetryAfter);
+      return;
+    }
     if (this.host?.onInvite) {
       this.host.onInvite(req, tx);
       return;
@@ -280,6 +298,17 @@ export class SipCore {
     // fyrkant only places calls: an INVITE from outside is refused.
     this.counters.unsolicitedInvites++;
     this.refuse(tx, 403);
+  }
+
+  /**
+   * 503 + Retry-After (RFC 3261 §21.5.4, §20.33): this node is draining — a dispatcher marks it
+   * inactive, a caller tries another node. Allow says what we would take otherwise.
+   */
+  private refuseDraining(tx: ServerTransaction, retryAfterSeconds: number): void {
+    this.refuse(tx, 503, (r) => {
+      r.add('Retry-After', String(retryAfterSeconds));
+      r.add('Allow', ALLOW);
+    });
   }
 
   /** A stranger's INVITE gets one final answer, never retransmitted (no reflection amplifier). */

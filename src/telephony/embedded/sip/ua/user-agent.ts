@@ -71,6 +71,11 @@ export class SipSignalling implements Signalling {
     return this.trunk.probe();
   }
 
+  setDraining(retryAfterSeconds: number | undefined): void {
+    this.core.drainingRetryAfter =
+      retryAfterSeconds === undefined ? undefined : Math.max(0, Math.round(retryAfterSeconds));
+  }
+
   addDialog(d: SipDialog): void {
     this.dialogs.set(d.key, d);
   }
