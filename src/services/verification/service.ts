@@ -55,7 +55,8 @@ import type { AttemptBus } from './attempt-bus';
 import type { CallOwnership } from './call-ownership';
 import { CallQueue } from './call-queue';
 import { type EndDetails, type FinishInput, type FinishResult, finishAttempt, queueWebhookFor } from './finish';
-import { type IssuedAppPassword, OneTimeSecrets } from './one-time-secrets';
+import { MemoryOneTimeSecrets } from './memory-one-time-secrets';
+import type { IssuedAppPassword, OneTimeSecrets } from './one-time-secrets';
 import type { CallPlanner, CallTarget, ScriptAnswer, ScriptRunner, Texts } from './ports';
 import { TRACE_BATCH_WINDOW_MS, type VerificationSettings } from './settings';
 import { TraceBatch } from './trace-batch';
@@ -95,6 +96,11 @@ export interface VerificationDeps {
   readonly onEnded?: (attempt: Attempt) => void;
   /** The node's say over new calls and ownership (issue 19); absent = the process owns everything. */
   readonly ownership?: CallOwnership;
+  /**
+   * Where an issued app password waits for its one pickup. `serve` passes the database's, shared
+   * by every node (issue 19); absent = this process's memory (unit tests).
+   */
+  readonly secrets?: OneTimeSecrets;
 }
 
 export interface StartRequest {
@@ -164,7 +170,7 @@ export class VerificationService {
         deps.metrics.activeCalls.set(running);
       },
     });
-    this.secrets = new OneTimeSecrets(deps.settings.appPasswordPickupMs);
+    this.secrets = deps.secrets ?? new MemoryOneTimeSecrets();
     this.traces = new TraceBatch(deps.store, deps.bus, deps.log, {
       windowMs: deps.settings.traceBatchWindowMs ?? TRACE_BATCH_WINDOW_MS,
     });
@@ -597,12 +603,7 @@ export class VerificationService {
             ...(appPassword ? { appPasswordHash: appPassword.hash } : {}),
           }),
         (done) => {
-          if (appPassword && done.appPassword)
-            this.secrets.put(input.attemptId, {
-              id: done.appPassword.id,
-              name: done.appPassword.name,
-              password: appPassword.password,
-            });
+          if (appPassword && done.appPassword) this.keepForPickup(log, input.attemptId, done.appPassword, appPassword);
         },
       );
       const d = input.details;
@@ -757,6 +758,27 @@ export class VerificationService {
       });
     }
     return true;
+  }
+
+  /**
+   * The issued app password waits for its pickup. A failure to keep it (the database, say) must not
+   * undo the committed end: the user then creates a new app password, the safe failure.
+   */
+  private keepForPickup(
+    log: Logger,
+    attemptId: string,
+    issued: { readonly id: string; readonly name: string },
+    created: NewAppPassword,
+  ): void {
+    try {
+      this.secrets.put(
+        attemptId,
+        { id: issued.id, name: issued.name, password: created.password },
+        this.deps.settings.appPasswordPickupMs,
+      );
+    } catch (err) {
+      log.error({ err }, 'could not keep the issued app password for its pickup; the user can create a new one');
+    }
   }
 
   /** The app password issued by this enrollment attempt, exactly once. */
