@@ -594,18 +594,16 @@ export class VerificationService {
   ): Promise<FinishResult | undefined> {
     try {
       // The queued trace events and the end commit together: one commit from '#' to the outcome.
-      // The app password is ready for pickup before anyone hears about the end: the queued trace
-      // events are published right after the commit and wake SSE, which takes it on seeing `ended`.
-      const r = this.traces.writeWith(
-        () =>
-          finishAttempt(this.deps.store, this.deps.settings, {
-            ...input,
-            ...(appPassword ? { appPasswordHash: appPassword.hash } : {}),
-          }),
-        (done) => {
-          if (appPassword && done.appPassword) this.keepForPickup(log, input.attemptId, done.appPassword, appPassword);
-        },
-      );
+      // The app password waiting for its pickup commits with them: whoever sees `ended` — SSE
+      // woken by the events published right after, or another node reading the database — finds it.
+      const r = this.traces.writeWith(() => {
+        const done = finishAttempt(this.deps.store, this.deps.settings, {
+          ...input,
+          ...(appPassword ? { appPasswordHash: appPassword.hash } : {}),
+        });
+        if (appPassword && done.appPassword) this.keepForPickup(log, input.attemptId, done.appPassword, appPassword);
+        return done;
+      });
       const d = input.details;
       log.info(
         { outcome: input.outcome, reasonCode: d.reasonCode, sipStatus: d.sipStatus, next: r.next },
@@ -761,8 +759,8 @@ export class VerificationService {
   }
 
   /**
-   * The issued app password waits for its pickup. A failure to keep it (the database, say) must not
-   * undo the committed end: the user then creates a new app password, the safe failure.
+   * The issued app password waits for its pickup (inside the end's transaction). A failure to keep
+   * it must not undo the end: the user then creates a new app password, the safe failure.
    */
   private keepForPickup(
     log: Logger,
