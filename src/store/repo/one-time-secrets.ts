@@ -6,7 +6,8 @@
  * associated data) under a key derived from a secret every node shares — `serve` passes the web
  * session secret — so the database alone never reveals it. `take` is one `DELETE … RETURNING`:
  * SQLite runs it under the write lock, so of any number of nodes taking the same secret exactly
- * one gets the row. Expired rows are never returned and are deleted on every put and take. A row
+ * one gets the row. Expired rows are never returned and are deleted on every put and take and by
+ * the expiry job. A row
  * that does not open under this node's key (another node with another secret wrote it) counts as
  * absent and is deleted; `onUnreadable` says so (the warning, never the secret or the key).
  */
@@ -69,6 +70,11 @@ export class StoreOneTimeSecrets<T> {
 
   /** Deletes every expired row (also done by every put and take). */
   sweep(at = Date.now()): number {
-    return prepared<[number]>(this.db.$client, SWEEP).run(at).changes;
+    return deleteExpiredOneTimeSecrets(this.db, at);
   }
+}
+
+/** Deletes the one-time secrets whose pickup time is over (the expiry job, every put and take). */
+export function deleteExpiredOneTimeSecrets(db: Db, at = Date.now()): number {
+  return prepared<[number]>(db.$client, SWEEP).run(at).changes;
 }
