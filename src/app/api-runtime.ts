@@ -22,10 +22,13 @@ import { defaultNodeId } from '../services/nodes/node-view';
 import { ScriptService } from '../services/scripts/service';
 import { UserService } from '../services/users/service';
 import { AttemptBus } from '../services/verification/attempt-bus';
+import type { IssuedAppPassword } from '../services/verification/one-time-secrets';
 import { RemoteAttemptFeed } from '../services/verification/remote-attempts';
 import { VerificationService } from '../services/verification/service';
 import { DEFAULT_VERIFICATION_SETTINGS } from '../services/verification/settings';
 import { WebhookDeliverer } from '../services/webhooks/deliverer';
+import { StoreOneTimeSecrets } from '../store';
+import { sessionSecret } from '../web/session-secret';
 import type { AppContext } from './context';
 import { sipStatsOf } from './embedded-backend';
 import { trunkAdvice } from './operator-hints';
@@ -103,6 +106,7 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
   });
   const verification: VerificationService = new VerificationService({
     ownership: node,
+    secrets: oneTimeSecrets(ctx),
     store,
     backend,
     planner: new PolicyCallPlanner(policy, ctx.dialPlan),
@@ -244,6 +248,24 @@ export function apiAppService(ctx: AppContext): { name: string; start(): Promise
       await rt.scripts?.close?.();
     },
   };
+}
+
+/**
+ * Issued app passwords wait in the database, sealed under a key from the web session secret, so
+ * whichever node serves the pickup hands them out (issue 19). Every node must have the same secret.
+ */
+function oneTimeSecrets(ctx: AppContext): StoreOneTimeSecrets<IssuedAppPassword> {
+  const log = ctx.logger.child({ component: 'one-time-secrets' });
+  return new StoreOneTimeSecrets<IssuedAppPassword>(ctx.store.db, {
+    sharedSecret: sessionSecret(ctx.config.http.sessionSecret, ctx.config.dataDir),
+    onUnreadable: (attemptId) =>
+      log.warn(
+        { attemptId },
+        "an app password waiting for pickup could not be decrypted with this node's key and was discarded: " +
+          'every node must share http.sessionSecret (or the same data directory with its session-secret file); ' +
+          'the user can create a new app password',
+      ),
+  });
 }
 
 /** The node's name and timings from `node.*` (default name: hostname:SIP port). */

@@ -1,11 +1,18 @@
 /**
- * The scheduled jobs fyrkant runs: retries (calls and webhooks), expiry of enrollment links and
- * bypasses, the trunk health probe (SIP OPTIONS through the backend), and the trace retention purge.
+ * The scheduled jobs fyrkant runs: retries (calls and webhooks), expiry of enrollment links,
+ * bypasses and unclaimed app passwords, the trunk health probe (SIP OPTIONS through the backend),
+ * and the trace retention purge.
  */
 import type { Metrics } from '../observability/metrics';
 import type { VerificationService } from '../services/verification/service';
 import type { WebhookDeliverer } from '../services/webhooks/deliverer';
-import { deleteExpiredBypasses, deleteExpiredEnrollmentLinks, purgeAttemptEvents, type Store } from '../store';
+import {
+  deleteExpiredBypasses,
+  deleteExpiredEnrollmentLinks,
+  deleteExpiredOneTimeSecrets,
+  purgeAttemptEvents,
+  type Store,
+} from '../store';
 import type { TelephonyBackend } from '../telephony/port';
 import type { Job } from './scheduler';
 
@@ -56,7 +63,12 @@ export function standardJobs(deps: JobDeps, settings: JobSettings = DEFAULT_JOB_
       run: () => {
         const links = deleteExpiredEnrollmentLinks(deps.store.db);
         const bypasses = deleteExpiredBypasses(deps.store.db);
-        return { detail: `expired ${links} enrollment links and ${bypasses} bypasses`, didWork: links + bypasses > 0 };
+        // App passwords never picked up (the sealed copies; every node's pickup also sweeps them).
+        const unclaimed = deleteExpiredOneTimeSecrets(deps.store.db);
+        return {
+          detail: `expired ${links} enrollment links, ${bypasses} bypasses and ${unclaimed} unclaimed app passwords`,
+          didWork: links + bypasses + unclaimed > 0,
+        };
       },
     },
     {

@@ -14,6 +14,7 @@ export * from './repo/enrollment-links';
 export * from './repo/fraud-reports';
 export * from './repo/ivr-scripts';
 export * from './repo/nodes';
+export * from './repo/one-time-secrets';
 export * from './repo/phone-methods';
 export { immediate } from './repo/prepared';
 export * from './repo/rate-limit-ledger';

@@ -556,3 +556,22 @@ export const rateLimitSlots = sqliteTable(
 );
 
 export type RateLimitSlotRow = typeof rateLimitSlots.$inferSelect;
+
+/**
+ * One-time secrets waiting for their pickup (issue 19): the app password an approved enrollment
+ * issued, until the first pickup on any node or until it expires. `sealed` is AES-256-GCM under a
+ * key every node derives from the shared `http.sessionSecret` (src/store/repo/one-time-secrets.ts);
+ * the plaintext is never stored.
+ */
+export const oneTimeSecrets = sqliteTable(
+  'one_time_secrets',
+  {
+    attemptId: text('attempt_id').primaryKey(),
+    /** `v1.<iv>.<tag>.<ciphertext>`, base64url; the attempt id is the associated data. */
+    sealed: text('sealed').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('one_time_secrets_expires_idx').on(t.expiresAt)],
+);
+
+export type OneTimeSecretRow = typeof oneTimeSecrets.$inferSelect;

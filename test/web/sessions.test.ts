@@ -3,7 +3,8 @@
  * absolute timeouts to the millisecond on an injected clock, sign-out everywhere, and a second
  * store on the same file (a restart) still knowing the session.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../src/store/open';
@@ -11,6 +12,7 @@ import { createUser } from '../../src/store/repo/users';
 import { webSessions } from '../../src/store/schema';
 import { hashSessionToken, SessionStore } from '../../src/web/http/sessions';
 import { sessionSecret } from '../../src/web/session-secret';
+import { REPO_ROOT } from '../support/cli';
 
 const SECRET = 'a-test-session-secret-of-enough-length-0123';
 let dir: string;
@@ -135,5 +137,50 @@ describe('sessionSecret', () => {
     const made = sessionSecret(null, join(dir, 'data'));
     expect(made.length).toBeGreaterThanOrEqual(32);
     expect(sessionSecret(null, join(dir, 'data'))).toBe(made);
+    expect(statSync(join(dir, 'data', 'session-secret')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(join(dir, 'data'))).toEqual(['session-secret']);
   });
+
+  it('replaces a kept secret too short to be one it made', () => {
+    const data = join(dir, 'data');
+    sessionSecret(null, data);
+    writeFileSync(join(data, 'session-secret'), 'short\n');
+    const made = sessionSecret(null, data);
+    expect(made.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(join(data, 'session-secret'), 'utf8').trim()).toBe(made);
+    expect(readdirSync(data)).toEqual(['session-secret']);
+  });
+
+  it('nodes starting at once on a fresh data directory all end up with the same secret', async () => {
+    const data = join(dir, 'shared-data');
+    const code = `
+      const { sessionSecret } = require(${JSON.stringify(join(REPO_ROOT, 'src', 'web', 'session-secret'))});
+      console.log('ready');
+      process.stdin.once('data', () => { console.log(sessionSecret(null, process.argv[1])); process.exit(0); });`;
+    const nodes = Array.from({ length: 6 }, () => {
+      const child = spawn(
+        process.execPath,
+        ['-r', join(REPO_ROOT, 'test', 'support', 'swc-register.js'), '-e', code, data],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      const ready = new Promise<void>((resolve) =>
+        child.stdout.on('data', (b: Buffer) => {
+          out += b.toString('utf8');
+          if (out.startsWith('ready\n')) resolve();
+        }),
+      );
+      const secret = new Promise<string>((resolve, reject) =>
+        child.on('exit', (c) => (c === 0 ? resolve(out.split('\n')[1] ?? '') : reject(new Error(`exit ${c}: ${out}`)))),
+      );
+      return { child, ready, secret };
+    });
+    await Promise.all(nodes.map((n) => n.ready));
+    for (const n of nodes) n.child.stdin.end('go\n');
+    const secrets = await Promise.all(nodes.map((n) => n.secret));
+    expect(secrets[0]!.length).toBeGreaterThanOrEqual(32);
+    expect(new Set(secrets)).toEqual(new Set([secrets[0]]));
+    expect(readFileSync(join(data, 'session-secret'), 'utf8').trim()).toBe(secrets[0]);
+    expect(readdirSync(data)).toEqual(['session-secret']);
+  }, 60_000);
 });

@@ -1,7 +1,12 @@
 /**
- * Secrets shown exactly once (the app password issued at enrollment). The plaintext lives only in
- * memory until the first pickup or until it expires; the database has only the hash. A restart
- * loses an unclaimed one — the user then creates a new app password, which is the safe failure.
+ * Secrets shown exactly once (the app password issued at enrollment): the port the verification
+ * service keeps them in until the first pickup or until they expire. The database has only the
+ * app password's hash; where the plaintext waits is the implementation's business:
+ * - `MemoryOneTimeSecrets` (memory-one-time-secrets.ts): this process only (unit tests);
+ * - `StoreOneTimeSecrets` (src/store/repo/one-time-secrets.ts): the database, sealed under a key
+ *   every node shares, so the pickup works on any node (issue 19). `serve` wires this one.
+ * An unclaimed one that is lost (expired, a key that changed) means the user creates a new app
+ * password, which is the safe failure.
  */
 export interface IssuedAppPassword {
   readonly id: string;
@@ -9,31 +14,11 @@ export interface IssuedAppPassword {
   readonly password: string;
 }
 
-export class OneTimeSecrets {
-  private readonly items = new Map<string, { value: IssuedAppPassword; expiresAt: number }>();
-
-  constructor(private readonly ttlMs: number) {}
-
-  put(attemptId: string, value: IssuedAppPassword, at = Date.now()): void {
-    this.sweep(at);
-    this.items.set(attemptId, { value, expiresAt: at + this.ttlMs });
-  }
-
-  /** Returns the secret once; later calls get undefined. */
-  take(attemptId: string, at = Date.now()): IssuedAppPassword | undefined {
-    this.sweep(at);
-    const item = this.items.get(attemptId);
-    this.items.delete(attemptId);
-    return item?.value;
-  }
-
+export interface OneTimeSecrets {
+  /** Keeps `value` for the attempt's pickup for `ttlMs` from `at`. */
+  put(attemptId: string, value: IssuedAppPassword, ttlMs: number, at?: number): void;
+  /** Returns the secret once — to exactly one caller, on any node; later calls get undefined. */
+  take(attemptId: string, at?: number): IssuedAppPassword | undefined;
   /** Whether a secret is waiting (without taking it). */
-  has(attemptId: string, at = Date.now()): boolean {
-    this.sweep(at);
-    return this.items.has(attemptId);
-  }
-
-  private sweep(at: number): void {
-    for (const [k, v] of this.items) if (v.expiresAt <= at) this.items.delete(k);
-  }
+  has(attemptId: string, at?: number): boolean;
 }

@@ -55,7 +55,8 @@ import type { AttemptBus } from './attempt-bus';
 import type { CallOwnership } from './call-ownership';
 import { CallQueue } from './call-queue';
 import { type EndDetails, type FinishInput, type FinishResult, finishAttempt, queueWebhookFor } from './finish';
-import { type IssuedAppPassword, OneTimeSecrets } from './one-time-secrets';
+import { MemoryOneTimeSecrets } from './memory-one-time-secrets';
+import type { IssuedAppPassword, OneTimeSecrets } from './one-time-secrets';
 import type { CallPlanner, CallTarget, ScriptAnswer, ScriptRunner, Texts } from './ports';
 import { TRACE_BATCH_WINDOW_MS, type VerificationSettings } from './settings';
 import { TraceBatch } from './trace-batch';
@@ -95,6 +96,11 @@ export interface VerificationDeps {
   readonly onEnded?: (attempt: Attempt) => void;
   /** The node's say over new calls and ownership (issue 19); absent = the process owns everything. */
   readonly ownership?: CallOwnership;
+  /**
+   * Where an issued app password waits for its one pickup. `serve` passes the database's, shared
+   * by every node (issue 19); absent = this process's memory (unit tests).
+   */
+  readonly secrets?: OneTimeSecrets;
 }
 
 export interface StartRequest {
@@ -164,7 +170,7 @@ export class VerificationService {
         deps.metrics.activeCalls.set(running);
       },
     });
-    this.secrets = new OneTimeSecrets(deps.settings.appPasswordPickupMs);
+    this.secrets = deps.secrets ?? new MemoryOneTimeSecrets();
     this.traces = new TraceBatch(deps.store, deps.bus, deps.log, {
       windowMs: deps.settings.traceBatchWindowMs ?? TRACE_BATCH_WINDOW_MS,
     });
@@ -588,23 +594,16 @@ export class VerificationService {
   ): Promise<FinishResult | undefined> {
     try {
       // The queued trace events and the end commit together: one commit from '#' to the outcome.
-      // The app password is ready for pickup before anyone hears about the end: the queued trace
-      // events are published right after the commit and wake SSE, which takes it on seeing `ended`.
-      const r = this.traces.writeWith(
-        () =>
-          finishAttempt(this.deps.store, this.deps.settings, {
-            ...input,
-            ...(appPassword ? { appPasswordHash: appPassword.hash } : {}),
-          }),
-        (done) => {
-          if (appPassword && done.appPassword)
-            this.secrets.put(input.attemptId, {
-              id: done.appPassword.id,
-              name: done.appPassword.name,
-              password: appPassword.password,
-            });
-        },
-      );
+      // The app password waiting for its pickup commits with them: whoever sees `ended` — SSE
+      // woken by the events published right after, or another node reading the database — finds it.
+      const r = this.traces.writeWith(() => {
+        const done = finishAttempt(this.deps.store, this.deps.settings, {
+          ...input,
+          ...(appPassword ? { appPasswordHash: appPassword.hash } : {}),
+        });
+        if (appPassword && done.appPassword) this.keepForPickup(log, input.attemptId, done.appPassword, appPassword);
+        return done;
+      });
       const d = input.details;
       log.info(
         { outcome: input.outcome, reasonCode: d.reasonCode, sipStatus: d.sipStatus, next: r.next },
@@ -757,6 +756,27 @@ export class VerificationService {
       });
     }
     return true;
+  }
+
+  /**
+   * The issued app password waits for its pickup (inside the end's transaction). A failure to keep
+   * it must not undo the end: the user then creates a new app password, the safe failure.
+   */
+  private keepForPickup(
+    log: Logger,
+    attemptId: string,
+    issued: { readonly id: string; readonly name: string },
+    created: NewAppPassword,
+  ): void {
+    try {
+      this.secrets.put(
+        attemptId,
+        { id: issued.id, name: issued.name, password: created.password },
+        this.deps.settings.appPasswordPickupMs,
+      );
+    } catch (err) {
+      log.error({ err }, 'could not keep the issued app password for its pickup; the user can create a new one');
+    }
   }
 
   /** The app password issued by this enrollment attempt, exactly once. */

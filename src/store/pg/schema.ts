@@ -528,3 +528,15 @@ export const rateLimitSlots = pgTable(
   },
   (t) => [index('rate_limit_slots_node_idx').on(t.nodeId)],
 );
+
+/** One-time secrets waiting for their pickup (issue 19), sealed under the nodes' shared key. */
+export const oneTimeSecrets = pgTable(
+  'one_time_secrets',
+  {
+    attemptId: text('attempt_id').primaryKey(),
+    /** `v1.<iv>.<tag>.<ciphertext>`, base64url; the attempt id is the associated data. */
+    sealed: text('sealed').notNull(),
+    expiresAt: epochMs('expires_at').notNull(),
+  },
+  (t) => [index('one_time_secrets_expires_idx').on(t.expiresAt)],
+);
