@@ -6,6 +6,8 @@
  *   session on A and C too.
  * - An enrollment link made through A's API is redeemed on B (a self-service session that works on
  *   every node); used again on C it is refused with the "cannot be used" page (Swedish and English).
+ * - An admin makes a link on A's user page; B serves the page it redirects to and shows the link
+ *   (it rides in a signed cookie, not in A's memory); the link works on C.
  * - Thirty links, each opened on all three nodes at once: exactly one node starts a session, the
  *   others refuse (with the guard on the link's use taken out, several nodes win most runs).
  * Both with `http.sessionSecret` unset (the nodes share the secret made in the data dir, which they
@@ -154,6 +156,30 @@ async function enrollmentLinkAcrossNodes(s: Site, [a, b, c]: RunningNode[]): Pro
   expect(linkUses(s)).toEqual({ used: before.used + 1, audited: before.audited + 1 });
 }
 
+async function webLinkAcrossNodes(s: Site, [a, b, c]: RunningNode[]): Promise<void> {
+  const u = await api(a!.url, s.key)('POST', '/api/v1/users', { username: 'link-from-web' });
+  expect(u.status).toBe(201);
+  const userPath = `/admin/users/${u.body.id}`;
+  const admin = await adminSignIn(a!.url, s.key);
+
+  // Made on A's user page; the redirect to the user page is served by B, which shows the link.
+  const made = await browse(a!.url, `${userPath}/enrollment-link`, {
+    cookies: admin,
+    form: { _csrf: csrfOf(await browse(a!.url, userPath, { cookies: admin })) },
+  });
+  expect([made.status, made.location]).toEqual([303, userPath]);
+  const withLink = new Map([...admin, ['fyrkant_link', made.cookies.get('fyrkant_link') ?? '']]);
+  const shown = await browse(b!.url, userPath, { cookies: withLink });
+  expect(shown.status).toBe(200);
+  const url = /<output class="mono" id="enroll-link">([^<]+)<\/output>/.exec(shown.text)?.[1];
+  expect(url).toMatch(/\/enroll\/[A-Za-z0-9_-]+$/);
+  expect(shown.cookies.get('fyrkant_link')).toBe('');
+
+  // The link works on C.
+  const redeemed = await browse(c!.url, new URL(url ?? '').pathname);
+  expect([redeemed.status, redeemed.location]).toEqual([303, '/me/enroll']);
+}
+
 async function linkRaceAcrossNodes(s: Site, nodes: RunningNode[]): Promise<void> {
   const call = api(nodes[0]!.url, s.key);
   const before = linkUses(s);
@@ -181,6 +207,7 @@ describe('three nodes on one site: web sessions and enrollment links', () => {
 
     await adminSessionAcrossNodes(s, nodes);
     await enrollmentLinkAcrossNodes(s, nodes);
+    await webLinkAcrossNodes(s, nodes);
     await linkRaceAcrossNodes(s, nodes);
   });
 
@@ -192,6 +219,7 @@ describe('three nodes on one site: web sessions and enrollment links', () => {
 
     await adminSessionAcrossNodes(s, nodes);
     await enrollmentLinkAcrossNodes(s, nodes);
+    await webLinkAcrossNodes(s, nodes);
     await linkRaceAcrossNodes(s, nodes);
     expect(existsSync(join(s.dir, 'data', 'session-secret'))).toBe(false);
   });
