@@ -104,13 +104,29 @@ describe('admin user actions', () => {
     expect(await (await get(userPath, h)).text()).toContain('Write why the user may sign in without a call');
     await post(`${userPath}/bypass`, { _csrf: a.csrf, minutes: '10', reason: 'ticket 4711' }, h);
     expect(await (await get(userPath, h)).text()).toContain('A one-time bypass is valid until');
-    await post(`${userPath}/enrollment-link`, { _csrf: a.csrf }, h);
-    const withLink = await (await get(userPath, h)).text();
-    expect(withLink).toMatch(
+    // The new link rides to the user page in a short-lived signed cookie (any node can show it).
+    const made = await post(`${userPath}/enrollment-link`, { _csrf: a.csrf }, h);
+    expect([made.status, made.headers.get('location')]).toEqual([303, userPath]);
+    const setLink = made.headers.getSetCookie().find((c) => c.startsWith('fyrkant_link='))!;
+    expect(setLink).toMatch(/; Path=\/admin\/users\/[^;]+; Max-Age=300; HttpOnly; SameSite=Strict$/);
+    expect(setLink).toContain(`Path=${userPath};`);
+    const linkCookie = setLink.split(';')[0]!;
+    const shown = await get(userPath, { ...h, cookie: `${a.cookie}; ${linkCookie}` });
+    expect(await shown.text()).toMatch(
       /<output class="mono" id="enroll-link">http:\/\/127\.0\.0\.1\/enroll\/[A-Za-z0-9_-]+<\/output>/,
     );
-    // The link is shown once (flash), not on every visit.
+    // Shown once: the page clears the cookie, so the next visit has no link.
+    expect(shown.headers.getSetCookie()).toContain(
+      `fyrkant_link=; Path=${userPath}; Max-Age=0; HttpOnly; SameSite=Strict`,
+    );
     expect(await (await get(userPath, h)).text()).not.toContain('id="enroll-link"');
+    // The cookie is bound to the admin session and the user that made it.
+    const other = await adminSession();
+    const elsewhere = await get(userPath, { ...h, cookie: `${other.cookie}; ${linkCookie}` });
+    expect(await elsewhere.text()).not.toContain('id="enroll-link"');
+    const otherUser = createUser(fx.store.db, { username: 'dora', language: 'en-GB' });
+    const onOtherUser = await get(`/admin/users/${otherUser.id}`, { ...h, cookie: `${a.cookie}; ${linkCookie}` });
+    expect(await onOtherUser.text()).not.toContain('id="enroll-link"');
   });
 });
 

@@ -9,7 +9,8 @@ import { bulkLinksCsv, MAX_BULK_USERS } from '../../services/enrollment/bulk-lin
 import { isRegistrationStatus, type RegistrationStatus } from '../../services/users/registration';
 import type { Outcome } from '../../services/users/service';
 import type { AdminWeb } from '../admin-ports';
-import { seeOther, sendPage, type WebRequest } from '../http/context';
+import { appendCookie, seeOther, sendPage, type WebRequest } from '../http/context';
+import { serializeCookie } from '../http/cookies';
 import { field } from '../http/form';
 import { type Session, takeFlash } from '../http/sessions';
 import { mailBatchPage } from '../pages/admin-mail';
@@ -33,6 +34,15 @@ function listQuery(req: FastifyRequest): UserListQuery & { error?: 'status' } {
   if (raw && !isRegistrationStatus(raw)) return { search, status: '', error: 'status' };
   return { search, status: raw as RegistrationStatus | '' };
 }
+
+/**
+ * A link just made goes to the user's page in a short-lived cookie signed for this admin session and
+ * user, not in this process's memory, so the page shows it whichever node serves it (issue 19); the
+ * page clears it, so the link is shown once.
+ */
+const LINK_COOKIE = 'fyrkant_link';
+const LINK_TTL_SECONDS = 300;
+const linkPurpose = (s: Session, userId: string) => `enrollment-link:${s.handle}:${userId}`;
 
 const clampInt = (raw: string, min: number, max: number, fallback: number) => {
   const n = Number.parseInt(raw, 10);
@@ -183,7 +193,7 @@ export function registerAdminPeople(app: FastifyInstance, deps: WebDeps, admin: 
   function renderUser(reply: FastifyReply, w: WebRequest, s: Session, id: string) {
     const reg = people.get(id);
     if (!reg) return notFoundPage(reply, w);
-    const link = takeFlash<{ url: string; expiresAt: number }>(s, `link:${id}`);
+    const link = takeLink(reply, w, s, id);
     const notice = takeFlash<string>(s, 'notice');
     const error = takeFlash<string>(s, 'error');
     return sendPage(
@@ -201,19 +211,40 @@ export function registerAdminPeople(app: FastifyInstance, deps: WebDeps, admin: 
     );
   }
 
+  function takeLink(reply: FastifyReply, w: WebRequest, s: Session, id: string) {
+    const sealed = w.cookies[LINK_COOKIE];
+    if (!sealed) return undefined;
+    appendCookie(reply, linkCookie(w, id, '', 0));
+    return deps.sessions.unseal<{ url: string; expiresAt: number }>(linkPurpose(s, id), sealed);
+  }
+
+  const linkCookie = (w: WebRequest, id: string, value: string, maxAgeSeconds: number) =>
+    serializeCookie(LINK_COOKIE, value, {
+      secure: w.secure,
+      sameSite: 'Strict',
+      path: `/admin/users/${encodeURIComponent(id)}`,
+      maxAgeSeconds,
+    });
+
   kit.page('/admin/users/:id', (req, reply, w, s) => renderUser(reply, w, s, (req.params as { id: string }).id));
 
   /** A user action that ends on the user page with a notice, or the first problem as an error. */
   const userAction = (
     suffix: string,
-    run: (id: string, req: FastifyRequest, w: WebRequest, s: Session) => Promise<string | Outcome<unknown>>,
+    run: (
+      id: string,
+      req: FastifyRequest,
+      w: WebRequest,
+      s: Session,
+      reply: FastifyReply,
+    ) => Promise<string | Outcome<unknown>>,
     after?: (id: string) => string,
   ) =>
     kit.action(`/admin/users/:id/${suffix}`, async (req, reply, w, s) => {
       const { id } = req.params as { id: string };
       if (!people.get(id)) return notFoundPage(reply, w);
       try {
-        const r = await run(id, req, w, s);
+        const r = await run(id, req, w, s, reply);
         if (typeof r === 'string') s.flash.set('notice', r);
         else {
           const err = outcomeError(r, w);
@@ -282,9 +313,10 @@ export function registerAdminPeople(app: FastifyInstance, deps: WebDeps, admin: 
     const r = people.bypass(id, { explanation: field(req.body, 'reason'), ttlMs: minutes * 60_000 }, actorOfSession(s));
     return r.ok ? w.m.t('user.bypassCreated', { time: w.m.dateTime(r.value.expiresAt) }) : r;
   });
-  userAction('enrollment-link', async (id, _req, _w, s) => {
+  userAction('enrollment-link', async (id, _req, w, s, reply) => {
     const link = await services.createEnrollmentLink(id, actorOfSession(s));
-    s.flash.set(`link:${id}`, link);
+    const sealed = deps.sessions.seal(linkPurpose(s, id), link, LINK_TTL_SECONDS * 1000);
+    appendCookie(reply, linkCookie(w, id, sealed, LINK_TTL_SECONDS));
     return { ok: true, value: undefined };
   });
   userAction('methods/:mid/remove', async (id, req, w, s) => {
