@@ -180,6 +180,34 @@ async function webLinkAcrossNodes(s: Site, [a, b, c]: RunningNode[]): Promise<vo
   expect([redeemed.status, redeemed.location]).toEqual([303, '/me/enroll']);
 }
 
+/**
+ * An app password made on Security info is shown to the browser whichever node the load balancer
+ * picks next: the POST lands on C; if it answered with a redirect, the browser's GET lands on A.
+ */
+async function appPasswordAcrossNodes(s: Site, [a, b, c]: RunningNode[]): Promise<void> {
+  const { path } = await enrollmentLink(api(a!.url, s.key), 'app-password-on-c');
+  const redeemed = await browse(a!.url, path);
+  const self = new Map([['fyrkant_self', redeemed.cookies.get('fyrkant_self') ?? '']]);
+  const security = await browse(b!.url, '/me/security', { cookies: self });
+  expect(security.status).toBe(200);
+
+  const made = await browse(c!.url, '/me/security/app-passwords', {
+    cookies: self,
+    form: { _csrf: csrfOf(security), name: 'Mail on my laptop' },
+  });
+  const shown = made.location ? await browse(a!.url, made.location, { cookies: self }) : made;
+  expect(shown.status).toBe(200);
+  const password = /id="new-app-password"[^>]*>([^<]+)</.exec(shown.text)?.[1];
+  expect(password).toMatch(/\S{12,}/);
+
+  // Shown once: every node's Security info lists it by name, none shows the password again.
+  for (const n of [a!, b!, c!]) {
+    const again = await browse(n.url, '/me/security', { cookies: self });
+    expect(again.text).toContain('Mail on my laptop');
+    expect(again.text).not.toContain(password);
+  }
+}
+
 async function linkRaceAcrossNodes(s: Site, nodes: RunningNode[]): Promise<void> {
   const call = api(nodes[0]!.url, s.key);
   const before = linkUses(s);
@@ -209,6 +237,7 @@ describe('three nodes on one site: web sessions and enrollment links', () => {
     await enrollmentLinkAcrossNodes(s, nodes);
     await webLinkAcrossNodes(s, nodes);
     await linkRaceAcrossNodes(s, nodes);
+    await appPasswordAcrossNodes(s, nodes);
   });
 
   it('with http.sessionSecret set in the environment', async () => {

@@ -293,16 +293,25 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
   });
 
   // --- Security info
-  app.get('/me/security', async (req, reply) => {
-    const w = ctx(req, reply);
-    const s = withSelf(w, reply);
-    if (!s) return reply;
+  /**
+   * The Security info page. A new app password is rendered in the answer to the POST that made it,
+   * not passed through a redirect: the flash lives in one node's memory, and behind a load balancer
+   * the GET after the redirect may reach another node, which would never show the password.
+   */
+  function showSecurity(
+    w: WebRequest,
+    reply: FastifyReply,
+    s: Session,
+    shown: {
+      readonly notice?: { kind: 'ok' | 'bad'; text: string };
+      readonly newAppPassword?: { name: string; password: string };
+      readonly appPasswordError?: string;
+    },
+    query: Record<string, unknown> = {},
+  ) {
     const userId = userIdOf(s);
     const user = services.getUser(userId);
     if (!user) return notFoundPage(reply, w);
-    const notice = takeFlash<{ kind: 'ok' | 'bad'; text: string }>(s, 'notice');
-    const created = takeFlash<{ name: string; password: string }>(s, 'app-password');
-    const appPasswordError = takeFlash<string>(s, 'app-password-error');
     reply.header('cache-control', 'no-store');
     const methods = services.listPhoneMethods(userId);
     const activity = services.listAttempts({ userId, limit: 10 }).map((a) => ({
@@ -313,7 +322,7 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
       sipStatus: a.sipStatus,
       requestedBy: a.requestedBy,
     }));
-    const changing = (req.query as Record<string, unknown>).changeDefault === '1';
+    const changing = query.changeDefault === '1';
     return sendPage(
       reply,
       securityPage({
@@ -331,11 +340,17 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
         )}`,
         methods,
         appPasswords: services.listAppPasswords(userId),
-        ...(notice ? { notice } : {}),
-        ...(created ? { newAppPassword: created } : {}),
-        ...(appPasswordError ? { appPasswordError } : {}),
+        ...shown,
       }),
     );
+  }
+
+  app.get('/me/security', async (req, reply) => {
+    const w = ctx(req, reply);
+    const s = withSelf(w, reply);
+    if (!s) return reply;
+    const notice = takeFlash<{ kind: 'ok' | 'bad'; text: string }>(s, 'notice');
+    return showSecurity(w, reply, s, notice ? { notice } : {}, req.query as Record<string, unknown>);
   });
 
   app.get('/me/security/methods/new', async (req, reply) => {
@@ -447,19 +462,15 @@ export function registerSelfService(app: FastifyInstance, deps: WebDeps): void {
     if (!s) return reply;
     if (!csrfOk(req, s.csrfToken)) return csrfFailed(reply, w);
     const name = field(req.body, 'name').slice(0, 60);
-    if (!name) {
-      s.flash.set('app-password-error', w.m.t('sec.appPasswordNameRequired'));
-      return seeOther(reply, '/me/security#app-name');
-    }
+    if (!name) return showSecurity(w, reply.code(400), s, { appPasswordError: w.m.t('sec.appPasswordNameRequired') });
     try {
       const created = await services.createAppPassword(userIdOf(s), name, actorOfSession(s));
-      s.flash.set('app-password', { name: created.name, password: created.password });
+      return showSecurity(w, reply, s, { newAppPassword: { name: created.name, password: created.password } });
     } catch (err) {
       const p = serviceProblem(err, w.m.lang);
       if (!p) throw err;
-      s.flash.set('app-password-error', Object.values(p.fields)[0] ?? p.message);
+      return showSecurity(w, reply.code(400), s, { appPasswordError: Object.values(p.fields)[0] ?? p.message });
     }
-    return seeOther(reply, '/me/security');
   });
 
   app.post<{ Params: { id: string } }>('/me/security/app-passwords/:id/revoke', async (req, reply) => {
