@@ -25,7 +25,7 @@ export class MemoryThrottleState implements ThrottleState {
   update<T>(source: string, account: string, now: number, change: (e: ThrottleEntries) => T): T {
     const pair = this.entry(this.pairs, pairKey(source, account), now, freshPair);
     const src = this.entry(this.sources, source, now, freshSource);
-    return change({ pair, source: src });
+    return change({ accountKey: account, pair, source: src });
   }
 
   peek(source: string, account: string): { pairNext?: number; sourceNext?: number } {

@@ -16,13 +16,15 @@ export interface ThrottlePair {
 
 /** One source (address) across accounts. */
 export interface ThrottleSource {
-  /** Account → time of its last failure from this source. */
+  /** Account key (`ThrottleEntries.accountKey`) → time of its last failure from this source. */
   readonly failed: Map<string, number>;
   next: number;
   last: number;
 }
 
 export interface ThrottleEntries {
+  /** How this account is named in `source.failed` (the account itself, or a keyed hash of it). */
+  readonly accountKey: string;
   readonly pair: ThrottlePair;
   readonly source: ThrottleSource;
 }

@@ -86,7 +86,7 @@ export class LoginThrottle {
     if (wait > 0) await this.clock.sleep(wait);
     const ok = await check();
     const done = this.clock.now();
-    this.state.update(source, account, done, (e) => this.record(e, account, ok, done));
+    this.state.update(source, account, done, (e) => this.record(e, ok, done));
     return { status: 'checked', ok, waitedMs: wait };
   }
 
@@ -109,17 +109,18 @@ export class LoginThrottle {
     return wait;
   }
 
-  private record({ pair, source }: ThrottleEntries, account: string, ok: boolean, done: number): void {
+  private record({ accountKey, pair, source }: ThrottleEntries, ok: boolean, done: number): void {
     pair.last = done;
     source.last = done;
     if (ok) {
       pair.failures = 0;
       pair.next = done;
-      source.failed.delete(account);
+      source.failed.delete(accountKey);
       return;
     }
     pair.failures++;
-    if (source.failed.size < MAX_ACCOUNTS_PER_SOURCE || source.failed.has(account)) source.failed.set(account, done);
+    if (source.failed.size < MAX_ACCOUNTS_PER_SOURCE || source.failed.has(accountKey))
+      source.failed.set(accountKey, done);
     pair.next = Math.max(pair.next, done + this.pairDelay(pair.failures));
     source.next = Math.max(source.next, done + this.sourceDelay(source));
   }
