@@ -32,7 +32,7 @@ function open(): Store {
 }
 
 function state(store: Store): StoreThrottleState {
-  return new StoreThrottleState(store.db, { hashKey: KEY, windowMs: WINDOW_MS });
+  return new StoreThrottleState(store.db, { hashKey: KEY, scope: 'web', windowMs: WINDOW_MS });
 }
 
 function throttle(store: Store, clock: FakeThrottleClock): LoginThrottle {
@@ -98,7 +98,7 @@ describe('StoreThrottleState', () => {
     const other = new LoginThrottle(
       OPTS,
       clock,
-      new StoreThrottleState(store.db, { hashKey: 'x', windowMs: WINDOW_MS }),
+      new StoreThrottleState(store.db, { hashKey: 'x', scope: 'web', windowMs: WINDOW_MS }),
     );
     for (let i = 0; i < 2; i++) await fail(throttle(store, clock), '192.0.2.44', 'ldap:alice.secretary');
     expect(throttle(store, clock).pendingDelay('192.0.2.44', 'ldap:alice.secretary')).toBe(1000);

@@ -24,6 +24,11 @@ import { immediate, prepared } from './prepared';
 export interface StoreThrottleStateOptions {
   /** The HMAC key for sources and accounts; the same on every node (see `throttleHashKey`). */
   readonly hashKey: string | Buffer;
+  /**
+   * Which throttle these counts are for ('web', 'app-passwords'): throttles with different scopes on
+   * one database keep apart counts, as separate in-memory throttles do.
+   */
+  readonly scope: string;
   /** The throttle's window: rows idle longer than it are pruned. */
   readonly windowMs: number;
 }
@@ -106,10 +111,11 @@ export class StoreThrottleState implements ThrottleState {
   }
 
   private keys(source: string, account: string): Keys {
+    const scope = this.o.scope;
     return {
-      pair: this.hash(`pair\u0000${source}\u0000${account}`),
-      source: this.hash(`source\u0000${source}`),
-      account: this.hash(`account\u0000${account}`),
+      pair: this.hash(`pair\u0000${scope}\u0000${source}\u0000${account}`),
+      source: this.hash(`source\u0000${scope}\u0000${source}`),
+      account: this.hash(`account\u0000${scope}\u0000${account}`),
     };
   }
 
