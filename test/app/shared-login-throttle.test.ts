@@ -3,8 +3,10 @@
  * nodes on one SQLite site, the admin login form posted like a browser. Wrong admin keys alternated
  * between node A and node B count as one series: after the 3rd failure in total the throttle owes a
  * delay for the next try — as on one node — and nodes A and B both see the 3 failures. The right key
- * still gets in (delayed, never refused) and clears the count for both. With the in-memory throttle
- * (each node counting its own), A would see 2 failures and B 1, and no delay would be owed.
+ * still gets in (delayed, never refused) and clears the count for both. A password spray over 11
+ * accounts alternated between the nodes earns the same "busy" answer (429) as on one node.
+ * With the in-memory throttle wired in (each node counting its own) both fail: nothing is counted in
+ * the database, and the spray's burst is answered 401 after a short wait instead of 429.
  */
 import Database from 'better-sqlite3';
 import { LoginThrottle } from '../../src/domain/login-throttle';
@@ -88,5 +90,31 @@ describe('the sign-in throttle on two nodes of one site', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('refuses a spray over both nodes as busy after the same number of accounts as one node', async () => {
+    const s = await sites.site({});
+    const env = { FYRKANT_HTTP__SESSION_SECRET: SECRET };
+    const [a, b] = await Promise.all([
+      sites.serve(s, { FYRKANT_NODE__ID: 'node-a', ...env }),
+      sites.serve(s, { FYRKANT_NODE__ID: 'node-b', ...env }),
+    ]);
+    const keyFor = (i: number) => `fyk_spray${String(i).padStart(3, '0')}_${'W'.repeat(43)}`;
+    // Eleven wrong keys of eleven accounts (prefixes), alternating A, B, A …: the spray rule lets 5
+    // accounts through free, then slows every try from this address 1 s, 2 s … up to 30 s.
+    for (let i = 0; i < 11; i++) {
+      const bad = await adminLogin((i % 2 === 0 ? a! : b!).url, keyFor(i));
+      expect(bad.status).toBe(401);
+    }
+    expect(failureCounts(s.dbPath)).toEqual(Array(11).fill(1));
+    // The address now owes 30 s per try. Three more at once, over both nodes: two line up (30 s and
+    // 60 s, within maxWaitMs) and the third would wait longer — the throttle's "busy" answer.
+    const tries = [a!, b!, a!].map((n, i) => adminLogin(n.url, keyFor(20 + i)));
+    for (const t of tries) t.catch(() => undefined); // the queued ones end when the nodes are killed
+    // The refused one answers at once; the two lined up wait 30 s or more before theirs.
+    const busy = await Promise.race(tries);
+    expect(busy.status).toBe(429);
+    expect(busy.text).toContain('Too many failed sign-ins');
+    expect(busy.text).toContain('name="key"');
   });
 });
