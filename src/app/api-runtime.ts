@@ -14,7 +14,7 @@ import { createMetrics } from '../observability/metrics';
 import { registerSipMetrics } from '../observability/sip-metrics';
 import { ivrScriptRunner } from '../services/adapters/ivr-runner';
 import { PolicyCallPlanner, phonePort } from '../services/adapters/phone-policy';
-import { AppPasswordService } from '../services/app-passwords/service';
+import { AppPasswordService, DEFAULT_APP_PASSWORD_SETTINGS } from '../services/app-passwords/service';
 import { BulkMailService } from '../services/mail/bulk-mail';
 import { smtpSender } from '../services/mail/sender';
 import { NodeService } from '../services/nodes/node-service';
@@ -31,6 +31,7 @@ import { StoreOneTimeSecrets } from '../store';
 import { sessionSecret } from '../web/session-secret';
 import type { AppContext } from './context';
 import { sipStatsOf } from './embedded-backend';
+import { sharedLoginThrottle } from './login-throttle';
 import { trunkAdvice } from './operator-hints';
 
 export interface ApiRuntime extends ApiContext {
@@ -179,7 +180,11 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
         log: (msg, detail) => logger.child({ component: 'mail' }).warn(detail, msg),
       },
     ),
-    appPasswords: new AppPasswordService(store),
+    // Issue 19: failed app-password checks count across every node on this database.
+    appPasswords: new AppPasswordService(store, {
+      ...DEFAULT_APP_PASSWORD_SETTINGS,
+      loginThrottle: sharedLoginThrottle(ctx, 'app-passwords'),
+    }),
     webhooks,
     jobs,
     backend,

@@ -11,8 +11,12 @@
  *   parallel requests cannot skip the delay. Only a try that would have to wait longer than
  *   `maxWaitMs` is refused ("busy", retry later) — that takes many concurrent tries from one source.
  *
- * In memory and bounded (`maxEntries`); the clock is injected so tests run under a fake one.
+ * The counts live in a `ThrottleState` (login-throttle-state.ts): in memory and bounded
+ * (`maxEntries`) by default, in the database under `fyrkant serve` so every node on it counts the same
+ * tries (issue 19). The clock is injected so tests run under a fake one.
  */
+import { MemoryThrottleState } from './login-throttle-memory';
+import { freshPair, idle, type ThrottleEntries, type ThrottleSource, type ThrottleState } from './login-throttle-state';
 
 export interface ThrottleClock {
   now(): number;
@@ -54,32 +58,21 @@ export type ThrottleVerdict =
   | { readonly status: 'checked'; readonly ok: boolean; readonly waitedMs: number }
   | { readonly status: 'busy'; readonly retryAfterMs: number };
 
-interface Pair {
-  failures: number;
-  next: number;
-  last: number;
-}
-
-interface Source {
-  /** Account → time of its last failure from this source. */
-  readonly failed: Map<string, number>;
-  next: number;
-  last: number;
-}
-
 /** Distinct failed accounts remembered per source; beyond it the spray is obvious anyway. */
 const MAX_ACCOUNTS_PER_SOURCE = 1000;
 
 export class LoginThrottle {
-  private readonly pairs = new Map<string, Pair>();
-  private readonly sources = new Map<string, Source>();
   private readonly o: LoginThrottleOptions;
+  private readonly state: ThrottleState;
 
+  /** `state` defaults to this process's memory; serve passes the database's (shared by every node). */
   constructor(
     options: Partial<LoginThrottleOptions> = {},
     private readonly clock: ThrottleClock = systemThrottleClock,
+    state?: ThrottleState,
   ) {
     this.o = { ...DEFAULT_LOGIN_THROTTLE, ...options };
+    this.state = state ?? new MemoryThrottleState(this.o.maxEntries, this.o.windowMs);
   }
 
   /**
@@ -88,38 +81,48 @@ export class LoginThrottle {
    */
   async attempt(source: string, account: string, check: () => Promise<boolean>): Promise<ThrottleVerdict> {
     const now = this.clock.now();
-    const pair = this.pair(source, account, now);
-    const src = this.source(source, now);
-    const at = Math.max(now, pair.next, src.next);
-    const wait = at - now;
+    const wait = this.state.update(source, account, now, (e) => this.reserve(e, now));
     if (wait > this.o.maxWaitMs) return { status: 'busy', retryAfterMs: wait };
-    // Reserve the slot so a parallel try waits behind this one.
-    pair.next = at + this.pairDelay(pair.failures);
-    src.next = at + this.sourceDelay(src);
     if (wait > 0) await this.clock.sleep(wait);
     const ok = await check();
     const done = this.clock.now();
-    pair.last = done;
-    src.last = done;
-    if (ok) {
-      pair.failures = 0;
-      pair.next = done;
-      src.failed.delete(account);
-    } else {
-      pair.failures++;
-      if (src.failed.size < MAX_ACCOUNTS_PER_SOURCE || src.failed.has(account)) src.failed.set(account, done);
-      pair.next = Math.max(pair.next, done + this.pairDelay(pair.failures));
-      src.next = Math.max(src.next, done + this.sourceDelay(src));
-    }
+    this.state.update(source, account, done, (e) => this.record(e, ok, done));
     return { status: 'checked', ok, waitedMs: wait };
   }
 
   /** The wait a try from `source` for `account` would have now (for tests and diagnostics). */
   pendingDelay(source: string, account: string): number {
     const now = this.clock.now();
-    const pair = this.pairs.get(pairKey(source, account));
-    const src = this.sources.get(source);
-    return Math.max(0, (pair?.next ?? now) - now, (src?.next ?? now) - now);
+    const { pairNext = now, sourceNext = now } = this.state.peek(source, account);
+    return Math.max(0, pairNext - now, sourceNext - now);
+  }
+
+  /** Reserves the try's slot so a parallel try waits behind it; the wait (over maxWaitMs = reserves nothing). */
+  private reserve({ pair, source }: ThrottleEntries, now: number): number {
+    if (idle(pair, now, this.o.windowMs)) Object.assign(pair, freshPair(now));
+    for (const [account, at] of source.failed) if (now - at > this.o.windowMs) source.failed.delete(account);
+    const at = Math.max(now, pair.next, source.next);
+    const wait = at - now;
+    if (wait > this.o.maxWaitMs) return wait;
+    pair.next = at + this.pairDelay(pair.failures);
+    source.next = at + this.sourceDelay(source);
+    return wait;
+  }
+
+  private record({ accountKey, pair, source }: ThrottleEntries, ok: boolean, done: number): void {
+    pair.last = done;
+    source.last = done;
+    if (ok) {
+      pair.failures = 0;
+      pair.next = done;
+      source.failed.delete(accountKey);
+      return;
+    }
+    pair.failures++;
+    if (source.failed.size < MAX_ACCOUNTS_PER_SOURCE || source.failed.has(accountKey))
+      source.failed.set(accountKey, done);
+    pair.next = Math.max(pair.next, done + this.pairDelay(pair.failures));
+    source.next = Math.max(source.next, done + this.sourceDelay(source));
   }
 
   private pairDelay(failures: number): number {
@@ -127,49 +130,8 @@ export class LoginThrottle {
     return over < 0 ? 0 : Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** over);
   }
 
-  private sourceDelay(src: Source): number {
+  private sourceDelay(src: ThrottleSource): number {
     const over = src.failed.size - this.o.sprayFreeAccounts;
     return over <= 0 ? 0 : Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** (over - 1));
   }
-
-  private pair(source: string, account: string, now: number): Pair {
-    const key = pairKey(source, account);
-    let p = this.pairs.get(key);
-    if (p && now - p.last > this.o.windowMs && p.next <= now) {
-      this.pairs.delete(key);
-      p = undefined;
-    }
-    if (!p) {
-      if (this.pairs.size >= this.o.maxEntries) this.evict(this.pairs, now);
-      p = { failures: 0, next: now, last: now };
-      this.pairs.set(key, p);
-    }
-    return p;
-  }
-
-  private source(source: string, now: number): Source {
-    let s = this.sources.get(source);
-    if (!s) {
-      if (this.sources.size >= this.o.maxEntries) this.evict(this.sources, now);
-      s = { failed: new Map(), next: now, last: now };
-      this.sources.set(source, s);
-    }
-    for (const [account, at] of s.failed) if (now - at > this.o.windowMs) s.failed.delete(account);
-    return s;
-  }
-
-  /** Forget idle entries; if none are idle, the oldest-created half (an attacker flooding the table). */
-  private evict(map: Map<string, { last: number; next: number }>, now: number): void {
-    for (const [k, e] of map) if (now - e.last > this.o.windowMs && e.next <= now) map.delete(k);
-    if (map.size < this.o.maxEntries) return;
-    let drop = Math.ceil(map.size / 2);
-    for (const k of map.keys()) {
-      if (drop-- <= 0) break;
-      map.delete(k);
-    }
-  }
-}
-
-function pairKey(source: string, account: string): string {
-  return `${source}\u0000${account}`;
 }

@@ -13,6 +13,7 @@ export * from './repo/bypasses';
 export * from './repo/enrollment-links';
 export * from './repo/fraud-reports';
 export * from './repo/ivr-scripts';
+export * from './repo/login-throttle-state';
 export * from './repo/nodes';
 export * from './repo/one-time-secrets';
 export * from './repo/phone-methods';

@@ -558,6 +558,50 @@ export const rateLimitSlots = sqliteTable(
 export type RateLimitSlotRow = typeof rateLimitSlots.$inferSelect;
 
 /**
+ * The login throttle's counts shared by every node on this database (issue 19; rules in
+ * src/domain/login-throttle.ts, kept by src/store/repo/login-throttle-state.ts). Sources and accounts
+ * are stored only as keyed hashes (HMAC under a key derived from the nodes' session secret): the
+ * tables never list attacked usernames or addresses, and never hold a secret. Idle rows are pruned.
+ */
+export const loginThrottlePairs = sqliteTable(
+  'login_throttle_pairs',
+  {
+    /** HMAC of (source, account). */
+    key: text('key').primaryKey(),
+    failures: integer('failures').notNull(),
+    nextAt: integer('next_at').notNull(),
+    lastAt: integer('last_at').notNull(),
+  },
+  (t) => [index('login_throttle_pairs_last_idx').on(t.lastAt)],
+);
+
+/** One source (address) across accounts: when its next try may run. */
+export const loginThrottleSources = sqliteTable(
+  'login_throttle_sources',
+  {
+    /** HMAC of the source. */
+    key: text('key').primaryKey(),
+    nextAt: integer('next_at').notNull(),
+    lastAt: integer('last_at').notNull(),
+  },
+  (t) => [index('login_throttle_sources_last_idx').on(t.lastAt)],
+);
+
+/** Accounts a source failed on inside the window (the password-spray count). */
+export const loginThrottleFailed = sqliteTable(
+  'login_throttle_failed',
+  {
+    /** `source_key:account_key`. */
+    key: text('key').primaryKey(),
+    sourceKey: text('source_key').notNull(),
+    /** HMAC of the account: the throttle's name for it in the source's failed set. */
+    accountKey: text('account_key').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('login_throttle_failed_source_idx').on(t.sourceKey), index('login_throttle_failed_at_idx').on(t.at)],
+);
+
+/**
  * One-time secrets waiting for their pickup (issue 19): the app password an approved enrollment
  * issued, until the first pickup on any node or until it expires. `sealed` is AES-256-GCM under a
  * key every node derives from the shared `http.sessionSecret` (src/store/repo/one-time-secrets.ts);

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { apiRuntime } from '../app/api-runtime';
 import type { AppContext } from '../app/context';
+import { sharedLoginThrottle } from '../app/login-throttle';
 import { radiusStatus } from '../app/radius-runtime';
 import { textLanguage } from '../domain/call-outcomes';
 import { employeeSignInFromConfig } from '../integrations/employee-signin/from-config';
@@ -51,6 +52,8 @@ export function webHttpPlugin(ctx: AppContext): { name: string; plugin: (app: Fa
           idleMs: config.http.sessionIdleMinutes * 60_000,
           absoluteMs: config.http.sessionAbsoluteHours * 3_600_000,
         }),
+        // Issue 19: failed admin keys and employee passwords count across every node on this database.
+        loginThrottle: sharedLoginThrottle(ctx, 'web'),
         entraAdmin: () => entraAdminView(ctx),
         scriptEditor: () => rt.ivrScripts,
         scriptTestCall: () => draftTestCalls(ctx.store, rt.ivrScripts, rt.verification),

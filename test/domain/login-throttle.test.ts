@@ -4,6 +4,7 @@
  * tries serialised, and memory bounded.
  */
 import { LoginThrottle } from '../../src/domain/login-throttle';
+import { MemoryThrottleState } from '../../src/domain/login-throttle-memory';
 import { FakeThrottleClock } from '../support/throttle-clock';
 
 const OPTS = { freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 8000, sprayFreeAccounts: 5, maxWaitMs: 60_000 };
@@ -92,9 +93,11 @@ describe('LoginThrottle', () => {
   });
 
   it('keeps memory bounded under a flood of sources', async () => {
-    const bounded = new LoginThrottle({ ...OPTS, maxEntries: 100 }, clock);
+    const state = new MemoryThrottleState(100, 15 * 60_000);
+    const bounded = new LoginThrottle({ ...OPTS, maxEntries: 100 }, clock, state);
     for (let i = 0; i < 1000; i++) await bounded.attempt(`10.1.${i >> 8}.${i & 255}`, `u${i}`, async () => false);
-    const internals = bounded as unknown as { pairs: Map<string, unknown>; sources: Map<string, unknown> };
+    const internals = state as unknown as { pairs: Map<string, unknown>; sources: Map<string, unknown> };
+    expect(internals.pairs.size).toBeGreaterThan(0);
     expect(internals.pairs.size).toBeLessThanOrEqual(100);
     expect(internals.sources.size).toBeLessThanOrEqual(100);
   });

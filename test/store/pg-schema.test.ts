@@ -85,7 +85,7 @@ function shape(mod: Record<string, unknown>): Record<string, string> {
 describe('the two drizzle schemas', () => {
   it('export the same tables with the same property and column names (so code can use either)', () => {
     const sqlite = shape(sqliteSchema);
-    expect(Object.keys(sqlite)).toHaveLength(24);
+    expect(Object.keys(sqlite)).toHaveLength(27);
     expect(shape(pgSchema)).toEqual(sqlite);
   });
 });
@@ -109,7 +109,7 @@ describe('db/*.sql on SQLite and db/pg on a real PostgreSQL', () => {
       const a = sqliteCatalog(sqlite.sqlite);
       const b = await pgCatalog(store.pool);
       // Not vacuous: every table is there with its columns, keys and the dialect-specific families.
-      expect(Object.keys(a)).toHaveLength(24);
+      expect(Object.keys(a)).toHaveLength(27);
       expect(Object.keys(a.attempts?.columns ?? {}).length).toBeGreaterThan(30);
       expect(a.phone_methods?.foreignKeys).toEqual(['(user_id) -> users(id) on delete cascade']);
       expect(a.phone_methods?.columns.is_default?.family).toBe('boolean');
@@ -122,6 +122,9 @@ describe('db/*.sql on SQLite and db/pg on a real PostgreSQL', () => {
       // One-time secrets waiting for their pickup on any node (issue 19) are in both.
       expect(b.one_time_secrets?.primaryKey).toEqual(['attempt_id']);
       expect(a.one_time_secrets?.indexes).toContain('one_time_secrets_expires_idx(expires_at)');
+      // The login throttle's shared counts (issue 19) are in both.
+      expect(b.login_throttle_pairs?.primaryKey).toEqual(['key']);
+      expect(a.login_throttle_failed?.indexes).toContain('login_throttle_failed_source_idx(source_key)');
       expect(diffCatalogs(a, b, ['SQLite (db/*.sql)', 'PostgreSQL (db/pg)'])).toEqual([]);
     } finally {
       sqlite.close();

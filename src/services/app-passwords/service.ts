@@ -29,6 +29,8 @@ export interface AppPasswordSettings {
   readonly throttle?: Partial<LoginThrottleOptions>;
   /** The throttle's clock (tests pass a fake one). */
   readonly clock?: ThrottleClock;
+  /** The throttle itself (serve passes one counting across nodes); else one in memory from `throttle`/`clock`. */
+  readonly loginThrottle?: LoginThrottle;
   /** Active app passwords per user. */
   readonly maxPerUser: number;
   /** Cost of new hashes (old hashes keep their own). */
@@ -50,7 +52,7 @@ export class AppPasswordService {
     private readonly store: Store,
     private readonly settings: AppPasswordSettings = DEFAULT_APP_PASSWORD_SETTINGS,
   ) {
-    this.throttle = new LoginThrottle(settings.throttle, settings.clock);
+    this.throttle = settings.loginThrottle ?? new LoginThrottle(settings.throttle, settings.clock);
   }
 
   // A hash of nothing in particular, at the same cost as real ones, to spend the same time on misses.

@@ -529,6 +529,45 @@ export const rateLimitSlots = pgTable(
   (t) => [index('rate_limit_slots_node_idx').on(t.nodeId)],
 );
 
+/** The login throttle's counts shared by every node (issue 19): keyed hashes only, idle rows pruned. */
+export const loginThrottlePairs = pgTable(
+  'login_throttle_pairs',
+  {
+    /** HMAC of (source, account). */
+    key: text('key').primaryKey(),
+    failures: integer('failures').notNull(),
+    nextAt: epochMs('next_at').notNull(),
+    lastAt: epochMs('last_at').notNull(),
+  },
+  (t) => [index('login_throttle_pairs_last_idx').on(t.lastAt)],
+);
+
+/** One source (address) across accounts: when its next try may run. */
+export const loginThrottleSources = pgTable(
+  'login_throttle_sources',
+  {
+    /** HMAC of the source. */
+    key: text('key').primaryKey(),
+    nextAt: epochMs('next_at').notNull(),
+    lastAt: epochMs('last_at').notNull(),
+  },
+  (t) => [index('login_throttle_sources_last_idx').on(t.lastAt)],
+);
+
+/** Accounts a source failed on inside the window (the password-spray count). */
+export const loginThrottleFailed = pgTable(
+  'login_throttle_failed',
+  {
+    /** `source_key:account_key`. */
+    key: text('key').primaryKey(),
+    sourceKey: text('source_key').notNull(),
+    /** HMAC of the account: the throttle's name for it in the source's failed set. */
+    accountKey: text('account_key').notNull(),
+    at: epochMs('at').notNull(),
+  },
+  (t) => [index('login_throttle_failed_source_idx').on(t.sourceKey), index('login_throttle_failed_at_idx').on(t.at)],
+);
+
 /** One-time secrets waiting for their pickup (issue 19), sealed under the nodes' shared key. */
 export const oneTimeSecrets = pgTable(
   'one_time_secrets',
