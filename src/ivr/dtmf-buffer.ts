@@ -1,6 +1,8 @@
 /**
  * Buffers the call's DTMF from the moment the run starts, so a digit that interrupts a prompt (barge-in)
- * or arrives between verbs is not lost; `gather` clears it when it starts asking.
+ * or arrives between verbs is not lost. `gather` keeps what was pressed before it (a '#' during an
+ * earlier prompt counts) unless the step sets `flush`; without barge-in it clears the buffer after
+ * its prompt has played.
  */
 import type { Call, DtmfEvent } from '../telephony/port';
 

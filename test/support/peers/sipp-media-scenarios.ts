@@ -25,7 +25,12 @@ const HEADERS = `[last_Via:]
       [last_CSeq:]
       Contact: <sip:sipp@[local_ip]:[local_port];transport=[transport]>`;
 
-/** `remember`: keep the caller's From/Contact for requests sipp sends later (sipp rejects unused variables). */
+/**
+ * `remember`: keep the caller's From/Contact for requests sipp sends later (sipp rejects unused variables).
+ * A copy of the INVITE that comes after the 200 OK (the caller's Timer A retransmission, sent before
+ * any answer reached it: a loaded machine) gets the 200 again, as from a real UAS; without that sipp
+ * aborts the call on an "unexpected message" and never sends what the scenario does after the ACK.
+ */
 function answer(formats: string, telephoneEvent: boolean, remember = false): string {
   return `${remember ? RECV_INVITE : '  <recv request="INVITE"/>\n'}  <send>
     <![CDATA[
@@ -34,6 +39,7 @@ function answer(formats: string, telephoneEvent: boolean, remember = false): str
       Content-Length: 0
     ]]>
   </send>
+  <label id="ok"/>
   <send>
     <![CDATA[
       SIP/2.0 200 OK
@@ -44,6 +50,7 @@ function answer(formats: string, telephoneEvent: boolean, remember = false): str
 ${sdp(formats, telephoneEvent)}
     ]]>
   </send>
+  <recv request="INVITE" optional="true" next="ok"/>
   <recv request="ACK"/>
 `;
 }
