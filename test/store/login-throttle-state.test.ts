@@ -3,33 +3,17 @@
  * nodes) count the same failures, the spray count across accounts is shared too, idle rows are
  * pruned, and the table holds keyed hashes only — never the usernames or addresses tried.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { LoginThrottle } from '../../src/domain/login-throttle';
-import { openStore, type Store, StoreThrottleState, throttleHashKey } from '../../src/store';
+import { type Store, StoreThrottleState, throttleHashKey } from '../../src/store';
+import { sharedDbFile } from '../support/shared-db-file';
 import { FakeThrottleClock } from '../support/throttle-clock';
 
 const OPTS = { freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 8000, sprayFreeAccounts: 2, maxWaitMs: 60_000 };
 const WINDOW_MS = 15 * 60_000;
 const KEY = throttleHashKey('a shared session secret of enough length');
 
-let dir: string;
-const stores: Store[] = [];
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'fyrkant-throttle-'));
-});
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** A connection of its own to the one database file, as a node process has. */
-function open(): Store {
-  const s = openStore({ path: join(dir, 'fyrkant.db') });
-  stores.push(s);
-  return s;
-}
+const dbFile = sharedDbFile('fyrkant-throttle-');
+const open = dbFile.open;
 
 function state(store: Store): StoreThrottleState {
   return new StoreThrottleState(store.db, { hashKey: KEY, scope: 'web', windowMs: WINDOW_MS });

@@ -4,11 +4,10 @@
  * once; expired ones are never handed out and are swept; one sealed under another key is absent.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type Store, StoreOneTimeSecrets } from '../../src/store';
+import { type Store, StoreOneTimeSecrets } from '../../src/store';
 import { REPO_ROOT } from '../support/cli';
+import { sharedDbFile } from '../support/shared-db-file';
 
 interface Issued {
   readonly id: string;
@@ -21,22 +20,8 @@ const TTL = 15 * 60_000;
 const T0 = 1_000_000;
 const issued = (n: number): Issued => ({ id: `ap-${n}`, name: 'Enrollment', password: `abcd-efgh-jkmn-pq${n}` });
 
-let dir: string;
-const stores: Store[] = [];
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'fyrkant-one-time-'));
-});
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** A connection of its own to the one database file, as a node process has. */
-function open(): Store {
-  const s = openStore({ path: join(dir, 'fyrkant.db') });
-  stores.push(s);
-  return s;
-}
+const dbFile = sharedDbFile('fyrkant-one-time-');
+const open = dbFile.open;
 
 function holder(store: Store, sharedSecret = SHARED, onUnreadable?: (id: string) => void) {
   return new StoreOneTimeSecrets<Issued>(store.db, { sharedSecret, ...(onUnreadable ? { onUnreadable } : {}) });
@@ -176,9 +161,7 @@ describe('StoreOneTimeSecrets across processes', () => {
     const s = holder(store);
     const ids = Array.from({ length: 200 }, (_, n) => `att-${n}`);
     for (const [n, id] of ids.entries()) s.put(id, issued(n), TTL);
-    const takers = Array.from({ length: 4 }, (_, n) =>
-      taker(join(dir, 'fyrkant.db'), n % 2 ? ids : [...ids].reverse()),
-    );
+    const takers = Array.from({ length: 4 }, (_, n) => taker(dbFile.path, n % 2 ? ids : [...ids].reverse()));
     await Promise.all(takers.map((t) => t.ready));
     for (const t of takers) t.go();
     const results = await Promise.all(takers.map((t) => t.won));

@@ -2,19 +2,16 @@
  * The rate-limit ledger in the database (issue 19): the same limits as the in-memory limiter, shared
  * by every connection (node) on one SQLite file; slots of stopped or lost nodes stop counting.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Acquired, RateLimits } from '../../src/domain/policy';
 import {
   beatNode,
   markNodeStopped,
-  openStore,
   registerNode,
   releaseNodeSlots,
   type Store,
   StoreRateLimitLedger,
 } from '../../src/store';
+import { sharedDbFile } from '../support/shared-db-file';
 
 const LEASE_MS = 3000;
 const T0 = 1_000_000;
@@ -27,22 +24,8 @@ const limits = (o: Partial<RateLimits> = {}): RateLimits => ({
   ...o,
 });
 
-let dir: string;
-const stores: Store[] = [];
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'fyrkant-ledger-'));
-});
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** A connection of its own to the one database file, as a node process has. */
-function open(): Store {
-  const s = openStore({ path: join(dir, 'fyrkant.db') });
-  stores.push(s);
-  return s;
-}
+const dbFile = sharedDbFile('fyrkant-ledger-');
+const open = dbFile.open;
 
 function node(store: Store, id: string, at = T0): void {
   registerNode(store.db, { id, hostname: 'h', pid: 1, httpUrl: null, sipAddress: null, version: 't' }, at);
