@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import radius from 'radius';
 import { stringify } from 'yaml';
 import { spawnCli, waitForExit, waitForJsonLine } from '../support/cli';
-import { freeEvenPortPair, freePort } from '../support/ports';
+import { freePort } from '../support/ports';
+import { serveEnv } from '../support/serve-env';
 
 jest.setTimeout(120_000);
 
@@ -80,7 +81,6 @@ function requestFor(user: string): Buffer {
 it('survives a bounded RADIUS fuzz and still answers', async () => {
   dir = mkdtempSync(join(tmpdir(), 'fyrkant-radius-fuzz-'));
   const radiusPort = await freePort();
-  const rtp = await freeEvenPortPair();
   const site = join(dir, 'site.yaml');
   writeFileSync(
     site,
@@ -102,18 +102,7 @@ it('survives a bounded RADIUS fuzz and still answers', async () => {
     }),
   );
   child = spawnCli(['serve', '--config', site], {
-    env: {
-      RADIUS_FUZZ_SECRET: SECRET,
-      FYRKANT_DATA_DIR: join(dir, 'data'),
-      FYRKANT_DATABASE__PATH: join(dir, 'data', 'fyrkant.db'),
-      FYRKANT_IVR__PROMPT_CACHE_DIR: join(dir, 'data', 'prompts'),
-      FYRKANT_HTTP__PORT: '0',
-      FYRKANT_SIP__PORT: String(await freePort()),
-      FYRKANT_MEDIA__RTP_PORT_MIN: String(rtp),
-      FYRKANT_MEDIA__RTP_PORT_MAX: String(rtp + 1),
-      FYRKANT_SIP__TRUNK__KEEPALIVE_SECONDS: '0',
-      FYRKANT_JOBS__TRUNK_HEALTH_CRON: '0 0 1 1 *',
-    },
+    env: await serveEnv(dir, { RADIUS_FUZZ_SECRET: SECRET, FYRKANT_JOBS__TRUNK_HEALTH_CRON: '0 0 1 1 *' }),
   });
   const door = waitForJsonLine(child, (o) => o.msg === 'RADIUS door listening', 30_000);
   const up = await waitForJsonLine<{ url: string }>(child, (o) => o.fyrkant === 'listening', 30_000);
