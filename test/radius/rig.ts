@@ -114,10 +114,24 @@ export async function startRadiusRig(radius: Record<string, unknown>): Promise<R
       // that call must be over before a new sipp takes the port, or the new one gets its BYE (and
       // the old one, still bound, the next INVITE: a CI run lost a 486 case that way). So wait for
       // the queue to go idle and for every earlier callee to have exited (each runs one call).
-      await Promise.race([
-        Promise.all([apiRuntime(app.ctx).verification.queue.whenIdle(), ...peers.map((p) => p.finished())]),
-        new Promise((r) => setTimeout(r, 30_000)),
+      // Not met in 30 s is an error that shows the earlier callees, not a new sipp beside an old one
+      // (which surfaced as a radclient timeout a minute later, with nothing to go on).
+      let timer: NodeJS.Timeout | undefined;
+      const idle = await Promise.race([
+        Promise.all([apiRuntime(app.ctx).verification.queue.whenIdle(), ...peers.map((p) => p.finished())]).then(
+          () => true,
+        ),
+        new Promise<false>((r) => {
+          timer = setTimeout(() => r(false), 30_000);
+        }),
       ]);
+      clearTimeout(timer);
+      if (!idle)
+        throw new Error(
+          `the last call or callee was still running 30 s later (queue active: ${apiRuntime(app.ctx).verification.activeCount}):\n${peers
+            .map((p) => `${p.output()}\n${p.logs()}`)
+            .join('\n')}`,
+        );
       const peer = await startSippUas({
         scenarioXml: xml,
         port: trunkPort,
