@@ -55,7 +55,9 @@ export async function radclient(o: RadclientOptions): Promise<RadclientResult> {
     output += d.toString('utf8');
   });
   child.stdin.end(`${attrs.join('\n')}\n`);
-  await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close', not 'exit': after 'exit' the pipes may still hold radclient's last lines (under load the
+  // reply was missed so and read as no answer).
+  await new Promise<void>((resolve) => child.once('close', () => resolve()));
   const received = /^Received (Access-\w+) Id \d+ .*$/m.exec(output);
   const after = received ? output.slice((received.index ?? 0) + received[0].length) : '';
   const replyMessage = [...after.matchAll(/^\s*Reply-Message = "(.*)"$/gm)].map((m) => m[1] ?? '').join('');
