@@ -326,18 +326,22 @@ export async function callInProgress(call: Api, n: number, peers: () => string =
   return id;
 }
 
-/** The site's attempts as the database has them, oldest first. */
-export function attemptRows(dbPath: string): AttemptRow[] {
+/** The rows `sql` reads from the site's database, on a read-only connection of its own. */
+function readRows(dbPath: string, sql: string): unknown[] {
   const db = new Database(dbPath, { readonly: true });
   try {
-    return db
-      .prepare(
-        'SELECT id, state, outcome, reason_code AS reasonCode, owner_node AS ownerNode, try_no AS tryNo, retry_of AS retryOf FROM attempts ORDER BY queued_at',
-      )
-      .all() as AttemptRow[];
+    return db.prepare(sql).all();
   } finally {
     db.close();
   }
+}
+
+/** The site's attempts as the database has them, oldest first. */
+export function attemptRows(dbPath: string): AttemptRow[] {
+  return readRows(
+    dbPath,
+    'SELECT id, state, outcome, reason_code AS reasonCode, owner_node AS ownerNode, try_no AS tryNo, retry_of AS retryOf FROM attempts ORDER BY queued_at',
+  ) as AttemptRow[];
 }
 
 /** Who asked for each attempt, what it called and its SIP Call-ID, as the database has them. */
@@ -350,23 +354,12 @@ export interface AttemptCall {
 }
 
 export function attemptCalls(dbPath: string): AttemptCall[] {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db
-      .prepare(
-        'SELECT id, user_id AS userId, phone_method_id AS phoneMethodId, call_id AS callId, next_attempt_id AS nextAttemptId FROM attempts ORDER BY queued_at',
-      )
-      .all() as AttemptCall[];
-  } finally {
-    db.close();
-  }
+  return readRows(
+    dbPath,
+    'SELECT id, user_id AS userId, phone_method_id AS phoneMethodId, call_id AS callId, next_attempt_id AS nextAttemptId FROM attempts ORDER BY queued_at',
+  ) as AttemptCall[];
 }
 
 export function nodeRows(dbPath: string): unknown[] {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare('SELECT id, state, active_calls AS activeCalls FROM nodes').all();
-  } finally {
-    db.close();
-  }
+  return readRows(dbPath, 'SELECT id, state, active_calls AS activeCalls FROM nodes');
 }
