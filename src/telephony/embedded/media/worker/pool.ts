@@ -46,10 +46,14 @@ function spawnEngineThread(workerData: WorkerSetup): Worker {
   const ext = extname(__filename);
   const entry = join(__dirname, `thread${ext}`);
   if (ext === '.js') return new Worker(entry, { workerData });
-  // Running from source (tests, `tsx`): register tsx's CommonJS loader in the worker first.
+  // Running from source (tests, `tsx`): a worker runs the process's `-r` preloads, so when one of
+  // them already compiles `.ts` (test/support/swc-register.js) it is used; otherwise tsx's CommonJS
+  // loader is registered first. Not both: tsx starts an esbuild child process per worker, and under
+  // the benchmarks' SCHED_FIFO that Go process spun at 95 % of a core each (seen with `ps`, `chrt -p`).
   // Resolved here: an eval'd worker resolves modules from the process's working directory.
   const tsx = require.resolve('tsx/cjs/api');
-  const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(entry)});`;
+  const register = `if (!require.extensions['.ts']) require(${JSON.stringify(tsx)}).register();`;
+  const code = `${register} require(${JSON.stringify(entry)});`;
   return new Worker(code, { eval: true, workerData });
 }
 
