@@ -63,6 +63,9 @@ export function openStore(options: StoreOptions): Store {
     sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     // NORMAL is durable under WAL except for the last transactions on power loss; a crash of the process loses nothing.
     sqlite.pragma('synchronous = NORMAL');
+    // Savepoint and statement journals in memory, not in temp files: at 60 verifications/s they were
+    // 2,468 writes (18 KB per verification) to deleted files in /var/tmp (strace of bench:app).
+    sqlite.pragma('temp_store = MEMORY');
     const db = drizzle(sqlite, { schema });
     beginImmediateByDefault(db);
     if (options.migrate !== false) runMigrations(db);

@@ -92,8 +92,11 @@ export interface VerificationDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly settings: VerificationSettings;
-  /** Called after an attempt ended and committed (webhook delivery kick, UI refresh). */
-  readonly onEnded?: (attempt: Attempt) => void;
+  /**
+   * Called after an attempt ended and committed (UI refresh; the webhook delivery kick when its end
+   * queued a delivery — the ended attempts of keys without a webhook need no look at the queue).
+   */
+  readonly onEnded?: (attempt: Attempt, ended: { readonly webhookQueued: boolean }) => void;
   /** The node's say over new calls and ownership (issue 19); absent = the process owns everything. */
   readonly ownership?: CallOwnership;
   /**
@@ -301,14 +304,15 @@ export class VerificationService {
         retryOf,
       );
     // 2. Rate limits and the call slot: now if a line is free (the usual case, so the caller gets its
-    //    429 at once); otherwise when the attempt's turn in the queue comes.
-    let plan: AllowedPlan | undefined;
-    if (this.queue.hasCapacity()) {
-      const p = planner.plan(target, at);
-      if (!p.allowed) return this.denied(request, method, p, tryNo, retryOf);
-      plan = p;
-    }
-    const attempt = immediate(store.sqlite, () => {
+    //    429 at once); otherwise when the attempt's turn in the queue comes. The slot and the attempt
+    //    commit together (one commit per call, not two; a failed insert keeps no slot).
+    const placed = immediate(store.sqlite, () => {
+      let plan: AllowedPlan | undefined;
+      if (this.queue.hasCapacity()) {
+        const p = planner.plan(target, at);
+        if (!p.allowed) return { ok: false as const, refused: p };
+        plan = p;
+      }
       const a = createAttempt(store.db, {
         purpose: request.purpose,
         userId: user?.id ?? null,
@@ -326,8 +330,10 @@ export class VerificationService {
           target: `script:${draft.script.id}`,
           detail: { attemptId: a.id, scriptId: draft.script.id, scriptHash: draft.hash, draft: true, destination },
         });
-      return requireAttempt(store.db, a.id);
+      return { ok: true as const, attempt: requireAttempt(store.db, a.id), plan };
     });
+    if (!placed.ok) return this.denied(request, method, placed.refused, tryNo, retryOf);
+    const { attempt, plan } = placed;
     this.deps.bus.publish({ type: 'state', attemptId: attempt.id, state: 'queued', at });
     // Registered while queued too, so a queued attempt can be cancelled before its call starts.
     const controller = new AbortController();
@@ -390,11 +396,10 @@ export class VerificationService {
         detail: { attemptId: a.id, outcome, reasonCode, destination: method?.e164 ?? request.destination ?? null },
       });
       const final = requireAttempt(store.db, a.id);
-      queueWebhookFor(store, final, Date.now());
-      return final;
+      return { final, webhookQueued: queueWebhookFor(store, final, Date.now()) };
     });
-    this.reportEnded(attempt);
-    return attempt;
+    this.reportEnded(attempt.final, attempt.webhookQueued);
+    return attempt.final;
   }
 
   private recordBypass(request: StartRequest, user: UserRow, method: PhoneMethodRow | null, bypassId: string): Attempt {
@@ -414,11 +419,10 @@ export class VerificationService {
         detail: { attemptId: a.id, bypassId },
       });
       const final = requireAttempt(store.db, a.id);
-      queueWebhookFor(store, final, Date.now());
-      return final;
+      return { final, webhookQueued: queueWebhookFor(store, final, Date.now()) };
     });
-    this.reportEnded(attempt);
-    return attempt;
+    this.reportEnded(attempt.final, attempt.webhookQueued);
+    return attempt.final;
   }
 
   /** The life of one call (src/services/calls/call-run.ts), recorded. Never throws: every path ends the attempt. */
@@ -609,7 +613,7 @@ export class VerificationService {
         { outcome: input.outcome, reasonCode: d.reasonCode, sipStatus: d.sipStatus, next: r.next },
         'attempt ended',
       );
-      this.reportEnded(r.attempt);
+      this.reportEnded(r.attempt, r.webhookQueued);
       // A backup phone is called at once; a retry when it is due (the retry job catches up after a restart).
       if (r.next.kind === 'backup-now') void this.processDueRetries();
       if (r.next.kind === 'retry') this.retryAt(r.next.at);
@@ -635,7 +639,7 @@ export class VerificationService {
     return getAttempt(this.deps.store.db, id);
   }
 
-  private reportEnded(a: Attempt): void {
+  private reportEnded(a: Attempt, webhookQueued: boolean): void {
     this.deps.metrics.attempts.inc({ purpose: a.purpose, outcome: a.outcome ?? 'unknown' });
     this.deps.bus.publish({
       type: 'state',
@@ -644,7 +648,7 @@ export class VerificationService {
       at: a.endedAt ?? Date.now(),
       ...(a.outcome ? { outcome: a.outcome } : {}),
     });
-    this.deps.onEnded?.(a);
+    this.deps.onEnded?.(a, { webhookQueued });
   }
 
   /** Phone methods called so far in this chain (the attempt's own method included). */
