@@ -763,6 +763,7 @@ export class VerificationService {
         outcome: 'cancelled',
         details: { reasonCode: 'cancelled' },
         triedMethodIds: [],
+        // Not a guess about the phone: an admin's cancel ends the chain, no backup phone after it.
         methodChosen: true,
       });
     }
