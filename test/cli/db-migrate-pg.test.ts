@@ -31,7 +31,9 @@ beforeAll(async () => {
     if (r.status !== 'queued') throw new Error(`enrollment not queued: ${r.status}`);
     await h.ended(r.attempt.id);
     h.backend.enqueue({ steps: [] });
-    const s = h.service.start({ userId: user.id, methodId: method.id, purpose: 'sign-in', requestedBy: 'cli' });
+    // One sign-in on the default phone, the others on a chosen one: attempts.method_chosen both ways.
+    const chosen = i === 0 ? {} : { methodId: method.id };
+    const s = h.service.start({ userId: user.id, ...chosen, purpose: 'sign-in', requestedBy: 'cli' });
     if (s.status !== 'queued') throw new Error(`sign-in not queued: ${s.status}`);
     await h.ended(s.attempt.id);
   }
@@ -113,6 +115,12 @@ describe('fyrkant db migrate --to <postgres-url>', () => {
         (s.prepare(`SELECT count(*) AS n ${defaults.replace('is_default', 'is_default = 1')}`).get() as { n: number })
           .n,
       );
+      // The chosen phone travels: true/false per attempt, as SQLite's 1/0 said.
+      const chosen = 'SELECT id, method_chosen AS c FROM attempts';
+      const pgChosen = Object.fromEntries((await q(chosen)).map((x) => [x.id, x.c]));
+      expect(Object.values(pgChosen)).toEqual(expect.arrayContaining([true, false]));
+      const sqliteChosen = (s.prepare(chosen).all() as { id: string; c: number }[]).map((x) => [x.id, x.c === 1]);
+      expect(pgChosen).toEqual(Object.fromEntries(sqliteChosen));
       const hashes = (await q('SELECT hash FROM app_passwords ORDER BY id')).map((x) => x.hash);
       expect(hashes).toEqual(
         (s.prepare('SELECT hash FROM app_passwords ORDER BY id').all() as { hash: string }[]).map((x) => x.hash),

@@ -9,6 +9,7 @@ import {
   createAttempt,
   createUser,
   deleteUser,
+  dueRetries,
   endUnfinishedAttempts,
   getAttempt,
   getUserByUsername,
@@ -21,6 +22,7 @@ import {
   openStore,
   purgeAttemptEvents,
   type Store,
+  scheduleRetry,
   setDefaultPhoneMethod,
   transitionAttempt,
   updatePhoneMethod,
@@ -176,6 +178,24 @@ describe('attempts', () => {
     });
     expect([a.state, a.outcome, a.reasonCode]).toEqual(['ended', 'policy-denied', 'blocked-number-type']);
     expect(listAttempts(store.db, { outcome: 'policy-denied' }).map((x) => x.id)).toEqual([a.id]);
+  });
+
+  it('keeps whether the phone was chosen through every read path (default: not chosen)', () => {
+    const chosen = createAttempt(store.db, { purpose: 'sign-in', methodChosen: true });
+    const guessed = createAttempt(store.db, { purpose: 'sign-in' });
+    expect([chosen.methodChosen, guessed.methodChosen]).toEqual([true, false]);
+    // Stored as 0/1 and NOT NULL; read back as booleans (raw statements and drizzle alike).
+    const raw = store.sqlite.prepare('SELECT method_chosen AS c FROM attempts WHERE id = ?');
+    expect([raw.get(chosen.id), raw.get(guessed.id)]).toEqual([{ c: 1 }, { c: 0 }]);
+    expect(() => store.sqlite.prepare('UPDATE attempts SET method_chosen = NULL WHERE id = ?').run(chosen.id)).toThrow(
+      /NOT NULL/,
+    );
+    expect(getAttempt(store.db, chosen.id)?.methodChosen).toBe(true);
+    expect(transitionAttempt(store.db, chosen.id, { to: 'ended', outcome: 'interrupted' }).methodChosen).toBe(true);
+    scheduleRetry(store.db, chosen.id, 1);
+    expect(dueRetries(store.db, 2).map((r) => [r.id, r.methodChosen])).toEqual([[chosen.id, true]]);
+    const listed = new Map(listAttempts(store.db).map((a) => [a.id, a.methodChosen]));
+    expect(Object.fromEntries(listed)).toEqual({ [chosen.id]: true, [guessed.id]: false });
   });
 
   it('stores trace events in order with SIP auth redacted', () => {

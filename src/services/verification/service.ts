@@ -73,7 +73,6 @@ interface CallJob {
   readonly target: CallTarget;
   /** The plan taken at once when a line was free; otherwise taken when the call's turn comes. */
   readonly authorized: AllowedPlan | undefined;
-  readonly methodChosen: boolean;
   readonly controller: AbortController;
 }
 
@@ -302,6 +301,7 @@ export class VerificationService {
         { kind: 'policy', reasonCode: check.reasonCode, message: check.message },
         tryNo,
         retryOf,
+        methodChosen,
       );
     // 2. Rate limits and the call slot: now if a line is free (the usual case, so the caller gets its
     //    429 at once); otherwise when the attempt's turn in the queue comes. The slot and the attempt
@@ -319,6 +319,7 @@ export class VerificationService {
         phoneMethodId: method?.id ?? null,
         destination,
         policyDecisionId: plan?.decisionId ?? null,
+        methodChosen,
         at,
       });
       setAttemptOrigin(store.db, a.id, { requestedBy: request.requestedBy, tryNo, retryOf });
@@ -332,7 +333,7 @@ export class VerificationService {
         });
       return { ok: true as const, attempt: requireAttempt(store.db, a.id), plan };
     });
-    if (!placed.ok) return this.denied(request, method, placed.refused, tryNo, retryOf);
+    if (!placed.ok) return this.denied(request, method, placed.refused, tryNo, retryOf, methodChosen);
     const { attempt, plan } = placed;
     this.deps.bus.publish({ type: 'state', attemptId: attempt.id, state: 'queued', at });
     // Registered while queued too, so a queued attempt can be cancelled before its call starts.
@@ -345,7 +346,6 @@ export class VerificationService {
         method,
         target,
         authorized: plan,
-        methodChosen,
         controller,
         ...(draft ? { draft } : {}),
       }),
@@ -359,9 +359,11 @@ export class VerificationService {
     d: { kind: 'policy' | 'rate-limit'; reasonCode: string; message: Texts; retryAfterMs?: number },
     tryNo: number,
     retryOf: string | null,
+    methodChosen: boolean,
   ): StartResult {
     this.deps.metrics.policyDenials.inc({ reason: d.reasonCode });
-    const attempt = this.recordDenied(request, method, classifyRefusal(d.kind, d.reasonCode), tryNo, retryOf);
+    const classified = classifyRefusal(d.kind, d.reasonCode);
+    const attempt = this.recordDenied(request, method, classified, tryNo, retryOf, methodChosen);
     return {
       status: 'denied',
       attempt,
@@ -378,6 +380,7 @@ export class VerificationService {
     { outcome, reasonCode }: Classified,
     tryNo = 1,
     retryOf: string | null = null,
+    methodChosen = false,
   ): Attempt {
     const { store } = this.deps;
     const attempt = immediate(store.sqlite, () => {
@@ -386,6 +389,7 @@ export class VerificationService {
         userId: request.userId || null,
         phoneMethodId: method?.id ?? null,
         destination: method ? method.e164 : (request.destination ?? null),
+        methodChosen,
         endedWith: { outcome, reasonCode },
       });
       setAttemptOrigin(store.db, a.id, { requestedBy: request.requestedBy, tryNo, retryOf });
@@ -427,7 +431,9 @@ export class VerificationService {
 
   /** The life of one call (src/services/calls/call-run.ts), recorded. Never throws: every path ends the attempt. */
   private async runCall(job: CallJob): Promise<void> {
-    const { attempt, user, method, target, authorized, methodChosen, controller } = job;
+    const { attempt, user, method, target, authorized, controller } = job;
+    // As stored: the same answer whichever node ends the attempt (endInterrupted reads it there too).
+    const { methodChosen } = attempt;
     const { store, backend, scripts, metrics, settings, planner } = this.deps;
     const id = attempt.id;
     const log = this.deps.log.child({ attemptId: id });
@@ -691,7 +697,8 @@ export class VerificationService {
     const { store } = this.deps;
     const user = prev.userId ? getUser(store.db, prev.userId) : undefined;
     let method = prev.phoneMethodId ? getPhoneMethod(store.db, prev.phoneMethodId) : undefined;
-    if (prev.purpose === 'sign-in' && user) {
+    // A backup goes to the next verified phone; a chain on a chosen phone stays on it.
+    if (prev.purpose === 'sign-in' && user && !prev.methodChosen) {
       const tried = this.triedMethods(prev as Attempt, prev.phoneMethodId ?? '');
       method = listPhoneMethods(store.db, user.id).find((m) => m.verifiedAt !== null && !tried.includes(m.id));
     }
@@ -707,7 +714,7 @@ export class VerificationService {
     };
     // Claimed before anything is placed: of two nodes that found this retry due, exactly one dials it.
     if (!claimRetry(store.db, prev.id, RETRY_PLACING)) return undefined;
-    const result = this.place(request, user, method, prev.tryNo + 1, prev.id, false);
+    const result = this.place(request, user, method, prev.tryNo + 1, prev.id, prev.methodChosen);
     if (result.status !== 'queued' && result.status !== 'denied') {
       unclaimRetry(store.db, prev.id, prev.retryDueAt ?? Date.now());
       return undefined;
@@ -756,6 +763,7 @@ export class VerificationService {
         outcome: 'cancelled',
         details: { reasonCode: 'cancelled' },
         triedMethodIds: [],
+        // Not a guess about the phone: an admin's cancel ends the chain, no backup phone after it.
         methodChosen: true,
       });
     }
@@ -833,7 +841,8 @@ export class VerificationService {
       outcome: 'interrupted',
       details: { reasonCode },
       triedMethodIds: tried,
-      methodChosen: false,
+      // As the attempt was placed: the node that knew the choice is gone, the row still says it.
+      methodChosen: a.methodChosen,
     });
   }
 }

@@ -125,6 +125,11 @@ export const attempts = pgTable(
     ownerNode: text('owner_node'),
     /** The owner's claim lasts until then; its heartbeat extends it. Past it, a survivor ends the attempt. */
     leaseUntil: epochMs('lease_until'),
+    /**
+     * The caller chose this phone (`methodId`): the chain never goes on to another phone. Stored so
+     * a survivor that ends the attempt after a node loss, and the retries of the chain, still know.
+     */
+    methodChosen: boolean('method_chosen').notNull().default(false),
   },
   (t) => [
     index('attempts_retry_due_idx').on(t.retryDueAt),

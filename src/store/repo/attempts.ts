@@ -19,7 +19,7 @@ import { newId } from '../ids';
 import type { Db } from '../open';
 import { type AttemptEventRow, type AttemptRow, attemptEvents, attempts } from '../schema';
 import { type EventInput, insertAttemptEventAt, nextAttemptEventSeq } from './attempt-event-sql';
-import { columnNames, immediate, prepared, selectList } from './prepared';
+import { columnNames, immediate, prepared, rowMapper, selectList } from './prepared';
 
 /** An attempt as read from the store: `ended` always carries an outcome and an end time. */
 export type Attempt = Omit<AttemptRow, 'state' | 'outcome' | 'endedAt'> &
@@ -27,6 +27,9 @@ export type Attempt = Omit<AttemptRow, 'state' | 'outcome' | 'endedAt'> &
     | { readonly state: Exclude<AttemptState, 'ended'>; readonly outcome: null; readonly endedAt: null }
     | { readonly state: 'ended'; readonly outcome: CallOutcome; readonly endedAt: number }
   );
+
+/** A raw row (selected with `selectList`) as drizzle gives it: `methodChosen` 0/1 → false/true. */
+const fromDriver = rowMapper<AttemptRow>(attempts);
 
 function toAttempt(row: AttemptRow): Attempt {
   if (row.state === 'ended') {
@@ -43,6 +46,8 @@ export interface NewAttempt {
   /** E.164 number or SIP URI as requested. */
   readonly destination?: string | null;
   readonly policyDecisionId?: string | null;
+  /** The caller chose this phone (`methodId`), or it retries such an attempt: never another phone. */
+  readonly methodChosen?: boolean;
   /** Record an attempt that never dials (policy denial, rate limit): created already ended. */
   readonly endedWith?: { readonly outcome: CallOutcome; readonly reasonCode?: string };
   readonly id?: string;
@@ -52,9 +57,9 @@ export interface NewAttempt {
 const COLUMNS = columnNames(attempts);
 const SELECT_ATTEMPT = selectList(attempts);
 const INSERT_ATTEMPT = `INSERT INTO attempts (id, purpose, user_id, phone_method_id, destination, policy_decision_id, state,
-  outcome, reason_code, queued_at, ended_at, updated_at)
+  outcome, reason_code, queued_at, ended_at, updated_at, method_chosen)
   VALUES (@id, @purpose, @userId, @phoneMethodId, @destination, @policyDecisionId, @state, @outcome, @reasonCode,
-  @queuedAt, @endedAt, @updatedAt) RETURNING ${SELECT_ATTEMPT}`;
+  @queuedAt, @endedAt, @updatedAt, @methodChosen) RETURNING ${SELECT_ATTEMPT}`;
 const GET_ATTEMPT = `SELECT ${SELECT_ATTEMPT} FROM attempts WHERE id = ?`;
 const GET_STATE = 'SELECT state FROM attempts WHERE id = ?';
 
@@ -91,6 +96,7 @@ export function createAttempt(db: Db, input: NewAttempt): Attempt {
       queuedAt: at,
       endedAt: input.endedWith ? at : null,
       updatedAt: at,
+      methodChosen: input.methodChosen ? 1 : 0,
     })!;
     insertEventNow(sqlite, row.id, {
       at,
@@ -100,13 +106,13 @@ export function createAttempt(db: Db, input: NewAttempt): Attempt {
         : 'state → queued',
       data: { state: row.state, outcome: row.outcome, reasonCode: row.reasonCode },
     });
-    return toAttempt(row);
+    return toAttempt(fromDriver(row));
   });
 }
 
 export function getAttempt(db: Db, id: string): Attempt | undefined {
   const row = prepared<[string], AttemptRow>(db.$client, GET_ATTEMPT).get(id);
-  return row ? toAttempt(row) : undefined;
+  return row ? toAttempt(fromDriver(row)) : undefined;
 }
 
 export function requireAttempt(db: Db, id: string): Attempt {
@@ -171,7 +177,7 @@ export function transitionAttempt(db: Db, id: string, t: AttemptTransition): Att
       summary: `state → ${t.to}${detail ? ` (${detail})` : ''}`,
       data: { ...t, at, from: current.state },
     });
-    return toAttempt(row);
+    return toAttempt(fromDriver(row));
   });
 }
 

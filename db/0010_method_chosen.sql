@@ -1,0 +1,1 @@
+ALTER TABLE `attempts` ADD `method_chosen` integer DEFAULT false NOT NULL;

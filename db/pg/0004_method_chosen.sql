@@ -1,0 +1,1 @@
+ALTER TABLE "attempts" ADD COLUMN "method_chosen" boolean DEFAULT false NOT NULL;
