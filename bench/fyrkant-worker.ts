@@ -10,6 +10,7 @@ import { createEmbeddedBackend } from '../src/telephony/embedded/backend';
 import { promptFromFile } from '../src/telephony/embedded/media/prompts';
 import { createSipSignalling } from '../src/telephony/embedded/sip';
 import { type Call, DialFailure } from '../src/telephony/port';
+import { sampleThreads, type ThreadSample, threadUsage } from './thread-cpu';
 
 export interface WorkerInput {
   readonly calls: number;
@@ -64,21 +65,30 @@ async function main(): Promise<void> {
   }, 1000);
 
   // The steady window: from the moment every call is up until the first one is due to get '#'.
-  let steady: { cpuStart: NodeJS.CpuUsage; tStart: number; activeAtStart: number } | undefined;
-  let steadyResult: { cpuSeconds: number; wallSeconds: number; calls: number } | undefined;
+  let steady: { cpuStart: NodeJS.CpuUsage; tStart: number; activeAtStart: number; threads: ThreadSample[] } | undefined;
+  let steadyResult:
+    | { cpuSeconds: number; wallSeconds: number; calls: number; threads: ReturnType<typeof threadUsage> }
+    | undefined;
   const maybeStartSteady = () => {
     if (steady || records.length < input.calls) return;
     if (records.some((r) => r.answeredAt === undefined && !r.failure)) return;
-    steady = { cpuStart: process.cpuUsage(), tStart: performance.now(), activeAtStart: active };
+    steady = {
+      cpuStart: process.cpuUsage(),
+      tStart: performance.now(),
+      activeAtStart: active,
+      threads: sampleThreads(),
+    };
     const firstDigitDue = records[0]!.startedAt + input.seconds * 1000;
     const windowMs = firstDigitDue - performance.now() - 1000;
     if (windowMs > 2000) {
       setTimeout(() => {
         const c = process.cpuUsage(steady!.cpuStart);
+        const wallSeconds = (performance.now() - steady!.tStart) / 1000;
         steadyResult = {
           cpuSeconds: (c.user + c.system) / 1e6,
-          wallSeconds: (performance.now() - steady!.tStart) / 1000,
+          wallSeconds,
           calls: Math.min(active, steady!.activeAtStart),
+          threads: threadUsage(steady!.threads, sampleThreads(), wallSeconds),
         };
       }, windowMs).unref();
     }
@@ -159,6 +169,8 @@ async function main(): Promise<void> {
             cpuSeconds: round(steadyResult.cpuSeconds),
             perCallMinute: round(steadyResult.cpuSeconds / ((steadyResult.calls * steadyResult.wallSeconds) / 60)),
             coreShare: round(steadyResult.cpuSeconds / steadyResult.wallSeconds),
+            // Split by thread (/proc, 10 ms ticks): main = SIP; the busiest others are the media workers.
+            threads: steadyResult.threads,
           }
         : null,
     },
