@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { nodeCallLimit } from '../domain/policy/node-call-limit';
 import { mountApi } from '../http/api';
 import type { ApiContext } from '../http/api/context';
 import { loadScripts, PromptLibrary, type ScriptRegistry } from '../ivr';
@@ -135,7 +136,8 @@ export function apiRuntime(ctx: AppContext): ApiRuntime {
       ringTimeoutMs: config.telephony.ringTimeoutSeconds * 1000,
       // The script enforces the configured maximum; this is the backstop a little after it.
       maxCallMs: config.ivr.maxCallSeconds * 1000 + 10_000,
-      maxConcurrentCalls: () => config.policy.rateLimits.globalConcurrent,
+      // This node's lines: the site's, or its own perNodeConcurrent when smaller (read on every start).
+      maxConcurrentCalls: () => nodeCallLimit(config.policy.rateLimits),
       retry: {
         ...DEFAULT_VERIFICATION_SETTINGS.retry,
         initialMs: config.verification.retry.backoffSeconds * 1000,

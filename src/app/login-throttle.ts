@@ -18,6 +18,7 @@ export function sharedLoginThrottle(ctx: AppContext, scope: ThrottleScope, clock
     hashKey: throttleHashKey(sessionSecret(ctx.config.http.sessionSecret, ctx.config.dataDir)),
     scope,
     windowMs: DEFAULT_LOGIN_THROTTLE.windowMs,
+    maxEntries: DEFAULT_LOGIN_THROTTLE.maxEntries,
   });
   return new LoginThrottle(DEFAULT_LOGIN_THROTTLE, clock, state);
 }

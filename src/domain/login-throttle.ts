@@ -11,9 +11,9 @@
  *   parallel requests cannot skip the delay. Only a try that would have to wait longer than
  *   `maxWaitMs` is refused ("busy", retry later) — that takes many concurrent tries from one source.
  *
- * The counts live in a `ThrottleState` (login-throttle-state.ts): in memory and bounded
- * (`maxEntries`) by default, in the database under `fyrkant serve` so every node on it counts the same
- * tries (issue 19). The clock is injected so tests run under a fake one.
+ * The counts live in a `ThrottleState` (login-throttle-state.ts): in memory by default, in the
+ * database under `fyrkant serve` so every node on it counts the same tries (issue 19); both bounded
+ * by `maxEntries`. The clock is injected so tests run under a fake one.
  */
 import { MemoryThrottleState } from './login-throttle-memory';
 import { freshPair, idle, type ThrottleEntries, type ThrottleSource, type ThrottleState } from './login-throttle-state';

@@ -23,6 +23,20 @@ function throttle(store: Store, clock: FakeThrottleClock): LoginThrottle {
   return new LoginThrottle({ ...OPTS, windowMs: WINDOW_MS }, clock, state(store));
 }
 
+/** A throttle whose tables hold at most `maxEntries` rows each. */
+function capped(store: Store, clock: FakeThrottleClock, maxEntries: number): LoginThrottle {
+  const st = new StoreThrottleState(store.db, { hashKey: KEY, scope: 'web', windowMs: WINDOW_MS, maxEntries });
+  return new LoginThrottle({ ...OPTS, windowMs: WINDOW_MS }, clock, st);
+}
+
+/** Three failures of one pair: its next try waits baseDelayMs. */
+async function delay(t: LoginThrottle, source: string, account: string): Promise<void> {
+  for (let i = 0; i < 3; i++) await fail(t, source, account);
+  expect(t.pendingDelay(source, account)).toBe(1000);
+}
+
+const TABLES = ['login_throttle_pairs', 'login_throttle_sources', 'login_throttle_failed'];
+
 /** One failed try that must not wait. */
 async function fail(t: LoginThrottle, source: string, account: string): Promise<void> {
   const v = await t.attempt(source, account, async () => false);
@@ -104,5 +118,36 @@ describe('StoreThrottleState', () => {
     expect(rows(store, 'login_throttle_sources')).toBe(1);
     expect(rows(store, 'login_throttle_failed')).toBe(1);
     expect(t.pendingDelay('10.0.0.5', 'admin')).toBe(0);
+  });
+
+  it('keeps each table at most maxEntries rows under a spray, and a delayed pair stays delayed', async () => {
+    const clock = new FakeThrottleClock();
+    const store = open();
+    const t = capped(store, clock, 5);
+    await delay(t, '10.0.0.1', 'victim');
+    // Twenty more (address, username) pairs inside the window, none idle: over the cap of five.
+    for (let i = 0; i < 20; i++) await fail(t, `10.1.0.${i}`, `user${i}`);
+    expect(TABLES.map((table) => rows(store, table))).toEqual([5, 5, 5]);
+    // The least recently seen rows owing no wait went; the pair that still owes one did not.
+    expect(t.pendingDelay('10.0.0.1', 'victim')).toBe(1000);
+    expect(t.pendingDelay('10.1.0.19', 'user19')).toBe(0);
+    const tried = t.attempt('10.0.0.1', 'victim', async () => false);
+    expect(clock.sleeps).toEqual([1000]);
+    clock.advance(1000);
+    expect(await tried).toMatchObject({ status: 'checked', waitedMs: 1000 });
+  });
+
+  it('when delayed pairs alone exceed the cap, those whose wait ends soonest go', async () => {
+    const clock = new FakeThrottleClock();
+    const store = open();
+    const t = capped(store, clock, 2);
+    for (const n of [1, 2, 3]) {
+      await delay(t, `10.2.0.${n}`, 'admin');
+      clock.advance(100); // each later pair's wait ends 100 ms after the one before
+    }
+    expect(TABLES.map((table) => rows(store, table))).toEqual([2, 2, 2]);
+    expect(t.pendingDelay('10.2.0.1', 'admin')).toBe(0);
+    expect(t.pendingDelay('10.2.0.2', 'admin')).toBe(800);
+    expect(t.pendingDelay('10.2.0.3', 'admin')).toBe(900);
   });
 });

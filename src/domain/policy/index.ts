@@ -1,4 +1,5 @@
 export * from './destination';
+export * from './node-call-limit';
 export * from './policy';
 export * from './rate-limit-ledger';
 export * from './rate-limiter';

@@ -1,7 +1,7 @@
 /**
- * The call queue: at most `limit()` calls in progress at once (the global concurrency limit of the
- * destination policy); the rest wait in FIFO order. The limit is read on every start so a config
- * reload takes effect without a restart.
+ * The call queue: at most `limit()` calls in progress at once on this node (`nodeCallLimit`: the
+ * site's concurrent-call limit, or the node's own when smaller); the rest wait in FIFO order. The
+ * limit is read on every start so a config reload takes effect without a restart.
  */
 export type CallJob = () => Promise<void>;
 

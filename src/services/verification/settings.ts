@@ -8,7 +8,10 @@ export interface VerificationSettings {
   readonly ringTimeoutMs: number;
   /** Hard cap on an answered call (the script has its own timeouts; this is the safety net). */
   readonly maxCallMs: number;
-  /** Global concurrent calls; read on every start so a config reload applies. */
+  /**
+   * Calls this node runs at once (the rest wait in its queue): `nodeCallLimit` of the rate limits.
+   * Read on every start so a config reload applies.
+   */
   readonly maxConcurrentCalls: () => number;
   /** Retries of the same number after these outcomes, with backoff. `maxTries: 1` = no retries. */
   readonly retry: BackoffPolicy & { readonly outcomes: readonly CallOutcome[] };

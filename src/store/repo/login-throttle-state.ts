@@ -8,9 +8,11 @@
  * Nothing secret and no plain names: sources and accounts are kept only as keyed hashes (HMAC-SHA256
  * under `hashKey`, which every node derives from the shared session secret), so the tables are not a
  * list of attacked usernames or addresses. Idle rows (older than the window, owing no wait) are pruned
- * about once a minute; reading them back would give the same fresh entry anyway.
+ * about once a minute; reading them back would give the same fresh entry anyway. Each table holds at
+ * most `maxEntries` rows, as the in-memory throttle does (login-throttle-bound.ts says what goes first).
  */
 import { createHmac } from 'node:crypto';
+import { DEFAULT_LOGIN_THROTTLE } from '../../domain/login-throttle';
 import {
   freshPair,
   type ThrottleEntries,
@@ -19,6 +21,7 @@ import {
   type ThrottleState,
 } from '../../domain/login-throttle-state';
 import type { Db } from '../open';
+import { boundFailed, boundSources, boundTable } from './login-throttle-bound';
 import { immediate, prepared } from './prepared';
 
 export interface StoreThrottleStateOptions {
@@ -31,6 +34,8 @@ export interface StoreThrottleStateOptions {
   readonly scope: string;
   /** The throttle's window: rows idle longer than it are pruned. */
   readonly windowMs: number;
+  /** Rows per table at most (default: the in-memory throttle's `maxEntries`). */
+  readonly maxEntries?: number;
 }
 
 const PRUNE_EVERY_MS = 60_000;
@@ -50,6 +55,13 @@ const PRUNE = [
   'DELETE FROM login_throttle_sources WHERE last_at < @before AND next_at <= @now',
   'DELETE FROM login_throttle_failed WHERE at < @before',
 ];
+
+/** Which rows a try added: only then can a table have grown past its cap. */
+interface Added {
+  readonly pair: boolean;
+  readonly source: boolean;
+  failed: boolean;
+}
 
 interface Keys {
   readonly pair: string;
@@ -73,9 +85,8 @@ export class StoreThrottleState implements ThrottleState {
         this.prune(now);
         this.lastPrune = now;
       }
-      const pair: ThrottlePair = {
-        ...(prepared<[string], ThrottlePair>(sqlite, GET_PAIR).get(k.pair) ?? freshPair(now)),
-      };
+      const stored = prepared<[string], ThrottlePair>(sqlite, GET_PAIR).get(k.pair);
+      const pair: ThrottlePair = { ...(stored ?? freshPair(now)) };
       const before = new Map(
         prepared<[string], { account: string; at: number }>(sqlite, GET_FAILED)
           .all(k.source)
@@ -84,12 +95,17 @@ export class StoreThrottleState implements ThrottleState {
       const row = prepared<[string], { next: number; last: number }>(sqlite, GET_SOURCE).get(k.source);
       const src: ThrottleSource = { failed: new Map(before), next: row?.next ?? now, last: row?.last ?? now };
       const out = change({ accountKey: k.account, pair, source: src });
+      const added: Added = { pair: !stored, source: !row, failed: false };
       prepared(sqlite, PUT_PAIR).run(k.pair, pair.failures, pair.next, pair.last);
       prepared(sqlite, PUT_SOURCE).run(k.source, src.next, src.last);
       for (const acc of before.keys())
         if (!src.failed.has(acc)) prepared(sqlite, DELETE_FAILED).run(failedKey(k.source, acc));
       for (const [acc, at] of src.failed)
-        if (before.get(acc) !== at) prepared(sqlite, PUT_FAILED).run(failedKey(k.source, acc), k.source, acc, at);
+        if (before.get(acc) !== at) {
+          prepared(sqlite, PUT_FAILED).run(failedKey(k.source, acc), k.source, acc, at);
+          added.failed ||= !before.has(acc);
+        }
+      this.bound(k, added, now);
       return out;
     });
   }
@@ -103,6 +119,15 @@ export class StoreThrottleState implements ThrottleState {
       ...(pairNext === undefined ? {} : { pairNext }),
       ...(sourceNext === undefined ? {} : { sourceNext }),
     };
+  }
+
+  /** Keeps every table at most `maxEntries` rows, never dropping this try's own. */
+  private bound(k: Keys, added: Added, now: number): void {
+    const sqlite = this.db.$client;
+    const b = { maxEntries: this.o.maxEntries ?? DEFAULT_LOGIN_THROTTLE.maxEntries, windowMs: this.o.windowMs };
+    if (added.pair) boundTable(sqlite, 'login_throttle_pairs', k.pair, now, b);
+    if (added.source) boundSources(sqlite, k.source, now, b);
+    if (added.failed) boundFailed(sqlite, k.source, b);
   }
 
   /** Deletes rows idle longer than the window. Inside `update` about once a minute. */
