@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SippPeer } from '../support/peers/sipp';
-import { type Api, api, attemptRows, invitesSeen, ServeSites, userWithPhone, waitFor } from '../support/serve-site';
+import { api, attemptRows, invitesSeen, ServeSites, userWithPhone } from '../support/serve-site';
 
 jest.setTimeout(180_000);
 
@@ -34,18 +34,6 @@ function mostOpenAtOnce(peer: SippPeer): number {
   return most;
 }
 
-async function ended(call: Api, id: string): Promise<{ outcome: string }> {
-  const r = await waitFor(
-    () => call('GET', `/api/v1/attempts/${id}`),
-    (a) => a.body?.state === 'ended',
-    `attempt ${id} to end`,
-    90_000,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}\nsipp:\n${sites.peerOutput()}`);
-  });
-  return r.body;
-}
-
 describe('a node with perNodeConcurrent below globalConcurrent', () => {
   it('queues the calls over its own limit: 4 requests at once → 4 × 202, at most 2 calls at once', async () => {
     const rateLimits = { globalConcurrent: 10, perNodeConcurrent: 2 };
@@ -60,7 +48,7 @@ describe('a node with perNodeConcurrent below globalConcurrent', () => {
     expect(answers.map((r) => [r.status, r.body?.reasonCode])).toEqual(Array(4).fill([202, undefined]));
 
     // Every call is placed in its turn and approved (# pressed); none is refused for the node's limit.
-    for (const r of answers) expect(await ended(call, r.body.attemptId)).toMatchObject({ outcome: 'approved' });
+    for (const r of answers) expect(await sites.ended(call, r.body.attemptId)).toMatchObject({ outcome: 'approved' });
     expect(invitesSeen(sipp)).toBe(4);
     expect(mostOpenAtOnce(sipp)).toBe(2);
     const rows = attemptRows(s.dbPath);

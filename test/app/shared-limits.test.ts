@@ -9,7 +9,7 @@
  * have ended their slots are free again on either node: a ninth call goes out.
  */
 import Database from 'better-sqlite3';
-import { type Api, api, attemptRows, invitesSeen, ServeSites, userWithPhone, waitFor } from '../support/serve-site';
+import { api, attemptRows, invitesSeen, ServeSites, userWithPhone, waitFor } from '../support/serve-site';
 
 jest.setTimeout(180_000);
 
@@ -33,18 +33,6 @@ async function slotsReleased(dbPath: string): Promise<void> {
     'every call slot to be released',
     30_000,
   );
-}
-
-async function ended(call: Api, id: string): Promise<{ outcome: string }> {
-  const r = await waitFor(
-    () => call('GET', `/api/v1/attempts/${id}`),
-    (a) => a.body?.state === 'ended',
-    `attempt ${id} to end`,
-    90_000,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}\nsipp:\n${sites.peerOutput()}`);
-  });
-  return r.body;
 }
 
 describe('two nodes on one database', () => {
@@ -71,7 +59,8 @@ describe('two nodes on one database', () => {
     }
 
     // The five calls go out and finish (answered, # pressed); the three refused ones never do.
-    for (const r of accepted) expect(await ended(nodes[0], r.body.attemptId)).toMatchObject({ outcome: 'approved' });
+    for (const r of accepted)
+      expect(await sites.ended(nodes[0], r.body.attemptId)).toMatchObject({ outcome: 'approved' });
     expect(invitesSeen(sipp)).toBe(5);
     const rows = attemptRows(s.dbPath);
     expect(rows).toHaveLength(8);
@@ -88,7 +77,7 @@ describe('two nodes on one database', () => {
     await slotsReleased(s.dbPath);
     const ninth = await nodes[1]('POST', paths[8]!);
     expect(ninth.status).toBe(202);
-    expect(await ended(nodes[1], ninth.body.attemptId)).toMatchObject({ outcome: 'approved' });
+    expect(await sites.ended(nodes[1], ninth.body.attemptId)).toMatchObject({ outcome: 'approved' });
     expect(invitesSeen(sipp)).toBe(6);
     await slotsReleased(s.dbPath);
   });

@@ -5,9 +5,9 @@
  * still calls the user's other verified phone. The choice also travels to the retries of a chain.
  */
 import pino from 'pino';
-import { type NodeCalls, NodeService } from '../../src/services/nodes/node-service';
+import { NodeService } from '../../src/services/nodes/node-service';
 import { addPhoneMethod, createUser, dueRetries, getAttempt, type Store } from '../../src/store';
-import { createHarness, type Harness } from '../support/service-harness';
+import { callsOf, createHarness, type Harness } from '../support/service-harness';
 import { until } from '../support/until';
 
 const LEASE = 30_000;
@@ -33,18 +33,6 @@ afterEach(async () => {
   harnesses = [];
   nodes = [];
 });
-
-/** The verification service as the node sees it, reached lazily (it is built after the node). */
-function callsOf(get: () => Harness): NodeCalls {
-  return {
-    get activeCount() {
-      return get().service.activeCount;
-    },
-    whenIdle: () => get().service.whenIdle(),
-    endInterrupted: (id, reason) => get().service.endInterrupted(id, reason),
-    shutdown: (ms, reason) => get().service.shutdown(ms, reason),
-  };
-}
 
 /** One fyrkant process: its own store connection, service and node, on the shared database file. */
 async function processOn(nodeId: string, clock: { t: number }, dir?: string) {

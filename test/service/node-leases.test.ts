@@ -25,7 +25,7 @@ import {
   type Store,
   StoreRateLimitLedger,
 } from '../../src/store';
-import { createHarness, type Harness } from '../support/service-harness';
+import { callsOf, createHarness, type Harness } from '../support/service-harness';
 
 const LEASE = 30_000;
 const BEAT = 5_000;
@@ -35,18 +35,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** The verification service as the node sees it, reached lazily (it is built after the node). */
-function callsOf(get: () => Harness): NodeCalls {
-  return {
-    get activeCount() {
-      return get().service.activeCount;
-    },
-    whenIdle: () => get().service.whenIdle(),
-    endInterrupted: (id, reason) => get().service.endInterrupted(id, reason),
-    shutdown: (ms, reason) => get().service.shutdown(ms, reason),
-  };
-}
 
 function makeNode(
   store: Store,

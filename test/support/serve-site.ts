@@ -154,6 +154,19 @@ export class ServeSites {
     return this.peers.map((p) => `${p.output()}\n${p.logs()}`).join('\n');
   }
 
+  /** The attempt once ended, through the API; on time-out the failure carries what sipp said. */
+  async ended(call: Api, id: string): Promise<{ outcome: string }> {
+    const r = await waitFor(
+      () => call('GET', `/api/v1/attempts/${id}`),
+      (a) => a.body?.state === 'ended',
+      `attempt ${id} to end`,
+      90_000,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\nsipp:\n${this.peerOutput()}`);
+    });
+    return r.body;
+  }
+
   async cleanup(): Promise<void> {
     for (const c of this.children.splice(0))
       if (c.exitCode === null && c.signalCode === null) {

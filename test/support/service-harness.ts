@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createMetrics, type Metrics } from '../../src/observability/metrics';
+import type { NodeCalls } from '../../src/services/nodes/node-service';
 import { AttemptBus } from '../../src/services/verification/attempt-bus';
 import type { CallOwnership } from '../../src/services/verification/call-ownership';
 import type {
@@ -149,5 +150,17 @@ export function createHarness(
       store.close();
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** The verification service as the node sees it, reached lazily (it is built after the node). */
+export function callsOf(get: () => Harness): NodeCalls {
+  return {
+    get activeCount() {
+      return get().service.activeCount;
+    },
+    whenIdle: () => get().service.whenIdle(),
+    endInterrupted: (id, reason) => get().service.endInterrupted(id, reason),
+    shutdown: (ms, reason) => get().service.shutdown(ms, reason),
   };
 }
