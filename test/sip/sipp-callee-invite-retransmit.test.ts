@@ -1,5 +1,6 @@
 /**
- * The sipp callee of the serve-site tests (`timedInfoScenario`) under load: our INVITE retransmission
+ * The sipp callees of the serve-site tests (`timedInfoScenario`) and of the SIP/e2e tests
+ * (`answerScenario`) under load: our INVITE retransmission
  * (Timer A, UDP) can reach sipp after it has already sent its 200 OK. A real UAS absorbs the copy; the
  * callee must too, or sipp aborts the call and never presses '#' — the run then ends no-input although
  * nothing of ours lost a key. Driven with a raw UDP socket, so the copy arrives exactly there.
@@ -7,6 +8,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { type SippPeer, startSippUas } from '../support/peers/sipp';
 import { timedInfoScenario } from '../support/peers/sipp-media-scenarios';
+import { answerScenario } from '../support/peers/sipp-scenarios';
 import { freeEvenPortPair } from '../support/ports';
 import { requireTool } from '../support/tools';
 
@@ -72,14 +74,14 @@ function invite(port: number, local: number): string {
   ].join('\r\n');
 }
 
-function ack(port: number, local: number, toTag: string): string {
+function inDialog(method: 'ACK' | 'BYE', cseq: number, port: number, local: number, toTag: string): string {
   return [
-    `ACK sip:sipp@127.0.0.1:${port} SIP/2.0`,
-    `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bKretrans2;rport`,
+    `${method} sip:sipp@127.0.0.1:${port} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bKretrans${method};rport`,
     `From: <sip:t@127.0.0.1:${local}>;tag=ft1`,
     `To: <sip:1001@127.0.0.1:${port}>;tag=${toTag}`,
     'Call-ID: retrans-1@127.0.0.1',
-    'CSeq: 1 ACK',
+    `CSeq: ${cseq} ${method}`,
     'Max-Forwards: 70',
     'Content-Length: 0',
     '',
@@ -121,8 +123,27 @@ it("a retransmitted INVITE after sipp's 200 OK does not stop the callee pressing
   // Answered like a real UAS: the 200 OK again.
   expect(await next((m) => m.startsWith('SIP/2.0 200'), exited)).toMatch(/^CSeq: 1 INVITE/m);
   const toTag = /^To:.*;tag=([^\s;]+)/im.exec(ok!)![1]!;
-  await send(ack(p.port, local, toTag), p.port);
+  await send(inDialog('ACK', 1, p.port, local, toTag), p.port);
   const info = await next((m) => m.startsWith('INFO '), exited);
   expect(info).toMatch(/Signal=#/);
   await send(okTo(info!), p.port);
+});
+
+it('the plain answering callee (answerScenario) answers the copy again and still takes our BYE', async () => {
+  await peer?.stop();
+  inbox.length = 0;
+  const p = await startSippUas({ scenarioXml: answerScenario(), mediaPort: await freeEvenPortPair(), timeoutS: 30 });
+  peer = p;
+  const exited = p.finished();
+  const local = sock.address().port;
+  const inv = invite(p.port, local);
+  await send(inv, p.port);
+  const ok = await next((m) => m.startsWith('SIP/2.0 200'), exited);
+  expect(ok).not.toBeNull();
+  await send(inv, p.port);
+  expect(await next((m) => m.startsWith('SIP/2.0 200'), exited)).toMatch(/^CSeq: 1 INVITE/m);
+  const toTag = /^To:.*;tag=([^\s;]+)/im.exec(ok!)![1]!;
+  await send(inDialog('ACK', 1, p.port, local, toTag), p.port);
+  await send(inDialog('BYE', 2, p.port, local, toTag), p.port);
+  expect(await next((m) => m.startsWith('SIP/2.0 200'), exited)).toMatch(/^CSeq: 2 BYE/m);
 });
