@@ -105,12 +105,14 @@ function okTo(req: string): string {
   ].join('\r\n');
 }
 
-it("a retransmitted INVITE after sipp's 200 OK does not stop the callee pressing '#'", async () => {
-  const p = await startSippUas({
-    scenarioXml: timedInfoScenario([{ waitMs: 200, signals: ['#'] }]),
-    mediaPort: await freeEvenPortPair(),
-    timeoutS: 30,
-  });
+/**
+ * Starts sipp on `scenarioXml`, sends our INVITE, then — after sipp's 200 OK — the copy Timer A sent
+ * before our side saw any answer; expects the 200 OK again (as from a real UAS) and ACKs it.
+ */
+async function answeredDespiteCopy(scenarioXml: string) {
+  await peer?.stop();
+  inbox.length = 0;
+  const p = await startSippUas({ scenarioXml, mediaPort: await freeEvenPortPair(), timeoutS: 30 });
   peer = p;
   const exited = p.finished();
   const local = sock.address().port;
@@ -118,32 +120,22 @@ it("a retransmitted INVITE after sipp's 200 OK does not stop the callee pressing
   await send(inv, p.port);
   const ok = await next((m) => m.startsWith('SIP/2.0 200'), exited);
   expect(ok).not.toBeNull();
-  // The copy Timer A sent before our side saw any answer, arriving after the 200 OK.
   await send(inv, p.port);
-  // Answered like a real UAS: the 200 OK again.
   expect(await next((m) => m.startsWith('SIP/2.0 200'), exited)).toMatch(/^CSeq: 1 INVITE/m);
   const toTag = /^To:.*;tag=([^\s;]+)/im.exec(ok!)![1]!;
   await send(inDialog('ACK', 1, p.port, local, toTag), p.port);
-  const info = await next((m) => m.startsWith('INFO '), exited);
+  return { port: p.port, local, toTag, exited };
+}
+
+it("a retransmitted INVITE after sipp's 200 OK does not stop the callee pressing '#'", async () => {
+  const c = await answeredDespiteCopy(timedInfoScenario([{ waitMs: 200, signals: ['#'] }]));
+  const info = await next((m) => m.startsWith('INFO '), c.exited);
   expect(info).toMatch(/Signal=#/);
-  await send(okTo(info!), p.port);
+  await send(okTo(info!), c.port);
 });
 
 it('the plain answering callee (answerScenario) answers the copy again and still takes our BYE', async () => {
-  await peer?.stop();
-  inbox.length = 0;
-  const p = await startSippUas({ scenarioXml: answerScenario(), mediaPort: await freeEvenPortPair(), timeoutS: 30 });
-  peer = p;
-  const exited = p.finished();
-  const local = sock.address().port;
-  const inv = invite(p.port, local);
-  await send(inv, p.port);
-  const ok = await next((m) => m.startsWith('SIP/2.0 200'), exited);
-  expect(ok).not.toBeNull();
-  await send(inv, p.port);
-  expect(await next((m) => m.startsWith('SIP/2.0 200'), exited)).toMatch(/^CSeq: 1 INVITE/m);
-  const toTag = /^To:.*;tag=([^\s;]+)/im.exec(ok!)![1]!;
-  await send(inDialog('ACK', 1, p.port, local, toTag), p.port);
-  await send(inDialog('BYE', 2, p.port, local, toTag), p.port);
-  expect(await next((m) => m.startsWith('SIP/2.0 200'), exited)).toMatch(/^CSeq: 2 BYE/m);
+  const c = await answeredDespiteCopy(answerScenario());
+  await send(inDialog('BYE', 2, c.port, c.local, c.toTag), c.port);
+  expect(await next((m) => m.startsWith('SIP/2.0 200'), c.exited)).toMatch(/^CSeq: 2 BYE/m);
 });
