@@ -31,7 +31,9 @@ export type Attempt = Omit<AttemptRow, 'state' | 'outcome' | 'endedAt'> &
 /** A raw row (selected with `selectList`) as drizzle gives it: `methodChosen` 0/1 → false/true. */
 const fromDriver = rowMapper<AttemptRow>(attempts);
 
-function toAttempt(row: AttemptRow): Attempt {
+/** A raw attempts row (selected with `selectList`) as an `Attempt`. */
+function toAttempt(raw: AttemptRow): Attempt {
+  const row = fromDriver(raw);
   if (row.state === 'ended') {
     if (row.outcome === null || row.endedAt === null) throw new Error(`attempt ${row.id} ended without outcome`);
     return { ...row, state: 'ended', outcome: row.outcome, endedAt: row.endedAt };
@@ -106,13 +108,13 @@ export function createAttempt(db: Db, input: NewAttempt): Attempt {
         : 'state → queued',
       data: { state: row.state, outcome: row.outcome, reasonCode: row.reasonCode },
     });
-    return toAttempt(fromDriver(row));
+    return toAttempt(row);
   });
 }
 
 export function getAttempt(db: Db, id: string): Attempt | undefined {
   const row = prepared<[string], AttemptRow>(db.$client, GET_ATTEMPT).get(id);
-  return row ? toAttempt(fromDriver(row)) : undefined;
+  return row ? toAttempt(row) : undefined;
 }
 
 export function requireAttempt(db: Db, id: string): Attempt {
@@ -177,7 +179,7 @@ export function transitionAttempt(db: Db, id: string, t: AttemptTransition): Att
       summary: `state → ${t.to}${detail ? ` (${detail})` : ''}`,
       data: { ...t, at, from: current.state },
     });
-    return toAttempt(fromDriver(row));
+    return toAttempt(row);
   });
 }
 
