@@ -383,7 +383,7 @@ export class VerificationService {
     methodChosen = false,
   ): Attempt {
     const { store } = this.deps;
-    const attempt = immediate(store.sqlite, () => {
+    return this.recordEnded(() => {
       const a = createAttempt(store.db, {
         purpose: request.purpose,
         userId: request.userId || null,
@@ -399,16 +399,27 @@ export class VerificationService {
         target: request.userId ? `user:${request.userId}` : 'script-test-call',
         detail: { attemptId: a.id, outcome, reasonCode, destination: method?.e164 ?? request.destination ?? null },
       });
-      const final = requireAttempt(store.db, a.id);
+      return a.id;
+    });
+  }
+
+  /**
+   * An attempt that ends the moment it is recorded (refused, bypassed): `write` creates it and its
+   * audit entry; its webhook is queued in the same transaction, then listeners hear of the end.
+   */
+  private recordEnded(write: () => string): Attempt {
+    const { store } = this.deps;
+    const { final, webhookQueued } = immediate(store.sqlite, () => {
+      const final = requireAttempt(store.db, write());
       return { final, webhookQueued: queueWebhookFor(store, final, Date.now()) };
     });
-    this.reportEnded(attempt.final, attempt.webhookQueued);
-    return attempt.final;
+    this.reportEnded(final, webhookQueued);
+    return final;
   }
 
   private recordBypass(request: StartRequest, user: UserRow, method: PhoneMethodRow | null, bypassId: string): Attempt {
     const { store } = this.deps;
-    const attempt = immediate(store.sqlite, () => {
+    return this.recordEnded(() => {
       const a = createAttempt(store.db, {
         purpose: request.purpose,
         userId: user.id,
@@ -422,11 +433,8 @@ export class VerificationService {
         target: `user:${user.id}`,
         detail: { attemptId: a.id, bypassId },
       });
-      const final = requireAttempt(store.db, a.id);
-      return { final, webhookQueued: queueWebhookFor(store, final, Date.now()) };
+      return a.id;
     });
-    this.reportEnded(attempt.final, attempt.webhookQueued);
-    return attempt.final;
   }
 
   /** The life of one call (src/services/calls/call-run.ts), recorded. Never throws: every path ends the attempt. */
